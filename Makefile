@@ -1,0 +1,32 @@
+# The two commands: `make serve` and `make test`. Both set the machine up first
+# (Debian packages if missing, model files by checksum) and build one release
+# profile that serving and testing share.
+
+CARGO ?= cargo
+export ERRAND_MODELS ?= $(CURDIR)/.models
+BIN := target/release/errand
+
+.PHONY: serve test setup build index lint bench
+
+serve: index
+	$(BIN) serve
+
+test: build
+	python3 knowledge/generate.py --check
+	$(CARGO) test --release --locked
+	$(CARGO) fmt --all -- --check
+
+setup:
+	bash .ci/setup
+
+build: setup
+	$(CARGO) build --release --locked
+
+index: build
+	$(BIN) index
+
+lint:
+	$(CARGO) clippy --release --all-targets --locked -- -D warnings
+
+bench: build
+	$(BIN) bench retrieval

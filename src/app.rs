@@ -1,0 +1,85 @@
+//! The engine a server, the CLI and tests share: configuration, knowledge,
+//! the store and identity, opened once. It knows nothing of HTTP.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::auth::Tokens;
+use crate::config::Config;
+use crate::knowledge::Knowledge;
+use crate::store::Store;
+
+pub struct App {
+    pub config: Config,
+    pub knowledge: Arc<Knowledge>,
+    pub store: Store,
+    pub tokens: Tokens,
+    ready: AtomicBool,
+}
+
+impl App {
+    /// Validates the knowledge, opens and migrates the database, loads the seed.
+    pub fn open(config: Config) -> anyhow::Result<App> {
+        let knowledge = Knowledge::load(&config.paths.knowledge)?;
+        tracing::info!(
+            products = knowledge.products.len(),
+            merchants = knowledge.merchants.len(),
+            recipes = knowledge.recipes.len(),
+            help = knowledge.help.len(),
+            places = knowledge.places.len(),
+            "knowledge loaded"
+        );
+        let db = config.paths.data.join("errand.db");
+        let store =
+            Store::open(&db).with_context(|| format!("opening database {}", db.display()))?;
+        store.seed(&knowledge).context("seeding the database")?;
+        let tokens = Tokens::new(load_secret(&config)?);
+        Ok(App {
+            config,
+            knowledge: Arc::new(knowledge),
+            store,
+            tokens,
+            ready: AtomicBool::new(false),
+        })
+    }
+
+    /// True once every index and model needed to answer is loaded.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    pub fn set_ready(&self) {
+        self.ready.store(true, Ordering::Release);
+    }
+}
+
+/// The configured secret, or one generated once and kept in the data folder.
+fn load_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
+    if !config.auth.secret.is_empty() {
+        return Ok(config.auth.secret.as_bytes().to_vec());
+    }
+    let path = config.paths.data.join("secret");
+    match std::fs::read(&path) {
+        Ok(bytes) if !bytes.is_empty() => Ok(bytes),
+        _ => write_secret(&path),
+    }
+}
+
+fn write_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let secret = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+    .into_bytes();
+    std::fs::write(path, &secret).with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(secret)
+}

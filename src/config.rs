@@ -1,0 +1,181 @@
+//! Configuration: defaults, then `errand.toml`, then `ERRAND_*` variables and flags.
+//!
+//! Precedence is applied by [`Config::load`] for the file and by the CLI for
+//! flags and environment variables (clap reads both), so every key has exactly
+//! one place that decides its value.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Everything Errand can be configured with. All keys are optional in the
+/// file; `errand.toml` in the repository documents each one with its default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub paths: PathsConfig,
+    pub retrieval: RetrievalConfig,
+    pub auth: AuthConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address the HTTP server binds to.
+    pub addr: String,
+    /// A request taking longer than this is answered with 408.
+    pub request_timeout_secs: u64,
+    /// Largest accepted request body.
+    pub body_limit_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PathsConfig {
+    /// Shipped knowledge: catalog, recipes, help articles, places, seed data.
+    pub knowledge: PathBuf,
+    /// Mutable state: the SQLite database and the derived search indexes.
+    pub data: PathBuf,
+    /// Model files fetched by the setup script (ONNX Runtime, embedding model).
+    pub models: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetrievalConfig {
+    /// Qdrant cluster URL (gRPC). Empty means the embedded qdrant-edge store.
+    pub qdrant_url: String,
+    /// Number of query embeddings kept in the LRU cache.
+    pub embed_cache: usize,
+    /// Reciprocal Rank Fusion constant.
+    pub rrf_k: f32,
+    /// Threads ONNX Runtime may use for embeddings.
+    pub embed_threads: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// HMAC secret for bearer tokens. Empty: a random secret is created once
+    /// and kept in the data folder, so tokens survive restarts.
+    pub secret: String,
+    /// Demo mode lets the widget act as any seeded customer without a token.
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `text` for people, `json` for log shippers.
+    pub format: String,
+    /// A tracing filter such as `info` or `errand=debug,tower_http=info`.
+    pub filter: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            server: ServerConfig::default(),
+            paths: PathsConfig::default(),
+            retrieval: RetrievalConfig::default(),
+            auth: AuthConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            addr: "127.0.0.1:8080".into(),
+            request_timeout_secs: 30,
+            body_limit_bytes: 256 * 1024,
+        }
+    }
+}
+
+impl Default for PathsConfig {
+    fn default() -> Self {
+        PathsConfig {
+            knowledge: "knowledge".into(),
+            data: "data".into(),
+            models: ".models".into(),
+        }
+    }
+}
+
+impl Default for RetrievalConfig {
+    fn default() -> Self {
+        RetrievalConfig {
+            qdrant_url: String::new(),
+            embed_cache: 4096,
+            rrf_k: 60.0,
+            embed_threads: 1,
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            secret: String::new(),
+            demo: true,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            format: "text".into(),
+            filter: "info".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads `path` over the defaults. A missing file is not an error when it
+    /// is the default name, so a fresh checkout runs with no configuration.
+    ///
+    /// ```
+    /// let cfg = errand::config::Config::from_toml("[server]\naddr = \"0.0.0.0:9000\"").unwrap();
+    /// assert_eq!(cfg.server.addr, "0.0.0.0:9000");
+    /// assert_eq!(cfg.paths.knowledge, std::path::PathBuf::from("knowledge"));
+    /// ```
+    pub fn load(path: &Path, required: bool) -> anyhow::Result<Config> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::from_toml(&text)
+                .map_err(|e| anyhow::anyhow!("config {}: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                Ok(Config::default())
+            }
+            Err(e) => Err(anyhow::anyhow!("config {}: {e}", path.display())),
+        }
+    }
+
+    pub fn from_toml(text: &str) -> Result<Config, toml::de::Error> {
+        toml::from_str(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_rejected_with_their_name() {
+        let err = Config::from_toml("[server]\nadress = \"x\"").unwrap_err();
+        assert!(err.to_string().contains("adress"), "{err}");
+    }
+
+    #[test]
+    fn shipped_errand_toml_matches_the_defaults() {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/errand.toml")).unwrap();
+        let shipped = Config::from_toml(&text).unwrap();
+        let defaults = Config::default();
+        assert_eq!(format!("{shipped:?}"), format!("{defaults:?}"));
+    }
+}

@@ -1,0 +1,10 @@
+//! Errand: a conversational shopping assistant server for groceries,
+//! restaurant food and rides. See ARCHITECTURE.md for the map.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod http;
+pub mod knowledge;
+pub mod store;
+pub mod telemetry;

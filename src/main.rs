@@ -1,0 +1,176 @@
+//! The `errand` command line: serve, index, token (and, as they land, chat, eval, bench).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use errand::app::App;
+use errand::auth::{valid_subject, Principal};
+use errand::config::Config;
+
+#[derive(Parser)]
+#[command(
+    name = "errand",
+    version,
+    about = "Conversational shopping assistant server: groceries, restaurant food and rides."
+)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options shared by every subcommand; each overrides the same key of `errand.toml`.
+#[derive(Args)]
+struct Global {
+    /// Configuration file (keys documented in the shipped errand.toml).
+    #[arg(
+        long,
+        env = "ERRAND_CONFIG",
+        default_value = "errand.toml",
+        global = true
+    )]
+    config: PathBuf,
+    /// Knowledge folder (catalog, recipes, help, places, seed).
+    #[arg(long, env = "ERRAND_KNOWLEDGE", global = true)]
+    knowledge: Option<PathBuf>,
+    /// Data folder for the database and indexes.
+    #[arg(long, env = "ERRAND_DATA", global = true)]
+    data: Option<PathBuf>,
+    /// Folder holding the model files fetched by `make setup`.
+    #[arg(long, env = "ERRAND_MODELS", global = true)]
+    models: Option<PathBuf>,
+    /// Log format: text or json.
+    #[arg(long, env = "ERRAND_LOG_FORMAT", global = true)]
+    log_format: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API (loads knowledge, migrates the database, builds missing indexes).
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free one).
+        #[arg(long, env = "ERRAND_ADDR")]
+        addr: Option<String>,
+        /// Demo mode: the widget may act as any seeded customer without a token.
+        #[arg(long, env = "ERRAND_DEMO")]
+        demo: Option<bool>,
+        /// HMAC secret for bearer tokens.
+        #[arg(long, env = "ERRAND_SECRET", hide_env_values = true)]
+        secret: Option<String>,
+    },
+    /// Validate the knowledge and load it into the database.
+    Index,
+    /// Print a bearer token for a customer or a care agent.
+    Token {
+        #[arg(long, conflicts_with = "agent", required_unless_present = "agent")]
+        customer: Option<String>,
+        #[arg(long)]
+        agent: Option<String>,
+        /// Lifetime in hours.
+        #[arg(long, default_value_t = 24)]
+        hours: u64,
+        /// HMAC secret (must match the server's).
+        #[arg(long, env = "ERRAND_SECRET", hide_env_values = true)]
+        secret: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn config(global: &Global) -> anyhow::Result<Config> {
+    let explicit = std::env::var_os("ERRAND_CONFIG").is_some()
+        || global.config != PathBuf::from("errand.toml");
+    let mut cfg = Config::load(&global.config, explicit)?;
+    if let Some(k) = &global.knowledge {
+        cfg.paths.knowledge = k.clone();
+    }
+    if let Some(d) = &global.data {
+        cfg.paths.data = d.clone();
+    }
+    if let Some(m) = &global.models {
+        cfg.paths.models = m.clone();
+    }
+    if let Some(f) = &global.log_format {
+        cfg.log.format = f.clone();
+    }
+    Ok(cfg)
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut cfg = config(&cli.global)?;
+    errand::telemetry::init(&cfg.log.format, &cfg.log.filter);
+    match cli.command {
+        Command::Serve { addr, demo, secret } => {
+            if let Some(a) = addr {
+                cfg.server.addr = a;
+            }
+            if let Some(d) = demo {
+                cfg.auth.demo = d;
+            }
+            if let Some(s) = secret {
+                cfg.auth.secret = s;
+            }
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(async move {
+                let addr = cfg.server.addr.clone();
+                let app = Arc::new(tokio::task::spawn_blocking(move || App::open(cfg)).await??);
+                let listener = tokio::net::TcpListener::bind(&addr)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("binding {addr}: {e}"))?;
+                app.set_ready();
+                errand::http::serve(app, listener).await
+            })
+        }
+        Command::Index => {
+            let app = App::open(cfg)?;
+            println!(
+                "knowledge valid: {} products, {} recipes, {} help articles",
+                app.knowledge.products.len(),
+                app.knowledge.recipes.len(),
+                app.knowledge.help.len()
+            );
+            Ok(())
+        }
+        Command::Token {
+            customer,
+            agent,
+            hours,
+            secret,
+        } => {
+            if let Some(s) = secret {
+                cfg.auth.secret = s;
+            }
+            let who = match (customer, agent) {
+                (Some(c), _) => Principal::Customer(c),
+                (_, Some(a)) => Principal::Agent(a),
+                _ => unreachable!("clap requires one of --customer and --agent"),
+            };
+            let (Principal::Customer(id) | Principal::Agent(id)) = &who;
+            anyhow::ensure!(
+                valid_subject(id),
+                "ids are letters, digits, '-' and '_' only"
+            );
+            let app = App::open(cfg)?;
+            if let Principal::Customer(id) = &who {
+                anyhow::ensure!(
+                    app.knowledge.customers.iter().any(|c| &c.id == id),
+                    "unknown customer {id}"
+                );
+            }
+            println!("{}", app.tokens.issue(&who, hours * 3600));
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Conversations and their messages: the chat history a session resumes from.
+
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+
+use super::{now, Store, StoreError};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Conversation {
+    pub id: String,
+    pub customer_id: Option<String>,
+    pub agent_id: Option<String>,
+    pub mode: String,
+    pub ticket_id: Option<String>,
+    pub created_at: String,
+    pub messages: Vec<Message>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    pub role: String,
+    pub content: String,
+    pub payload: Option<serde_json::Value>,
+    pub created_at: String,
+}
+
+impl Store {
+    /// Starts a conversation owned by a customer (customer mode) or an agent (assist mode).
+    pub async fn create_conversation(
+        &self,
+        customer_id: Option<String>,
+        agent_id: Option<String>,
+        mode: &'static str,
+    ) -> Result<Conversation, StoreError> {
+        self.call(move |c| {
+            if let Some(cid) = &customer_id {
+                let known: Option<i64> = c.query_row("SELECT 1 FROM customers WHERE id = ?1", [cid], |r| r.get(0)).optional()?;
+                if known.is_none() {
+                    return Err(StoreError::NotFound(format!("customer {cid}")));
+                }
+            }
+            let id = format!("s-{}", uuid::Uuid::new_v4().simple());
+            let at = now();
+            c.execute(
+                "INSERT INTO conversations (id, customer_id, agent_id, mode, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                params![id, customer_id, agent_id, mode, at],
+            )?;
+            Ok(Conversation { id, customer_id, agent_id, mode: mode.into(), ticket_id: None, created_at: at, messages: vec![] })
+        })
+        .await
+    }
+
+    /// A conversation with its messages in order, or `NotFound`.
+    pub async fn conversation(&self, id: String) -> Result<Conversation, StoreError> {
+        self.call(move |c| {
+            let mut conv = c
+                .query_row(
+                    "SELECT id, customer_id, agent_id, mode, ticket_id, created_at FROM conversations WHERE id = ?1",
+                    [&id],
+                    |r| {
+                        Ok(Conversation {
+                            id: r.get(0)?,
+                            customer_id: r.get(1)?,
+                            agent_id: r.get(2)?,
+                            mode: r.get(3)?,
+                            ticket_id: r.get(4)?,
+                            created_at: r.get(5)?,
+                            messages: vec![],
+                        })
+                    },
+                )
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound(format!("session {id}")))?;
+            let mut stmt = c.prepare(
+                "SELECT role, content, payload, created_at FROM messages WHERE conversation_id = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([&id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, String>(3)?))
+            })?;
+            for row in rows {
+                let (role, content, payload, created_at) = row?;
+                let payload = payload.map(|p| serde_json::from_str(&p)).transpose()?;
+                conv.messages.push(Message { role, content, payload, created_at });
+            }
+            Ok(conv)
+        })
+        .await
+    }
+
+    /// Appends a message; committed (durable) when this returns.
+    pub async fn append_message(
+        &self,
+        conversation_id: String,
+        role: &'static str,
+        content: String,
+        payload: Option<serde_json::Value>,
+    ) -> Result<(), StoreError> {
+        self.call(move |c| {
+            let at = now();
+            let payload = payload.map(|p| p.to_string());
+            let n = c.execute(
+                "INSERT INTO messages (conversation_id, role, content, payload, created_at)
+                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?1)",
+                params![conversation_id, role, content, payload, at],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("session {conversation_id}")));
+            }
+            c.execute("UPDATE conversations SET updated_at = ?2 WHERE id = ?1", params![conversation_id, at])?;
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,220 @@
+//! Test support: run the real `errand` binary on a free port against a
+//! private data folder, and talk HTTP/1.1 to it with no client library.
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("errand-{tag}-{}-{}", std::process::id(), unique()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn unique() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+pub fn errand() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_errand"));
+    cmd.current_dir(repo()).env("ERRAND_LOG", "warn");
+    cmd
+}
+
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    pub data: PathBuf,
+}
+
+impl Server {
+    /// Starts `errand serve` on a free port with `data` as its data folder and waits for /readyz.
+    pub fn start(data: &Path, extra: &[&str]) -> Server {
+        let mut child = errand()
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--secret",
+                "test-secret",
+                "--data",
+            ])
+            .arg(data)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn errand serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("errand listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_string();
+        let server = Server {
+            child,
+            base,
+            data: data.to_path_buf(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while server.get("/readyz", None).0 != 200 {
+            assert!(Instant::now() < deadline, "server not ready in time");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        server
+    }
+
+    pub fn get(&self, path: &str, auth: Option<&str>) -> (u16, serde_json::Value) {
+        self.request("GET", path, auth, None)
+    }
+
+    pub fn post(
+        &self,
+        path: &str,
+        auth: Option<&str>,
+        body: Option<&str>,
+    ) -> (u16, serde_json::Value) {
+        self.request("POST", path, auth, body)
+    }
+
+    /// `auth` is either `Bearer <token>` or `demo:<customer id>`.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        auth: Option<&str>,
+        body: Option<&str>,
+    ) -> (u16, serde_json::Value) {
+        let (status, text) = self.raw(method, path, auth, body);
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
+    }
+
+    pub fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        auth: Option<&str>,
+        body: Option<&str>,
+    ) -> (u16, String) {
+        let hostport = self.base.trim_start_matches("http://");
+        let Ok(mut s) = TcpStream::connect(hostport) else {
+            return (0, String::new());
+        };
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut req =
+            format!("{method} {path} HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\n");
+        match auth {
+            Some(a) if a.starts_with("demo:") => {
+                req.push_str(&format!("X-Demo-Customer: {}\r\n", &a[5..]))
+            }
+            Some(a) => req.push_str(&format!("Authorization: {a}\r\n")),
+            None => {}
+        }
+        let body = body.unwrap_or("");
+        if !body.is_empty() {
+            req.push_str("Content-Type: application/json\r\n");
+        }
+        req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+        if s.write_all(req.as_bytes()).is_err() {
+            return (0, String::new());
+        }
+        let mut resp = Vec::new();
+        let _ = s.read_to_end(&mut resp);
+        let resp = String::from_utf8_lossy(&resp).to_string();
+        let status = resp
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let head_end = resp.find("\r\n\r\n").map(|i| i + 4).unwrap_or(resp.len());
+        let head = &resp[..head_end];
+        let body = &resp[head_end..];
+        let body = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            dechunk(body)
+        } else {
+            body.to_string()
+        };
+        (status, body)
+    }
+
+    pub fn kill9(mut self) {
+        self.child.kill().unwrap(); // SIGKILL on unix
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some(nl) = s.find("\r\n") {
+        let Ok(n) = usize::from_str_radix(s[..nl].trim(), 16) else {
+            break;
+        };
+        if n == 0 {
+            break;
+        }
+        out.push_str(&s[nl + 2..nl + 2 + n]);
+        s = &s[nl + 2 + n + 2..];
+    }
+    out
+}
+
+/// Copies the shipped knowledge to a private folder a test may corrupt.
+pub fn copy_knowledge() -> PathBuf {
+    let dst = temp_dir("knowledge");
+    copy_dir(&repo().join("knowledge"), &dst);
+    dst
+}
+
+fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let to = dst.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to);
+        } else {
+            std::fs::copy(entry.path(), to).unwrap();
+        }
+    }
+}
+
+/// Replaces the first occurrence of `from` on line `line` (1-based) of `file`.
+pub fn edit_line(file: &Path, line: usize, from: &str, to: &str) {
+    let text = std::fs::read_to_string(file).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    assert!(
+        lines[line - 1].contains(from),
+        "line {line} of {} has no {from:?}",
+        file.display()
+    );
+    lines[line - 1] = lines[line - 1].replacen(from, to, 1);
+    std::fs::write(file, lines.join("\n") + "\n").unwrap();
+}

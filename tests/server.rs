@@ -1,0 +1,118 @@
+//! The HTTP skeleton end to end against the real binary: health, readiness,
+//! metrics, JSON errors, ownership, and durability across `kill -9`.
+
+mod common;
+
+use common::{errand, temp_dir, Server};
+
+fn token(data: &std::path::Path, who: &[&str]) -> String {
+    let out = errand()
+        .args(["token", "--secret", "test-secret", "--data"])
+        .arg(data)
+        .args(who)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    format!("Bearer {}", String::from_utf8(out.stdout).unwrap().trim())
+}
+
+#[test]
+fn skeleton_answers_and_errors_are_json() {
+    let data = temp_dir("skeleton");
+    let s = Server::start(&data, &[]);
+    assert_eq!(s.get("/healthz", None).0, 200);
+    let (status, body) = s.get("/readyz", None);
+    assert_eq!((status, body["status"].as_str()), (200, Some("ready")));
+
+    let (status, body) = s.get("/no/such/route", None);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    let (status, body) = s.post("/v1/sessions", None, None);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    let (status, body) = s.post(
+        "/v1/sessions",
+        Some("Bearer v1.c.c-0001.99999999999.00"),
+        None,
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    let (status, body) = s.post("/v1/sessions", Some("demo:c-0001"), Some("{not json"));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_json"))
+    );
+    let (status, _) = s.post(
+        "/v1/sessions",
+        Some("demo:c-0001"),
+        Some(&format!("{{\"mode\": \"{}\"}}", "x".repeat(300_000))),
+    );
+    assert_eq!(status, 413);
+    let (status, body) = s.post(
+        "/v1/sessions",
+        Some("demo:c-0001"),
+        Some(r#"{"mode": "assist"}"#),
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
+
+    let (_, metrics) = s.raw("GET", "/metrics", None, None);
+    assert!(metrics.contains("errand_ready 1"), "{metrics}");
+    assert!(
+        metrics.contains(
+            "errand_http_requests_total{method=\"POST\",route=\"/v1/sessions\",status=\"401\"}"
+        ),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn sessions_belong_to_their_customer() {
+    let data = temp_dir("owner");
+    let s = Server::start(&data, &[]);
+    let alice = token(&data, &["--customer", "c-0001"]);
+    let bob = token(&data, &["--customer", "c-0002"]);
+    let agent = token(&data, &["--agent", "agent-7"]);
+    let (status, created) = s.post("/v1/sessions", Some(&alice), None);
+    assert_eq!(status, 201);
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(s.get(&format!("/v1/sessions/{id}"), Some(&alice)).0, 200);
+    let (status, body) = s.get(&format!("/v1/sessions/{id}"), Some(&bob));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    assert_eq!(s.get(&format!("/v1/sessions/{id}"), Some(&agent)).0, 200);
+    let (status, body) = s.post("/v1/sessions", Some(&agent), Some(r#"{"mode": "assist"}"#));
+    assert_eq!((status, body["mode"].as_str()), (201, Some("assist")));
+}
+
+#[test]
+fn acknowledged_write_survives_kill_9() {
+    let data = temp_dir("durable");
+    let s = Server::start(&data, &[]);
+    let (status, created) = s.post("/v1/sessions", Some("demo:c-0042"), None);
+    assert_eq!(status, 201);
+    let id = created["id"].as_str().unwrap().to_string();
+    s.kill9();
+
+    let s = Server::start(&data, &[]);
+    let (status, body) = s.get(&format!("/v1/sessions/{id}"), Some("demo:c-0042"));
+    assert_eq!(
+        (status, body["customer_id"].as_str()),
+        (200, Some("c-0042")),
+        "{body}"
+    );
+}
