@@ -2,14 +2,14 @@
 //! the store and identity, opened once. It knows nothing of HTTP.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Context;
 
 use crate::auth::Tokens;
 use crate::config::Config;
 use crate::knowledge::Knowledge;
+use crate::retrieval::Retriever;
 use crate::store::Store;
 
 pub struct App {
@@ -17,7 +17,8 @@ pub struct App {
     pub knowledge: Arc<Knowledge>,
     pub store: Store,
     pub tokens: Tokens,
-    ready: AtomicBool,
+    /// Loaded after the server starts listening; until then `/readyz` is 503.
+    retriever: OnceLock<Retriever>,
 }
 
 impl App {
@@ -42,17 +43,30 @@ impl App {
             knowledge: Arc::new(knowledge),
             store,
             tokens,
-            ready: AtomicBool::new(false),
+            retriever: OnceLock::new(),
         })
     }
 
     /// True once every index and model needed to answer is loaded.
     pub fn is_ready(&self) -> bool {
-        self.ready.load(Ordering::Acquire)
+        self.retriever.get().is_some()
     }
 
-    pub fn set_ready(&self) {
-        self.ready.store(true, Ordering::Release);
+    /// Brings the indexes up to date with the knowledge and installs them.
+    pub async fn load_retrieval(
+        &self,
+        progress: bool,
+    ) -> anyhow::Result<crate::retrieval::IndexReport> {
+        let (retriever, report) =
+            crate::retrieval::open(&self.config, &self.knowledge, progress).await?;
+        if self.retriever.set(retriever).is_err() {
+            anyhow::bail!("retrieval was already loaded");
+        }
+        Ok(report)
+    }
+
+    pub fn retriever(&self) -> Option<&Retriever> {
+        self.retriever.get()
     }
 }
 

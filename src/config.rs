@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 /// Everything Errand can be configured with. All keys are optional in the
 /// file; `errand.toml` in the repository documents each one with its default.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub server: ServerConfig,
@@ -74,18 +74,6 @@ pub struct LogConfig {
     pub filter: String,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            server: ServerConfig::default(),
-            paths: PathsConfig::default(),
-            retrieval: RetrievalConfig::default(),
-            auth: AuthConfig::default(),
-            log: LogConfig::default(),
-        }
-    }
-}
-
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
@@ -112,7 +100,7 @@ impl Default for RetrievalConfig {
             qdrant_url: String::new(),
             embed_cache: 4096,
             rrf_k: 60.0,
-            embed_threads: 1,
+            embed_threads: 2,
         }
     }
 }
@@ -130,7 +118,7 @@ impl Default for LogConfig {
     fn default() -> Self {
         LogConfig {
             format: "text".into(),
-            filter: "info".into(),
+            filter: "info,qdrant_edge=error".into(),
         }
     }
 }

@@ -4,7 +4,9 @@
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod eval;
 pub mod http;
 pub mod knowledge;
+pub mod retrieval;
 pub mod store;
 pub mod telemetry;

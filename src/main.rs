@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use errand::app::App;
 use errand::auth::{valid_subject, Principal};
@@ -60,9 +61,26 @@ enum Command {
         /// HMAC secret for bearer tokens.
         #[arg(long, env = "ERRAND_SECRET", hide_env_values = true)]
         secret: Option<String>,
+        /// Search vectors in a Qdrant cluster (gRPC URL) instead of the embedded store.
+        #[arg(long, env = "ERRAND_QDRANT_URL")]
+        qdrant_url: Option<String>,
     },
-    /// Validate the knowledge and load it into the database.
-    Index,
+    /// Validate the knowledge, load it into the database and bring the search indexes up to date.
+    Index {
+        /// Index into a Qdrant cluster (gRPC URL) instead of the embedded store.
+        #[arg(long, env = "ERRAND_QDRANT_URL")]
+        qdrant_url: Option<String>,
+    },
+    /// Score the assistant offline (see `errand eval retrieval --help`).
+    Eval {
+        #[command(subcommand)]
+        what: EvalWhat,
+    },
+    /// Measure speed (see `errand bench retrieval --help`).
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
+    },
     /// Print a bearer token for a customer or a care agent.
     Token {
         #[arg(long, conflicts_with = "agent", required_unless_present = "agent")]
@@ -75,6 +93,32 @@ enum Command {
         /// HMAC secret (must match the server's).
         #[arg(long, env = "ERRAND_SECRET", hide_env_values = true)]
         secret: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalWhat {
+    /// nDCG@10, recall@10 and MRR of bm25, dense and hybrid search over the labelled queries.
+    Retrieval {
+        /// Folder of labelled queries (*.jsonl).
+        #[arg(long, default_value = "evals/retrieval")]
+        queries: PathBuf,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchWhat {
+    /// Query latency per search mode (query embedding included) and indexing throughput.
+    Retrieval {
+        /// How many distinct queries to time (labelled ones first, then catalog titles).
+        #[arg(long, default_value_t = 1000)]
+        queries: usize,
+        /// Print one JSON object instead of a summary.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -91,7 +135,7 @@ fn main() -> ExitCode {
 
 fn config(global: &Global) -> anyhow::Result<Config> {
     let explicit = std::env::var_os("ERRAND_CONFIG").is_some()
-        || global.config != PathBuf::from("errand.toml");
+        || global.config.as_path() != std::path::Path::new("errand.toml");
     let mut cfg = Config::load(&global.config, explicit)?;
     if let Some(k) = &global.knowledge {
         cfg.paths.knowledge = k.clone();
@@ -112,7 +156,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let mut cfg = config(&cli.global)?;
     errand::telemetry::init(&cfg.log.format, &cfg.log.filter);
     match cli.command {
-        Command::Serve { addr, demo, secret } => {
+        Command::Serve {
+            addr,
+            demo,
+            secret,
+            qdrant_url,
+        } => {
+            if let Some(u) = qdrant_url {
+                cfg.retrieval.qdrant_url = u;
+            }
             if let Some(a) = addr {
                 cfg.server.addr = a;
             }
@@ -129,18 +181,85 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let listener = tokio::net::TcpListener::bind(&addr)
                     .await
                     .map_err(|e| anyhow::anyhow!("binding {addr}: {e}"))?;
-                app.set_ready();
-                errand::http::serve(app, listener).await
+                // Listen at once (liveness), load indexes behind /readyz; a load failure stops the server.
+                let loader = app.clone();
+                let loading = tokio::spawn(async move { loader.load_retrieval(false).await });
+                let server = errand::http::serve(app, listener);
+                tokio::pin!(server);
+                tokio::select! {
+                    res = &mut server => res,
+                    loaded = loading => {
+                        let report = loaded?.map_err(|e| e.context("loading search indexes"))?;
+                        tracing::info!(docs = report.docs, embedded = report.embedded, seconds = report.seconds, backend = %report.backend, "ready");
+                        server.await
+                    }
+                }
             })
         }
-        Command::Index => {
+        Command::Index { qdrant_url } => {
+            if let Some(u) = qdrant_url {
+                cfg.retrieval.qdrant_url = u;
+            }
             let app = App::open(cfg)?;
+            let report = tokio::runtime::Runtime::new()?.block_on(app.load_retrieval(true))?;
             println!(
-                "knowledge valid: {} products, {} recipes, {} help articles",
-                app.knowledge.products.len(),
-                app.knowledge.recipes.len(),
-                app.knowledge.help.len()
+                "indexed {} documents in {:.2}s: keyword index {}, {} embedded, {} deleted ({})",
+                report.docs,
+                report.seconds,
+                if report.keyword_rebuilt {
+                    "rebuilt"
+                } else {
+                    "unchanged"
+                },
+                report.embedded,
+                report.deleted,
+                report.backend
             );
+            Ok(())
+        }
+        Command::Eval {
+            what: EvalWhat::Retrieval { queries, json },
+        } => {
+            let labelled = errand::eval::retrieval::load(&queries)?;
+            let app = App::open(cfg)?;
+            let rt = tokio::runtime::Runtime::new()?;
+            let report = rt.block_on(async {
+                app.load_retrieval(!json).await?;
+                errand::eval::retrieval::run(
+                    app.retriever().context("retrieval not loaded")?,
+                    &labelled,
+                    !json,
+                )
+                .await
+            })?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{}", errand::eval::retrieval::table(&report));
+            }
+            Ok(())
+        }
+        Command::Bench {
+            what: BenchWhat::Retrieval { queries, json },
+        } => {
+            let labelled: Vec<String> =
+                errand::eval::retrieval::load(std::path::Path::new("evals/retrieval"))
+                    .map(|qs| qs.into_iter().map(|q| q.query).collect())
+                    .unwrap_or_default();
+            let app = App::open(cfg)?;
+            let rt = tokio::runtime::Runtime::new()?;
+            let report = rt.block_on(async {
+                app.load_retrieval(!json).await?;
+                let r = app.retriever().context("retrieval not loaded")?;
+                let qs = errand::eval::bench::queries(r, &labelled, queries);
+                let products = app.knowledge.products.len();
+                errand::eval::bench::run(r, &qs, products).await
+            })?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{}", errand::eval::bench::summary(&report));
+            }
             Ok(())
         }
         Command::Token {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{errand, temp_dir, Server};
+use common::{data_with_index, errand, Server};
 
 fn token(data: &std::path::Path, who: &[&str]) -> String {
     let out = errand()
@@ -22,7 +22,7 @@ fn token(data: &std::path::Path, who: &[&str]) -> String {
 
 #[test]
 fn skeleton_answers_and_errors_are_json() {
-    let data = temp_dir("skeleton");
+    let data = data_with_index("skeleton");
     let s = Server::start(&data, &[]);
     assert_eq!(s.get("/healthz", None).0, 200);
     let (status, body) = s.get("/readyz", None);
@@ -80,7 +80,7 @@ fn skeleton_answers_and_errors_are_json() {
 
 #[test]
 fn sessions_belong_to_their_customer() {
-    let data = temp_dir("owner");
+    let data = data_with_index("owner");
     let s = Server::start(&data, &[]);
     let alice = token(&data, &["--customer", "c-0001"]);
     let bob = token(&data, &["--customer", "c-0002"]);
@@ -101,7 +101,7 @@ fn sessions_belong_to_their_customer() {
 
 #[test]
 fn acknowledged_write_survives_kill_9() {
-    let data = temp_dir("durable");
+    let data = data_with_index("durable");
     let s = Server::start(&data, &[]);
     let (status, created) = s.post("/v1/sessions", Some("demo:c-0042"), None);
     assert_eq!(status, 201);

@@ -43,7 +43,8 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if self.status.is_server_error() {
+        // 503 means "not ready yet": expected while indexes load, not an error.
+        if self.status.is_server_error() && self.status != StatusCode::SERVICE_UNAVAILABLE {
             tracing::error!(code = self.code, message = %self.message, "request failed");
         }
         let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});

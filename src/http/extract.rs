@@ -1,12 +1,16 @@
-//! Extractors: paths whose rejections are [`ApiError`]s, and
+//! Extractors: query strings and paths whose rejections are [`ApiError`]s, and
 //! the caller's [`Principal`] from a bearer token (or, in demo mode, from the
 //! `X-Demo-Customer` header naming a seeded customer).
 
-use axum::extract::{FromRequestParts, Path};
+use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
 
 use super::{ApiError, AppState};
 use crate::auth::{valid_subject, Principal};
+
+#[derive(FromRequestParts)]
+#[from_request(via(Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
 
 #[derive(FromRequestParts)]
 #[from_request(via(Path), rejection(ApiError))]

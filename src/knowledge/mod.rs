@@ -85,6 +85,8 @@ pub struct Knowledge {
     pub help: Vec<HelpArticle>,
     pub customers: Vec<Customer>,
     pub orders: Vec<SeedOrder>,
+    /// Groups of interchangeable words ("jeera", "cumin"), lowercase.
+    pub synonyms: Vec<Vec<String>>,
     merchant_index: HashMap<String, usize>,
     product_index: HashMap<String, usize>,
 }
@@ -110,6 +112,7 @@ impl Knowledge {
             jsonl::read(&root.join("seed/orders.jsonl"), SeedOrder::check)?;
         let recipes = recipes::load_dir(&root.join("recipes"))?;
         let help = help::load_dir(&root.join("help"))?;
+        let synonyms = load_synonyms(&root.join("synonyms.toml"))?;
 
         let merchant_index = unique_ids(
             &root.join("merchants.jsonl"),
@@ -189,6 +192,7 @@ impl Knowledge {
             help,
             customers,
             orders,
+            synonyms,
             merchant_index,
             product_index,
         })
@@ -201,6 +205,43 @@ impl Knowledge {
     pub fn product(&self, id: &str) -> Option<&Product> {
         self.product_index.get(id).map(|&i| &self.products[i])
     }
+}
+
+fn load_synonyms(path: &Path) -> Result<Vec<Vec<String>>, KnowledgeError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct File {
+        groups: Vec<Vec<String>>,
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| KnowledgeError::new(path, None, None, e.to_string()))?;
+    let file: File = toml::from_str(&text).map_err(|e| {
+        let line = e.span().map(|s| text[..s.start].lines().count().max(1));
+        KnowledgeError::new(path, line, Some("groups"), e.message())
+    })?;
+    for (i, group) in file.groups.iter().enumerate() {
+        let field = format!("groups[{i}]");
+        if group.len() < 2 {
+            return Err(KnowledgeError::new(
+                path,
+                None,
+                Some(&field),
+                "a group needs at least two words",
+            ));
+        }
+        if let Some(w) = group
+            .iter()
+            .find(|w| w.trim().is_empty() || w.to_lowercase() != **w)
+        {
+            return Err(KnowledgeError::new(
+                path,
+                None,
+                Some(&field),
+                format!("`{w}` must be non-empty lowercase"),
+            ));
+        }
+    }
+    Ok(file.groups)
 }
 
 fn unique_ids<'a>(

@@ -218,3 +218,32 @@ pub fn edit_line(file: &Path, line: usize, from: &str, to: &str) {
     lines[line - 1] = lines[line - 1].replacen(from, to, 1);
     std::fs::write(file, lines.join("\n") + "\n").unwrap();
 }
+
+/// A data folder whose search index is built once per `cargo test` run (the
+/// shipped knowledge embeds in about 40 s); later calls are near-instant
+/// because `errand index` only re-embeds what changed.
+pub fn prebuilt_data() -> &'static Path {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("prebuilt-data");
+        let out = errand()
+            .arg("index")
+            .arg("--data")
+            .arg(&dir)
+            .output()
+            .expect("run errand index");
+        assert!(
+            out.status.success(),
+            "errand index failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dir
+    })
+}
+
+/// A fresh data folder holding a copy of the prebuilt search index.
+pub fn data_with_index(tag: &str) -> PathBuf {
+    let dir = temp_dir(tag);
+    copy_dir(&prebuilt_data().join("index"), &dir.join("index"));
+    dir
+}

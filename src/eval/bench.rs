@@ -1,0 +1,172 @@
+//! `errand bench retrieval`: query latency per mode (query embedding
+//! included, cache cold and warm) and indexing throughput.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::quantile;
+use crate::retrieval::keyword::KeywordIndex;
+use crate::retrieval::{Filters, Kind, Mode, Retriever, SearchRequest};
+
+#[derive(Debug, Serialize)]
+pub struct Latency {
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub mean_ms: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub products: usize,
+    pub queries: usize,
+    /// Documents embedded and upserted per second (a fixed sample, vector store included).
+    pub index_docs_per_s: f64,
+    /// Documents per second for a full keyword index build.
+    pub keyword_index_docs_per_s: f64,
+    /// Query embedding included, embedding cache cleared before each query.
+    pub modes: BTreeMap<&'static str, Latency>,
+    /// Hybrid again with the embedding cache warm.
+    pub hybrid_cache_warm: Latency,
+}
+
+/// At least `n` distinct queries: the labelled ones, then titles people type
+/// (products without the store label, recipe and help titles), in a fixed order.
+pub fn queries(retriever: &Retriever, labelled: &[String], n: usize) -> Vec<String> {
+    let mut out: Vec<String> = labelled.to_vec();
+    let mut seen: std::collections::HashSet<String> = out.iter().cloned().collect();
+    for d in retriever.docs() {
+        let q = match d.kind {
+            // "FreshCart Basmati Rice 5 kg" -> "basmati rice 5 kg": what a person would type.
+            Kind::Product => d
+                .title
+                .split_whitespace()
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase(),
+            _ => d.title.to_lowercase(),
+        };
+        if !q.is_empty() && seen.insert(q.clone()) {
+            out.push(q);
+        }
+        if out.len() >= n {
+            break;
+        }
+    }
+    out
+}
+
+pub async fn run(
+    retriever: &Retriever,
+    queries: &[String],
+    products: usize,
+) -> anyhow::Result<Report> {
+    let mut modes = BTreeMap::new();
+    for mode in Mode::ALL {
+        let mut times = Vec::with_capacity(queries.len());
+        for q in queries {
+            retriever.embedder().clear_cache();
+            times.push(time_query(retriever, q, mode).await?);
+        }
+        modes.insert(mode.as_str(), latency(times));
+    }
+    let mut warm = Vec::with_capacity(queries.len());
+    for q in queries {
+        time_query(retriever, q, Mode::Hybrid).await?;
+        warm.push(time_query(retriever, q, Mode::Hybrid).await?);
+    }
+    let (index_docs_per_s, keyword_index_docs_per_s) = indexing(retriever)?;
+    Ok(Report {
+        products,
+        queries: queries.len(),
+        index_docs_per_s,
+        keyword_index_docs_per_s,
+        modes,
+        hybrid_cache_warm: latency(warm),
+    })
+}
+
+async fn time_query(r: &Retriever, q: &str, mode: Mode) -> anyhow::Result<f64> {
+    let req = SearchRequest {
+        query: q.to_string(),
+        mode,
+        filters: Filters::default(),
+        limit: 10,
+    };
+    let start = Instant::now();
+    r.search(&req).await?;
+    Ok(start.elapsed().as_secs_f64() * 1000.0)
+}
+
+/// A readable summary of the report.
+pub fn summary(r: &Report) -> String {
+    let mut out = format!(
+        "{} products, {} queries (query embedding included, cache cold)\n\n{:<22} {:>8} {:>8} {:>8}\n",
+        r.products, r.queries, "mode", "p50 ms", "p99 ms", "mean ms"
+    );
+    let rows = r
+        .modes
+        .iter()
+        .map(|(m, l)| (m.to_string(), l))
+        .chain([("hybrid (cache warm)".to_string(), &r.hybrid_cache_warm)]);
+    for (m, l) in rows {
+        out += &format!(
+            "{m:<22} {:>8.2} {:>8.2} {:>8.2}\n",
+            l.p50_ms, l.p99_ms, l.mean_ms
+        );
+    }
+    out += &format!(
+        "\nindexing: {:.0} docs/s embedded and stored, {:.0} docs/s keyword index\n",
+        r.index_docs_per_s, r.keyword_index_docs_per_s
+    );
+    out
+}
+
+fn latency(mut ms: Vec<f64>) -> Latency {
+    ms.sort_by(f64::total_cmp);
+    let mean = ms.iter().sum::<f64>() / ms.len().max(1) as f64;
+    Latency {
+        p50_ms: quantile(&ms, 0.5),
+        p99_ms: quantile(&ms, 0.99),
+        mean_ms: mean,
+    }
+}
+
+/// Embeds and upserts a sample into a scratch vector store, and builds a
+/// scratch keyword index over every document.
+fn indexing(r: &Retriever) -> anyhow::Result<(f64, f64)> {
+    use crate::retrieval::vector::{edge::EdgeStore, VectorPoint, VectorStore};
+    let scratch = std::env::temp_dir().join(format!("errand-bench-{}", uuid::Uuid::new_v4()));
+    let docs = r.docs();
+    let sample = &docs[..docs.len().min(512)];
+    let store = EdgeStore::open(
+        &scratch.join("vectors"),
+        crate::retrieval::embed::DIMENSIONS,
+    )?;
+    let start = Instant::now();
+    for chunk in sample.chunks(64) {
+        let texts: Vec<String> = chunk.iter().map(|d| d.embedding_text()).collect();
+        let vecs = r.embedder().embed_batch(&texts)?;
+        let points = chunk
+            .iter()
+            .zip(vecs)
+            .map(|(d, v)| VectorPoint::new(d, v))
+            .collect();
+        futures_block(store.upsert(points))?;
+    }
+    let vec_rate = sample.len() as f64 / start.elapsed().as_secs_f64();
+    // The edge store flushes on drop, so it must go before its folder does.
+    drop(store);
+    let start = Instant::now();
+    KeywordIndex::build(&scratch.join("keyword"), docs)?;
+    let kw_rate = docs.len() as f64 / start.elapsed().as_secs_f64();
+    std::fs::remove_dir_all(&scratch).ok();
+    Ok((vec_rate, kw_rate))
+}
+
+/// The edge store's futures complete without awaiting anything.
+fn futures_block<T>(f: crate::retrieval::vector::BoxFuture<'_, T>) -> T {
+    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f))
+}

@@ -1,0 +1,200 @@
+//! Building and refreshing the indexes from the knowledge. The keyword index
+//! is rebuilt whenever any document changed (it takes well under a second);
+//! vectors are incremental: only new or changed documents are embedded and
+//! upserted, removed ones are deleted. A manifest of content hashes in the
+//! data folder records what the vector store holds.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::docs::{self, Doc};
+use super::embed::{Embedder, DIMENSIONS};
+use super::keyword::KeywordIndex;
+use super::synonyms::Synonyms;
+use super::vector::{cluster::ClusterStore, edge::EdgeStore, VectorPoint, VectorStore};
+use super::Retriever;
+use crate::config::Config;
+use crate::knowledge::Knowledge;
+
+#[derive(Default, Serialize, Deserialize)]
+struct Manifest {
+    model: String,
+    backend: String,
+    keyword_digest: String,
+    vectors: HashMap<String, String>,
+}
+
+/// What a refresh did.
+#[derive(Debug, Serialize)]
+pub struct IndexReport {
+    pub docs: usize,
+    pub keyword_rebuilt: bool,
+    pub embedded: usize,
+    pub deleted: usize,
+    pub seconds: f64,
+    pub backend: String,
+}
+
+const BATCH: usize = 64;
+
+/// Opens the indexes under `<data>/index`, bringing them up to date with the
+/// knowledge first. `progress` draws a progress bar (for the CLI).
+pub async fn open(
+    config: &Config,
+    knowledge: &Knowledge,
+    progress: bool,
+) -> anyhow::Result<(Retriever, IndexReport)> {
+    let start = Instant::now();
+    let dir = config.paths.data.join("index");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let models = config.paths.models.clone();
+    let (threads, cache) = (config.retrieval.embed_threads, config.retrieval.embed_cache);
+    let embedder = Arc::new(
+        tokio::task::spawn_blocking(move || Embedder::load(&models, threads, cache)).await??,
+    );
+
+    let docs = docs::build(knowledge);
+    let hashes: Vec<String> = docs.iter().map(Doc::content_hash).collect();
+    let keyword_digest = hex::encode(&Sha256::digest(hashes.join(",").as_bytes())[..16]);
+
+    let vectors: Box<dyn VectorStore> = if config.retrieval.qdrant_url.is_empty() {
+        let vdir = dir.join("vectors");
+        let m = read_manifest(&dir);
+        if m.model != embedder.fingerprint && vdir.exists() {
+            // Vectors from another model are meaningless: start the shard afresh.
+            std::fs::remove_dir_all(&vdir)?;
+        }
+        Box::new(EdgeStore::open(&vdir, DIMENSIONS)?)
+    } else {
+        Box::new(ClusterStore::connect(&config.retrieval.qdrant_url, "errand", DIMENSIONS).await?)
+    };
+
+    let mut manifest = read_manifest(&dir);
+    if manifest.model != embedder.fingerprint || manifest.backend != vectors.name() {
+        manifest.vectors.clear();
+    }
+    manifest.model = embedder.fingerprint.clone();
+    manifest.backend = vectors.name();
+
+    let kdir = dir.join("keyword");
+    let keyword_rebuilt =
+        manifest.keyword_digest != keyword_digest || KeywordIndex::open(&kdir).is_err();
+    let keyword = if keyword_rebuilt {
+        let docs = docs.clone();
+        let kdir2 = kdir.clone();
+        tokio::task::spawn_blocking(move || KeywordIndex::build(&kdir2, &docs))
+            .await?
+            .context("building keyword index")?
+    } else {
+        KeywordIndex::open(&kdir).context("opening keyword index")?
+    };
+    manifest.keyword_digest = keyword_digest;
+
+    let live: HashMap<&str, &str> = docs
+        .iter()
+        .zip(&hashes)
+        .map(|(d, h)| (d.id.as_str(), h.as_str()))
+        .collect();
+    let removed: Vec<String> = manifest
+        .vectors
+        .keys()
+        .filter(|id| !live.contains_key(id.as_str()))
+        .cloned()
+        .collect();
+    if !removed.is_empty() {
+        vectors.delete(removed.clone()).await?;
+        removed.iter().for_each(|id| {
+            manifest.vectors.remove(id);
+        });
+    }
+    let changed: Vec<usize> = (0..docs.len())
+        .filter(|&i| {
+            manifest.vectors.get(&docs[i].id).map(String::as_str) != Some(hashes[i].as_str())
+        })
+        .collect();
+    let bar = progress.then(|| {
+        let b = ProgressBar::new(changed.len() as u64);
+        b.set_style(
+            ProgressStyle::with_template(
+                "embedding {bar:40} {pos}/{len} docs, {per_sec}, eta {eta}",
+            )
+            .expect("valid template"),
+        );
+        b
+    });
+    for chunk in changed.chunks(BATCH) {
+        let texts: Vec<String> = chunk.iter().map(|&i| docs[i].embedding_text()).collect();
+        let emb = embedder.clone();
+        let vecs = tokio::task::spawn_blocking(move || emb.embed_batch(&texts)).await??;
+        let points = chunk
+            .iter()
+            .zip(vecs)
+            .map(|(&i, v)| VectorPoint::new(&docs[i], v))
+            .collect();
+        vectors.upsert(points).await?;
+        for &i in chunk {
+            manifest
+                .vectors
+                .insert(docs[i].id.clone(), hashes[i].clone());
+        }
+        if let Some(b) = &bar {
+            b.inc(chunk.len() as u64);
+        } else {
+            tracing::info!(
+                done = manifest.vectors.len(),
+                total = docs.len(),
+                "embedding documents"
+            );
+        }
+    }
+    if let Some(b) = bar {
+        b.finish();
+    }
+    write_manifest(&dir, &manifest)?;
+
+    let report = IndexReport {
+        docs: docs.len(),
+        keyword_rebuilt,
+        embedded: changed.len(),
+        deleted: removed.len(),
+        seconds: start.elapsed().as_secs_f64(),
+        backend: vectors.name(),
+    };
+    let by_id = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id.clone(), i))
+        .collect();
+    let retriever = Retriever {
+        docs,
+        by_id,
+        keyword,
+        vectors,
+        embedder,
+        synonyms: Synonyms::new(knowledge.synonyms.clone()),
+        rrf_k: config.retrieval.rrf_k,
+    };
+    Ok((retriever, report))
+}
+
+fn read_manifest(dir: &Path) -> Manifest {
+    std::fs::read(dir.join("manifest.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+/// Written to a temporary file and renamed, so a crash never leaves half a manifest.
+fn write_manifest(dir: &Path, m: &Manifest) -> anyhow::Result<()> {
+    let tmp = dir.join("manifest.json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec(m)?)?;
+    std::fs::rename(&tmp, dir.join("manifest.json"))?;
+    Ok(())
+}

@@ -1,0 +1,195 @@
+//! Hybrid retrieval over products, recipes and help articles: BM25 (tantivy)
+//! and dense vectors (MiniLM embeddings in qdrant-edge or a Qdrant cluster),
+//! fused with Reciprocal Rank Fusion. Both sides honour the same [`Filters`],
+//! and every hit explains itself with its rank in each list.
+//!
+//! ```no_run
+//! # async fn demo(r: &errand::retrieval::Retriever) -> anyhow::Result<()> {
+//! use errand::retrieval::{Filters, Mode, SearchRequest};
+//! let hits = r.search(&SearchRequest { query: "jeera".into(), mode: Mode::Hybrid, filters: Filters::default(), limit: 5 }).await?;
+//! println!("{}", hits[0].title);
+//! # Ok(()) }
+//! ```
+
+pub mod docs;
+pub mod embed;
+pub mod fusion;
+mod index;
+pub mod keyword;
+pub mod synonyms;
+pub mod vector;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+pub use docs::{Doc, Kind};
+pub use index::{open, IndexReport};
+
+use embed::Embedder;
+use keyword::KeywordIndex;
+use synonyms::Synonyms;
+use vector::VectorStore;
+
+/// Restrictions both keyword and vector search apply.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filters {
+    pub kind: Option<Kind>,
+    pub merchant: Option<String>,
+    pub category: Option<String>,
+    /// Every tag must be present (e.g. `vegan`, `gluten-free`).
+    pub tags: Vec<String>,
+    pub price_min: Option<i64>,
+    pub price_max: Option<i64>,
+    pub in_stock: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Bm25,
+    Dense,
+    Hybrid,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::Bm25, Mode::Dense, Mode::Hybrid];
+
+    pub fn parse(s: &str) -> Option<Mode> {
+        match s {
+            "bm25" | "keyword" => Some(Mode::Bm25),
+            "dense" | "vector" => Some(Mode::Dense),
+            "hybrid" => Some(Mode::Hybrid),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Bm25 => "bm25",
+            Mode::Dense => "dense",
+            Mode::Hybrid => "hybrid",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub query: String,
+    pub mode: Mode,
+    pub filters: Filters,
+    pub limit: usize,
+}
+
+/// Why a hit is where it is.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub bm25_rank: Option<usize>,
+    pub bm25_score: Option<f32>,
+    pub dense_rank: Option<usize>,
+    pub dense_score: Option<f32>,
+    pub fused_score: f32,
+    /// Words added by synonym expansion.
+    pub expanded_with: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub kind: Kind,
+    pub title: String,
+    pub merchant_id: Option<String>,
+    pub category: String,
+    pub price_minor: Option<i64>,
+    pub tags: Vec<String>,
+    pub in_stock: bool,
+    pub snippet: Option<String>,
+    pub explanation: Explanation,
+}
+
+pub struct Retriever {
+    docs: Vec<Doc>,
+    by_id: HashMap<String, usize>,
+    keyword: KeywordIndex,
+    vectors: Box<dyn VectorStore>,
+    embedder: Arc<Embedder>,
+    synonyms: Synonyms,
+    rrf_k: f32,
+}
+
+/// How many candidates each side contributes to fusion.
+const CANDIDATES: usize = 50;
+
+impl Retriever {
+    pub async fn search(&self, req: &SearchRequest) -> anyhow::Result<Vec<Hit>> {
+        let expanded = self.synonyms.expand(&req.query);
+        let pool = req.limit.max(CANDIDATES);
+        let bm25 = if req.mode != Mode::Dense {
+            self.keyword
+                .search(&req.query, &expanded, &req.filters, pool, req.limit)?
+        } else {
+            Vec::new()
+        };
+        let dense = if req.mode != Mode::Bm25 {
+            let text = if expanded.is_empty() {
+                req.query.clone()
+            } else {
+                format!("{} ({})", req.query, expanded.join(", "))
+            };
+            let v = self.embedder.embed_query(&text)?;
+            self.vectors.search(v, &req.filters, pool).await?
+        } else {
+            Vec::new()
+        };
+        let bm25_ids: Vec<String> = bm25.iter().map(|h| h.id.clone()).collect();
+        let dense_ids: Vec<String> = dense.iter().map(|(id, _)| id.clone()).collect();
+        let fused = fusion::rrf(&[bm25_ids, dense_ids], self.rrf_k);
+        let snippets: HashMap<&str, (&str, f32)> = bm25
+            .iter()
+            .map(|h| (h.id.as_str(), (h.snippet.as_str(), h.score)))
+            .collect();
+        let dense_scores: HashMap<&str, f32> =
+            dense.iter().map(|(id, s)| (id.as_str(), *s)).collect();
+        Ok(fused
+            .into_iter()
+            .filter_map(|f| {
+                let doc = &self.docs[*self.by_id.get(&f.id)?];
+                let is_product = doc.kind == Kind::Product;
+                let kw = snippets.get(f.id.as_str());
+                Some(Hit {
+                    id: doc.id.clone(),
+                    kind: doc.kind,
+                    title: doc.title.clone(),
+                    merchant_id: is_product.then(|| doc.merchant_id.clone()),
+                    category: doc.category.clone(),
+                    price_minor: is_product.then_some(doc.price_minor),
+                    tags: doc.tags.clone(),
+                    in_stock: doc.in_stock,
+                    snippet: kw.map(|(s, _)| s.to_string()).filter(|s| !s.is_empty()),
+                    explanation: Explanation {
+                        bm25_rank: f.ranks[0],
+                        bm25_score: kw.map(|(_, s)| *s),
+                        dense_rank: f.ranks[1],
+                        dense_score: dense_scores.get(f.id.as_str()).copied(),
+                        fused_score: f.score,
+                        expanded_with: expanded.clone(),
+                    },
+                })
+            })
+            .take(req.limit)
+            .collect())
+    }
+
+    pub fn docs(&self) -> &[Doc] {
+        &self.docs
+    }
+
+    pub fn embedder(&self) -> &Embedder {
+        &self.embedder
+    }
+
+    pub fn backend(&self) -> String {
+        self.vectors.name()
+    }
+}
