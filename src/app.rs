@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 use anyhow::Context;
 
 use crate::auth::Tokens;
+use crate::commerce::{payments::Sandbox, Commerce};
 use crate::config::Config;
 use crate::knowledge::Knowledge;
 use crate::retrieval::Retriever;
@@ -17,6 +18,7 @@ pub struct App {
     pub knowledge: Arc<Knowledge>,
     pub store: Store,
     pub tokens: Tokens,
+    pub commerce: Commerce,
     /// Loaded after the server starts listening; until then `/readyz` is 503.
     retriever: OnceLock<Retriever>,
 }
@@ -38,11 +40,20 @@ impl App {
             Store::open(&db).with_context(|| format!("opening database {}", db.display()))?;
         store.seed(&knowledge).context("seeding the database")?;
         let tokens = Tokens::new(load_secret(&config)?);
+        let knowledge = Arc::new(knowledge);
+        let commerce = Commerce::new(
+            knowledge.clone(),
+            store.clone(),
+            config.commerce.clone(),
+            Arc::new(Sandbox),
+        )
+        .context("starting the commerce engine")?;
         Ok(App {
             config,
-            knowledge: Arc::new(knowledge),
+            knowledge,
             store,
             tokens,
+            commerce,
             retriever: OnceLock::new(),
         })
     }

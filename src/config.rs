@@ -16,6 +16,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub paths: PathsConfig,
     pub retrieval: RetrievalConfig,
+    pub commerce: CommerceConfig,
     pub auth: AuthConfig,
     pub log: LogConfig,
 }
@@ -53,6 +54,102 @@ pub struct RetrievalConfig {
     pub rrf_k: f32,
     /// Threads ONNX Runtime may use for embeddings.
     pub embed_threads: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CommerceConfig {
+    /// Platform commission on each merchant's goods after its own discounts, in basis points.
+    pub commission_bps: u32,
+    /// Size of the simulated driver fleet.
+    pub drivers: usize,
+    /// How long a ride quote can be booked, in seconds.
+    pub quote_ttl_secs: u64,
+    pub simulator: SimulatorConfig,
+    /// Minutes an order may stay in each state before it counts as stuck.
+    pub limits_minutes: StateLimits,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SimulatorConfig {
+    /// Lifecycle minutes that pass per real minute (1 = real time).
+    pub speed: f64,
+    /// How often the simulator moves orders and rides along, in milliseconds.
+    pub tick_ms: u64,
+    /// Seed for every simulated decision (which orders get stuck, driver names).
+    pub seed: u64,
+    /// Share of new orders the restaurant never accepts.
+    pub stuck_restaurant: f64,
+    /// Share of new orders no driver takes.
+    pub stuck_no_driver: f64,
+    /// Share of new orders whose driver stops moving.
+    pub stuck_driver: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StateLimits {
+    pub placed: u32,
+    pub accepted: u32,
+    pub preparing: u32,
+    pub ready: u32,
+    pub driver_assigned: u32,
+    pub picked_up: u32,
+}
+
+impl StateLimits {
+    /// The limit for an active state; `None` for final states.
+    pub fn for_state(&self, state: &str) -> Option<u32> {
+        Some(match state {
+            "placed" => self.placed,
+            "accepted" => self.accepted,
+            "preparing" => self.preparing,
+            "ready" => self.ready,
+            "driver_assigned" => self.driver_assigned,
+            "picked_up" => self.picked_up,
+            _ => return None,
+        })
+    }
+}
+
+impl Default for CommerceConfig {
+    fn default() -> Self {
+        CommerceConfig {
+            commission_bps: 1800,
+            drivers: 40,
+            quote_ttl_secs: 300,
+            simulator: SimulatorConfig::default(),
+            limits_minutes: StateLimits::default(),
+        }
+    }
+}
+
+impl Default for SimulatorConfig {
+    fn default() -> Self {
+        SimulatorConfig {
+            speed: 10.0,
+            tick_ms: 1000,
+            seed: 7,
+            stuck_restaurant: 0.05,
+            stuck_no_driver: 0.05,
+            stuck_driver: 0.03,
+        }
+    }
+}
+
+/// The limits of the `help-stuck-diagnosis-agent` policy.
+impl Default for StateLimits {
+    fn default() -> Self {
+        StateLimits {
+            placed: 10,
+            accepted: 15,
+            preparing: 40,
+            ready: 15,
+            driver_assigned: 20,
+            picked_up: 45,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

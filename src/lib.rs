@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod commerce;
 pub mod config;
 pub mod eval;
 pub mod http;

@@ -133,6 +133,19 @@ fn main() -> ExitCode {
     }
 }
 
+/// Moves orders and rides along their lifecycles until the process ends.
+async fn simulate(app: Arc<App>) {
+    let every = std::time::Duration::from_millis(app.config.commerce.simulator.tick_ms.max(50));
+    loop {
+        tokio::time::sleep(every).await;
+        match app.commerce.simulate(chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(transitions = n, "simulator step"),
+            Err(e) => tracing::error!(error = %e, "simulator step failed"),
+        }
+    }
+}
+
 fn config(global: &Global) -> anyhow::Result<Config> {
     let explicit = std::env::var_os("ERRAND_CONFIG").is_some()
         || global.config.as_path() != std::path::Path::new("errand.toml");
@@ -182,6 +195,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .await
                     .map_err(|e| anyhow::anyhow!("binding {addr}: {e}"))?;
                 // Listen at once (liveness), load indexes behind /readyz; a load failure stops the server.
+                tokio::spawn(simulate(app.clone()));
                 let loader = app.clone();
                 let loading = tokio::spawn(async move { loader.load_retrieval(false).await });
                 let server = errand::http::serve(app, listener);

@@ -3,22 +3,7 @@
 
 mod common;
 
-use common::{data_with_index, errand, Server};
-
-fn token(data: &std::path::Path, who: &[&str]) -> String {
-    let out = errand()
-        .args(["token", "--secret", "test-secret", "--data"])
-        .arg(data)
-        .args(who)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    format!("Bearer {}", String::from_utf8(out.stdout).unwrap().trim())
-}
+use common::{data_with_index, token, Server};
 
 #[test]
 fn skeleton_answers_and_errors_are_json() {
@@ -68,7 +53,7 @@ fn skeleton_answers_and_errors_are_json() {
         (403, Some("forbidden"))
     );
 
-    let (_, metrics) = s.raw("GET", "/metrics", None, None);
+    let (_, metrics) = s.raw("GET", "/metrics", None, &[], None);
     assert!(metrics.contains("errand_ready 1"), "{metrics}");
     assert!(
         metrics.contains(

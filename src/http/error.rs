@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
+use crate::commerce::CommerceError;
 use crate::store::StoreError;
 
 #[derive(Debug)]
@@ -87,5 +88,32 @@ impl From<QueryRejection> for ApiError {
 impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", r.body_text())
+    }
+}
+
+impl From<CommerceError> for ApiError {
+    fn from(e: CommerceError) -> Self {
+        match e {
+            CommerceError::NotFound(what) => ApiError::not_found(format!("{what} not found")),
+            CommerceError::Invalid { .. } => {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", e.to_string())
+            }
+            CommerceError::Rejected { code, message } => {
+                let status = if code == "idempotency_key_reused" {
+                    StatusCode::CONFLICT
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                };
+                ApiError::new(status, code, message)
+            }
+            CommerceError::Payment {
+                code: "payment_timeout",
+                message,
+            } => ApiError::new(StatusCode::GATEWAY_TIMEOUT, "payment_timeout", message),
+            CommerceError::Payment { code, message } => {
+                ApiError::new(StatusCode::PAYMENT_REQUIRED, code, message)
+            }
+            CommerceError::Store(s) => s.into(),
+        }
     }
 }

@@ -57,3 +57,70 @@ impl FromRequestParts<AppState> for Caller {
         Err(ApiError::unauthorized("missing bearer token"))
     }
 }
+
+/// A JSON body whose rejections are [`ApiError`]s.
+#[derive(axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+/// The `Idempotency-Key` header every retryable write requires.
+pub struct IdempotencyKey(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let key = parts
+            .headers
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|k| !k.is_empty() && k.len() <= 200)
+            .ok_or_else(|| ApiError::bad_request("an `Idempotency-Key` header (1 to 200 characters) is required: retrying with the same key never repeats the write"))?;
+        Ok(IdempotencyKey(key.to_string()))
+    }
+}
+
+impl Caller {
+    /// The customer id, or 403 for an agent: agents act through `/v1/assist`.
+    pub fn customer(&self) -> Result<&str, ApiError> {
+        match &self.0 {
+            Principal::Customer(id) => Ok(id),
+            Principal::Agent(_) => Err(ApiError::forbidden(
+                "this endpoint is for customers; agents act through /v1/assist/...",
+            )),
+        }
+    }
+
+    /// The agent id, or 403 for a customer.
+    pub fn agent(&self) -> Result<&str, ApiError> {
+        match &self.0 {
+            Principal::Agent(id) => Ok(id),
+            Principal::Customer(_) => Err(ApiError::forbidden(
+                "assist endpoints need a care agent's token",
+            )),
+        }
+    }
+
+    /// The actor this caller is in the commerce engine.
+    pub fn actor(&self) -> crate::commerce::Actor {
+        match &self.0 {
+            Principal::Customer(id) => crate::commerce::Actor::Customer(id.clone()),
+            Principal::Agent(id) => crate::commerce::Actor::Agent(id.clone()),
+        }
+    }
+}
+
+/// A JSON body that may be empty (then `T::default()`).
+pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "invalid_json",
+            e.to_string(),
+        )
+    })
+}

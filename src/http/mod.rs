@@ -1,6 +1,7 @@
 //! The HTTP face of Errand (axum). Handlers are thin: they extract, call the
 //! engine, and map errors through [`ApiError`]. No domain logic lives here.
 
+mod commerce;
 mod error;
 mod extract;
 mod health;
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{HeaderName, StatusCode};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post, put};
 use axum::Router;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -45,6 +46,24 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/v1/search", get(search::search))
+        .route("/openapi.json", get(commerce::openapi))
+        .route("/v1/cart", get(commerce::cart).delete(commerce::clear))
+        .route("/v1/cart/items", post(commerce::add_item))
+        .route("/v1/cart/items/{product_id}", patch(commerce::set_item).delete(commerce::remove_item))
+        .route("/v1/cart/coupon", put(commerce::set_coupon).delete(commerce::remove_coupon))
+        .route("/v1/offers", get(commerce::offers))
+        .route("/v1/checkout", post(commerce::checkout))
+        .route("/v1/orders", get(commerce::orders))
+        .route("/v1/orders/{id}", get(commerce::order))
+        .route("/v1/orders/{id}/diagnosis", get(commerce::diagnosis))
+        .route("/v1/orders/{id}/cancel", post(commerce::cancel))
+        .route("/v1/orders/{id}/refund", post(commerce::refund))
+        .route("/v1/assist/orders/{id}/cancel", post(commerce::assist_cancel))
+        .route("/v1/assist/orders/{id}/refund", post(commerce::assist_refund))
+        .route("/v1/assist/orders/{id}/reblast", post(commerce::assist_reblast))
+        .route("/v1/rides/quote", post(commerce::quote))
+        .route("/v1/rides", post(commerce::book))
+        .route("/v1/rides/{id}", get(commerce::ride))
         .route("/v1/sessions", post(sessions::create))
         .route("/v1/sessions/{id}", get(sessions::get))
         .fallback(|| async { ApiError::not_found("no such route") })

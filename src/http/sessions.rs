@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
-use super::extract::{ApiPath, Caller};
+use super::extract::{optional_json, ApiPath, Caller};
 use super::{ApiError, AppState};
 use crate::auth::Principal;
 use crate::store::Conversation;
@@ -26,12 +26,7 @@ pub async fn create(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Conversation>), ApiError> {
     // The body is optional: an empty POST starts a customer session.
-    let req: CreateSession = if body.is_empty() {
-        CreateSession::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()))?
-    };
+    let req: CreateSession = optional_json(&body)?;
     let mode = req.mode.unwrap_or_else(|| "customer".into());
     let conv = match (mode.as_str(), who) {
         ("customer", Principal::Customer(id)) => {

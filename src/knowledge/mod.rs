@@ -11,6 +11,7 @@
 
 mod help;
 mod jsonl;
+mod offers;
 mod recipes;
 mod types;
 
@@ -19,6 +20,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use help::{Audience, HelpArticle};
+pub use offers::{Offer, OfferKind, OfferScope};
 pub use recipes::Recipe;
 pub use types::{Address, Customer, Merchant, Place, Product, SeedEvent, SeedItem, SeedOrder};
 
@@ -87,6 +89,7 @@ pub struct Knowledge {
     pub orders: Vec<SeedOrder>,
     /// Groups of interchangeable words ("jeera", "cumin"), lowercase.
     pub synonyms: Vec<Vec<String>>,
+    pub offers: Vec<Offer>,
     merchant_index: HashMap<String, usize>,
     product_index: HashMap<String, usize>,
 }
@@ -113,6 +116,7 @@ impl Knowledge {
         let recipes = recipes::load_dir(&root.join("recipes"))?;
         let help = help::load_dir(&root.join("help"))?;
         let synonyms = load_synonyms(&root.join("synonyms.toml"))?;
+        let offers = offers::load_dir(&root.join("offers"))?;
 
         let merchant_index = unique_ids(
             &root.join("merchants.jsonl"),
@@ -183,8 +187,34 @@ impl Knowledge {
                 }
             }
         }
+        let path = root.join("offers");
+        for o in &offers {
+            if o.merchant_id
+                .as_ref()
+                .is_some_and(|m| !merchant_index.contains_key(m))
+            {
+                return Err(KnowledgeError::new(
+                    &path,
+                    None,
+                    Some("merchant_id"),
+                    format!("offer `{}` names an unknown merchant", o.id),
+                ));
+            }
+            if o.help
+                .as_ref()
+                .is_some_and(|h| !help.iter().any(|a| &a.id == h))
+            {
+                return Err(KnowledgeError::new(
+                    &path,
+                    None,
+                    Some("help"),
+                    format!("offer `{}` cites an unknown help article", o.id),
+                ));
+            }
+        }
         Ok(Knowledge {
             root: root.to_path_buf(),
+            offers,
             merchants,
             products,
             places,
@@ -339,7 +369,7 @@ impl<'a> Check<'a> {
     }
 }
 
-fn is_date(s: &str) -> bool {
+pub(crate) fn is_date(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     let [y, m, d] = parts.as_slice() else {
         return false;

@@ -20,7 +20,13 @@ use rusqlite::Connection;
 pub use conversations::{Conversation, Message};
 
 /// Migrations in order; `PRAGMA user_version` records how many have run.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("migrations/0001_init.sql")),
+    (
+        "0002_commerce",
+        include_str!("migrations/0002_commerce.sql"),
+    ),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -109,9 +115,10 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Current time as RFC 3339 UTC with seconds, the format stored everywhere.
+/// Current time as RFC 3339 UTC with milliseconds, the format stored everywhere
+/// (the lifecycle simulator runs scaled time, where a second is minutes).
 pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 #[cfg(test)]

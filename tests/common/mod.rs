@@ -100,7 +100,19 @@ impl Server {
         auth: Option<&str>,
         body: Option<&str>,
     ) -> (u16, serde_json::Value) {
-        let (status, text) = self.raw(method, path, auth, body);
+        self.request_with(method, path, auth, &[], body)
+    }
+
+    /// A request with extra headers, such as `Idempotency-Key`.
+    pub fn request_with(
+        &self,
+        method: &str,
+        path: &str,
+        auth: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> (u16, serde_json::Value) {
+        let (status, text) = self.raw(method, path, auth, headers, body);
         (
             status,
             serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
@@ -112,6 +124,7 @@ impl Server {
         method: &str,
         path: &str,
         auth: Option<&str>,
+        headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> (u16, String) {
         let hostport = self.base.trim_start_matches("http://");
@@ -127,6 +140,9 @@ impl Server {
             }
             Some(a) => req.push_str(&format!("Authorization: {a}\r\n")),
             None => {}
+        }
+        for (name, value) in headers {
+            req.push_str(&format!("{name}: {value}\r\n"));
         }
         let body = body.unwrap_or("");
         if !body.is_empty() {
@@ -184,6 +200,22 @@ fn dechunk(mut s: &str) -> String {
         s = &s[nl + 2 + n + 2..];
     }
     out
+}
+
+/// `Bearer <token>` for `who` (`--customer ID` or `--agent ID`), signed with the test secret.
+pub fn token(data: &Path, who: &[&str]) -> String {
+    let out = errand()
+        .args(["token", "--secret", "test-secret", "--data"])
+        .arg(data)
+        .args(who)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    format!("Bearer {}", String::from_utf8(out.stdout).unwrap().trim())
 }
 
 /// Copies the shipped knowledge to a private folder a test may corrupt.

@@ -1,0 +1,217 @@
+//! The commerce engine behind the assistant's tools and the REST API: a cart
+//! across merchants, offers, one payment for many orders, the order lifecycle
+//! with its simulator, diagnosis and care actions, and rides.
+//!
+//! Everything here is synchronous logic over a SQLite connection, wrapped in
+//! async methods that run it on the store's blocking thread; one transaction
+//! per operation, so a write is all or nothing. Nothing here knows HTTP.
+//!
+//! ```no_run
+//! # async fn demo(c: errand::commerce::Commerce) -> Result<(), errand::commerce::CommerceError> {
+//! c.add_to_cart("c-0001", "p-freshcart-0002", 2).await?;
+//! let cart = c.cart("c-0001").await?;
+//! println!("total {} {}", cart.priced.total_minor, cart.priced.currency);
+//! # Ok(()) }
+//! ```
+
+mod cart;
+mod checkout;
+mod geo;
+pub mod money;
+mod orders;
+pub mod payments;
+pub mod pricing;
+mod rides;
+mod simulator;
+
+use std::sync::Arc;
+
+use rusqlite::Connection;
+
+pub use cart::CartView;
+pub use checkout::{CheckoutRequest, CheckoutResult};
+pub use orders::{ActionResult, Diagnosis, OrderView};
+pub use rides::{BookRequest, QuoteRequest, RideQuote, RideView};
+
+use crate::config::CommerceConfig;
+use crate::knowledge::Knowledge;
+use crate::store::{Store, StoreError};
+use payments::PaymentProvider;
+
+/// Who performs an action; recorded on every event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    Customer(String),
+    Agent(String),
+    System,
+}
+
+impl Actor {
+    pub fn label(&self) -> String {
+        match self {
+            Actor::Customer(id) => format!("customer:{id}"),
+            Actor::Agent(id) => format!("agent:{id}"),
+            Actor::System => "system".into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommerceError {
+    /// Missing, or owned by someone else (indistinguishable on purpose).
+    #[error("{0} not found")]
+    NotFound(String),
+    /// A malformed input, naming the field.
+    #[error("`{field}`: {message}")]
+    Invalid { field: String, message: String },
+    /// Well-formed, but the rules or the current state refuse it.
+    #[error("{message}")]
+    Rejected { code: &'static str, message: String },
+    /// The payment provider said no, or did not answer.
+    #[error("{message}")]
+    Payment { code: &'static str, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for CommerceError {
+    fn from(e: rusqlite::Error) -> Self {
+        CommerceError::Store(StoreError::Sqlite(e))
+    }
+}
+
+impl From<serde_json::Error> for CommerceError {
+    fn from(e: serde_json::Error) -> Self {
+        CommerceError::Store(StoreError::Json(e))
+    }
+}
+
+pub(crate) fn invalid(field: &str, message: impl Into<String>) -> CommerceError {
+    CommerceError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+pub(crate) fn rejected(code: &'static str, message: impl Into<String>) -> CommerceError {
+    CommerceError::Rejected {
+        code,
+        message: message.into(),
+    }
+}
+
+pub type Result<T, E = CommerceError> = std::result::Result<T, E>;
+
+/// The engine; cheap to clone.
+#[derive(Clone)]
+pub struct Commerce {
+    knowledge: Arc<Knowledge>,
+    store: Store,
+    config: Arc<CommerceConfig>,
+    payments: Arc<dyn PaymentProvider>,
+}
+
+impl Commerce {
+    /// Also places the simulated driver fleet, once per database.
+    pub fn new(
+        knowledge: Arc<Knowledge>,
+        store: Store,
+        config: CommerceConfig,
+        payments: Arc<dyn PaymentProvider>,
+    ) -> Result<Commerce> {
+        let c = Commerce {
+            knowledge,
+            store,
+            config: Arc::new(config),
+            payments,
+        };
+        c.store
+            .call_blocking(|conn| Ok(simulator::place_drivers(conn, &c.knowledge, &c.config)))??;
+        Ok(c)
+    }
+
+    pub fn knowledge(&self) -> &Knowledge {
+        &self.knowledge
+    }
+
+    /// Runs `f` in one transaction on the store's blocking thread.
+    async fn tx<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Commerce, &rusqlite::Transaction) -> Result<R> + Send + 'static,
+    ) -> Result<R> {
+        let this = self.clone();
+        self.store
+            .call(move |conn: &mut Connection| {
+                Ok((|| {
+                    let tx = conn.transaction()?;
+                    let out = f(&this, &tx)?;
+                    tx.commit()?;
+                    Ok(out)
+                })())
+            })
+            .await?
+    }
+}
+
+/// The customer segment (`new`, `regular`, `gold`) offers are targeted by.
+fn segment(conn: &Connection, customer: &str) -> Result<String> {
+    use rusqlite::OptionalExtension;
+    conn.query_row(
+        "SELECT segment FROM customers WHERE id = ?1",
+        [customer],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or_else(|| CommerceError::NotFound(format!("customer {customer}")))
+}
+
+fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d").to_string()
+}
+
+/// Replays the stored answer for a repeated `Idempotency-Key`, or runs `f`
+/// and stores its answer, in the caller's transaction. The same key with a
+/// different request is refused rather than guessed at.
+fn idempotent<T: serde::Serialize + serde::de::DeserializeOwned>(
+    conn: &Connection,
+    scope: &str,
+    key: &str,
+    request: &impl serde::Serialize,
+    f: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    use rusqlite::OptionalExtension;
+    use sha2::Digest;
+    if key.is_empty() || key.len() > 200 {
+        return Err(invalid("Idempotency-Key", "must be 1 to 200 characters"));
+    }
+    let hash = hex::encode(sha2::Sha256::digest(serde_json::to_vec(request)?));
+    let stored: Option<(String, String)> = conn
+        .query_row(
+            "SELECT request_hash, response FROM idempotency WHERE scope = ?1 AND key = ?2",
+            [scope, key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((h, response)) = stored {
+        if h != hash {
+            return Err(rejected(
+                "idempotency_key_reused",
+                "this Idempotency-Key was already used for a different request",
+            ));
+        }
+        return Ok(serde_json::from_str(&response)?);
+    }
+    let out = f()?;
+    conn.execute(
+        "INSERT INTO idempotency (scope, key, request_hash, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        rusqlite::params![scope, key, hash, serde_json::to_string(&out)?, crate::store::now()],
+    )?;
+    Ok(out)
+}
+
+fn new_id(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
+}

@@ -1,0 +1,286 @@
+//! Carts, checkout, orders, care actions and rides over REST: each handler
+//! extracts, calls the commerce engine, and returns its JSON.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+
+use super::extract::{optional_json, ApiJson, ApiPath, ApiQuery, Caller, IdempotencyKey};
+use super::{ApiError, AppState};
+use crate::commerce::{
+    ActionResult, BookRequest, CartView, CheckoutRequest, CheckoutResult, Diagnosis, OrderView,
+    QuoteRequest, RideQuote, RideView,
+};
+
+type Api<T> = Result<Json<T>, ApiError>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddItem {
+    product_id: String,
+    #[serde(default = "one")]
+    quantity: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetQuantity {
+    quantity: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coupon {
+    code: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Reason {
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refund {
+    amount_minor: Option<i64>,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    limit: Option<usize>,
+}
+
+pub async fn cart(State(s): State<AppState>, who: Caller) -> Api<CartView> {
+    Ok(Json(s.app.commerce.cart(who.customer()?).await?))
+}
+
+pub async fn add_item(
+    State(s): State<AppState>,
+    who: Caller,
+    ApiJson(b): ApiJson<AddItem>,
+) -> Api<CartView> {
+    Ok(Json(
+        s.app
+            .commerce
+            .add_to_cart(who.customer()?, &b.product_id, b.quantity)
+            .await?,
+    ))
+}
+
+pub async fn set_item(
+    State(s): State<AppState>,
+    who: Caller,
+    ApiPath(product): ApiPath<String>,
+    ApiJson(b): ApiJson<SetQuantity>,
+) -> Api<CartView> {
+    Ok(Json(
+        s.app
+            .commerce
+            .set_quantity(who.customer()?, &product, b.quantity)
+            .await?,
+    ))
+}
+
+pub async fn remove_item(
+    State(s): State<AppState>,
+    who: Caller,
+    ApiPath(product): ApiPath<String>,
+) -> Api<CartView> {
+    Ok(Json(
+        s.app
+            .commerce
+            .remove_from_cart(who.customer()?, &product)
+            .await?,
+    ))
+}
+
+pub async fn clear(State(s): State<AppState>, who: Caller) -> Api<CartView> {
+    Ok(Json(s.app.commerce.clear_cart(who.customer()?).await?))
+}
+
+pub async fn set_coupon(
+    State(s): State<AppState>,
+    who: Caller,
+    ApiJson(b): ApiJson<Coupon>,
+) -> Api<CartView> {
+    Ok(Json(
+        s.app
+            .commerce
+            .set_coupon(who.customer()?, Some(&b.code))
+            .await?,
+    ))
+}
+
+pub async fn remove_coupon(State(s): State<AppState>, who: Caller) -> Api<CartView> {
+    Ok(Json(
+        s.app.commerce.set_coupon(who.customer()?, None).await?,
+    ))
+}
+
+pub async fn offers(State(s): State<AppState>, who: Caller) -> Api<serde_json::Value> {
+    let offers = s.app.commerce.offers(who.customer()?).await?;
+    Ok(Json(serde_json::json!({ "offers": offers })))
+}
+
+pub async fn checkout(
+    State(s): State<AppState>,
+    who: Caller,
+    IdempotencyKey(key): IdempotencyKey,
+    body: Bytes,
+) -> Result<(StatusCode, Json<CheckoutResult>), ApiError> {
+    let req: CheckoutRequest = optional_json(&body)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.commerce.checkout(who.customer()?, &key, req).await?),
+    ))
+}
+
+pub async fn orders(
+    State(s): State<AppState>,
+    who: Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Api<serde_json::Value> {
+    let limit = q.limit.unwrap_or(20).clamp(1, 100);
+    let orders = s.app.commerce.orders(who.customer()?, limit).await?;
+    Ok(Json(serde_json::json!({ "orders": orders })))
+}
+
+pub async fn order(
+    State(s): State<AppState>,
+    who: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Api<OrderView> {
+    Ok(Json(s.app.commerce.order(&who.actor(), &id).await?))
+}
+
+pub async fn diagnosis(
+    State(s): State<AppState>,
+    who: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Api<Diagnosis> {
+    Ok(Json(s.app.commerce.diagnosis(&who.actor(), &id).await?))
+}
+
+pub async fn cancel(
+    State(s): State<AppState>,
+    who: Caller,
+    IdempotencyKey(key): IdempotencyKey,
+    ApiPath(id): ApiPath<String>,
+    body: Bytes,
+) -> Api<ActionResult> {
+    who.customer()?;
+    let reason = optional_json::<Reason>(&body)?.reason;
+    let reason = if reason.trim().is_empty() {
+        "requested by customer".to_string()
+    } else {
+        reason
+    };
+    Ok(Json(
+        s.app
+            .commerce
+            .cancel(&who.actor(), &id, &reason, &key)
+            .await?,
+    ))
+}
+
+pub async fn refund(
+    State(s): State<AppState>,
+    who: Caller,
+    IdempotencyKey(key): IdempotencyKey,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(b): ApiJson<Refund>,
+) -> Api<ActionResult> {
+    who.customer()?;
+    Ok(Json(
+        s.app
+            .commerce
+            .refund(&who.actor(), &id, b.amount_minor, &b.reason, &key)
+            .await?,
+    ))
+}
+
+pub async fn assist_cancel(
+    State(s): State<AppState>,
+    who: Caller,
+    IdempotencyKey(key): IdempotencyKey,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(b): ApiJson<Reason>,
+) -> Api<ActionResult> {
+    who.agent()?;
+    Ok(Json(
+        s.app
+            .commerce
+            .cancel(&who.actor(), &id, &b.reason, &key)
+            .await?,
+    ))
+}
+
+pub async fn assist_refund(
+    State(s): State<AppState>,
+    who: Caller,
+    IdempotencyKey(key): IdempotencyKey,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(b): ApiJson<Refund>,
+) -> Api<ActionResult> {
+    who.agent()?;
+    Ok(Json(
+        s.app
+            .commerce
+            .refund(&who.actor(), &id, b.amount_minor, &b.reason, &key)
+            .await?,
+    ))
+}
+
+pub async fn assist_reblast(
+    State(s): State<AppState>,
+    who: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Api<ActionResult> {
+    who.agent()?;
+    Ok(Json(s.app.commerce.reblast(&who.actor(), &id).await?))
+}
+
+pub async fn quote(
+    State(s): State<AppState>,
+    who: Caller,
+    ApiJson(b): ApiJson<QuoteRequest>,
+) -> Api<RideQuote> {
+    Ok(Json(s.app.commerce.quote_ride(who.customer()?, b).await?))
+}
+
+pub async fn book(
+    State(s): State<AppState>,
+    who: Caller,
+    IdempotencyKey(key): IdempotencyKey,
+    ApiJson(b): ApiJson<BookRequest>,
+) -> Result<(StatusCode, Json<RideView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.commerce.book_ride(who.customer()?, &key, b).await?),
+    ))
+}
+
+pub async fn ride(
+    State(s): State<AppState>,
+    who: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Api<RideView> {
+    Ok(Json(s.app.commerce.ride(who.customer()?, &id).await?))
+}
+
+pub async fn openapi() -> ([(axum::http::HeaderName, &'static str); 1], &'static str) {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+}

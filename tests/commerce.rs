@@ -1,0 +1,410 @@
+//! The commerce engine over HTTP: a two-merchant checkout and its breakup,
+//! idempotent retries, declined cards, a stuck order diagnosed and
+//! reblasted, refunds capped at what was paid, rides, ownership, bad input.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{data_with_index, temp_dir, token, Server};
+use serde_json::{json, Value};
+
+const ME: &str = "demo:c-0001";
+const OTHER: &str = "demo:c-0002";
+
+/// A server whose simulator runs 10 lifecycle minutes per second and never
+/// finds a driver on its own, so every order gets stuck waiting for one.
+fn start() -> Server {
+    let dir = temp_dir("commerce-config");
+    let config = dir.join("errand.toml");
+    std::fs::write(
+        &config,
+        "[commerce.simulator]\nspeed = 600.0\ntick_ms = 50\nstuck_restaurant = 0.0\nstuck_no_driver = 1.0\nstuck_driver = 0.0\n",
+    )
+    .unwrap();
+    Server::start(
+        &data_with_index("commerce"),
+        &["--config", config.to_str().unwrap()],
+    )
+}
+
+fn product(merchant: &str, min_price: i64) -> String {
+    let catalog =
+        std::fs::read_to_string(common::repo().join("knowledge/catalog/products.jsonl")).unwrap();
+    catalog
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|p| {
+            p["merchant_id"] == merchant
+                && p["price_minor"].as_i64().unwrap() >= min_price
+                && p["stock"].as_i64().unwrap() >= 10
+        })
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn add(s: &Server, who: &str, product: &str, quantity: i64) -> (u16, Value) {
+    s.post(
+        "/v1/cart/items",
+        Some(who),
+        Some(&json!({"product_id": product, "quantity": quantity}).to_string()),
+    )
+}
+
+fn checkout(s: &Server, who: &str, key: &str, body: Value) -> (u16, Value) {
+    s.request_with(
+        "POST",
+        "/v1/checkout",
+        Some(who),
+        &[("Idempotency-Key", key)],
+        Some(&body.to_string()),
+    )
+}
+
+fn i(v: &Value) -> i64 {
+    v.as_i64().unwrap_or_else(|| panic!("not an integer: {v}"))
+}
+
+#[test]
+fn two_merchant_checkout_pays_once_with_an_exact_breakup_and_retries_safely() {
+    let s = start();
+    let (pizza, chicken) = (
+        product("m-slicerepublic", 30000),
+        product("m-crispycoop", 20000),
+    );
+    assert_eq!(add(&s, ME, &pizza, 2).0, 200);
+    let (status, cart) = add(&s, ME, &chicken, 3);
+    assert_eq!(status, 200, "{cart}");
+    let (status, cart) = s.request(
+        "PUT",
+        "/v1/cart/coupon",
+        Some(ME),
+        Some(r#"{"code":"save100"}"#),
+    );
+    assert_eq!(status, 200, "{cart}");
+    assert_eq!(cart["coupon"]["applied"], true, "{cart}");
+    assert_eq!(cart["groups"].as_array().unwrap().len(), 2);
+
+    // A declined card changes nothing.
+    let (status, err) = checkout(&s, ME, "declined-1", json!({"card": "4000 0000 0000 0002"}));
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (402, Some("payment_declined")),
+        "{err}"
+    );
+    let (_, after) = s.get("/v1/cart", Some(ME));
+    assert_eq!(after["total_minor"], cart["total_minor"]);
+    assert_eq!(
+        s.get("/v1/orders", Some(ME)).1["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["checkout_id"].is_string())
+            .count(),
+        0
+    );
+
+    let (status, paid) = checkout(&s, ME, "order-1", json!({}));
+    assert_eq!(status, 201, "{paid}");
+    let orders = paid["orders"].as_array().unwrap();
+    assert_eq!(orders.len(), 2);
+    assert_eq!(
+        orders.iter().map(|o| i(&o["total_minor"])).sum::<i64>(),
+        i(&paid["total_minor"])
+    );
+    assert_eq!(i(&paid["total_minor"]), i(&cart["total_minor"]));
+    let coupon = paid["applied_offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["offer_id"] == "save100")
+        .unwrap();
+    assert_eq!(
+        orders
+            .iter()
+            .map(|o| i(&o["cart_discount_share_minor"]))
+            .sum::<i64>(),
+        i(&coupon["amount_minor"])
+    );
+    for o in orders {
+        let goods = i(&o["subtotal_minor"]) - i(&o["merchant_discount_minor"]);
+        let total = goods - i(&o["cart_discount_share_minor"])
+            + i(&o["delivery_fee_minor"])
+            + i(&o["packaging_fee_minor"])
+            + i(&o["tax_minor"]);
+        assert_eq!(i(&o["total_minor"]), total, "{o}");
+        assert_eq!(
+            i(&o["settlement_minor"]),
+            goods + i(&o["packaging_fee_minor"]) + i(&o["tax_minor"]) - i(&o["commission_minor"])
+        );
+        assert_eq!(i(&o["commission_minor"]), (goods * 1800 + 5000) / 10000);
+    }
+
+    // The same key returns the first result; a new key finds an empty cart.
+    let (status, again) = checkout(&s, ME, "order-1", json!({}));
+    assert_eq!((status, &again["checkout_id"]), (201, &paid["checkout_id"]));
+    let (status, err) = checkout(&s, ME, "order-2", json!({}));
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (422, Some("cart_empty"))
+    );
+    let (status, err) = checkout(&s, ME, "order-1", json!({"address": "work"}));
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (409, Some("idempotency_key_reused"))
+    );
+    let mine = s.get("/v1/orders", Some(ME)).1;
+    assert_eq!(
+        mine["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["checkout_id"] == paid["checkout_id"])
+            .count(),
+        2
+    );
+
+    // Another customer cannot see the order; it does not exist for them.
+    let id = orders[0]["order_id"].as_str().unwrap();
+    assert_eq!(s.get(&format!("/v1/orders/{id}"), Some(OTHER)).0, 404);
+    assert_eq!(
+        s.get(&format!("/v1/orders/{id}/diagnosis"), Some(OTHER)).0,
+        404
+    );
+    assert_eq!(s.get(&format!("/v1/orders/{id}"), Some(ME)).0, 200);
+}
+
+#[test]
+fn stuck_order_is_diagnosed_reblasted_and_refunded_within_what_was_paid() {
+    let s = start();
+    let agent = token(&s.data, &["--agent", "agent-7"]);
+    assert_eq!(
+        add(&s, "demo:c-0003", &product("m-biryanidarbar", 25000), 2).0,
+        200
+    );
+    let (status, paid) = checkout(&s, "demo:c-0003", "stuck-1", json!({}));
+    assert_eq!(status, 201, "{paid}");
+    let id = paid["orders"][0]["order_id"].as_str().unwrap().to_string();
+
+    // The simulator moves it to ready, where no driver takes it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let diagnosis = loop {
+        let (_, d) = s.get(&format!("/v1/orders/{id}/diagnosis"), Some(&agent));
+        if d["stuck"] == true {
+            break d;
+        }
+        assert!(Instant::now() < deadline, "never stuck: {d}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(
+        (diagnosis["state"].as_str(), diagnosis["cause"].as_str()),
+        (Some("ready"), Some("no_driver")),
+        "{diagnosis}"
+    );
+    assert!(
+        diagnosis["minutes_in_state"].as_f64().unwrap()
+            > diagnosis["limit_minutes"].as_f64().unwrap()
+    );
+    let allowed = |a: &str| {
+        diagnosis["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["action"] == a && x["allowed"] == true)
+    };
+    assert!(
+        allowed("reblast_driver") && allowed("escalate") && !allowed("wait"),
+        "{diagnosis}"
+    );
+    assert!(diagnosis["policy"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p == "help-reblast-policy"));
+
+    // Only an agent reblasts.
+    assert_eq!(
+        s.post(
+            &format!("/v1/assist/orders/{id}/reblast"),
+            Some("demo:c-0003"),
+            None
+        )
+        .0,
+        403
+    );
+    let (status, done) = s.post(
+        &format!("/v1/assist/orders/{id}/reblast"),
+        Some(&agent),
+        None,
+    );
+    assert_eq!(status, 200, "{done}");
+    let events = done["order"]["events"].as_array().unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["state"] == "reblast" && e["actor"] == "agent:agent-7"),
+        "{done}"
+    );
+    assert_eq!(events.last().unwrap()["state"], "driver_assigned");
+    assert!(done["order"]["driver_id"].is_string());
+
+    // A partial refund, then one that would exceed what is left.
+    let paid_minor = i(&paid["orders"][0]["total_minor"]);
+    let refund = |key: &str, amount: i64| {
+        s.request_with(
+            "POST",
+            &format!("/v1/assist/orders/{id}/refund"),
+            Some(&agent),
+            &[("Idempotency-Key", key)],
+            Some(&json!({"amount_minor": amount, "reason": "late delivery"}).to_string()),
+        )
+    };
+    // Wait until the order is delivered (refunds are for delivered, cancelled or stuck orders).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while s.get(&format!("/v1/orders/{id}"), Some(&agent)).1["status"] != "delivered" {
+        assert!(Instant::now() < deadline, "never delivered");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (status, r) = refund("r-1", 5000);
+    assert_eq!((status, i(&r["refund_minor"])), (200, 5000), "{r}");
+    let (status, r) = refund("r-1", 5000);
+    assert_eq!(
+        (status, i(&r["order"]["refunded_minor"])),
+        (200, 5000),
+        "a retried refund is not repeated: {r}"
+    );
+    let (status, r) = refund("r-2", paid_minor);
+    assert_eq!(
+        (status, r["error"]["code"].as_str()),
+        (422, Some("refund_exceeds_paid")),
+        "{r}"
+    );
+    let (status, r) = refund("r-3", paid_minor - 5000);
+    assert_eq!(
+        (status, r["order"]["status"].as_str()),
+        (200, Some("refunded")),
+        "{r}"
+    );
+    let (status, r) = refund("r-4", 1);
+    assert_eq!(status, 422, "{r}");
+}
+
+#[test]
+fn rides_are_quoted_from_aliases_and_booked_once() {
+    let s = start();
+    let (status, q) = s.post(
+        "/v1/rides/quote",
+        Some(ME),
+        Some(r#"{"from": "airport", "to": "central mall", "ride_type": "car"}"#),
+    );
+    assert_eq!(status, 200, "{q}");
+    assert_eq!(q["to"]["name"], "Central Mall");
+    assert!(q["distance_km"].as_f64().unwrap() > 1.0);
+    let fare = &q["options"][0]["fare"];
+    assert_eq!(
+        i(&fare["total_minor"]),
+        i(&fare["base_minor"])
+            + i(&fare["distance_minor"])
+            + i(&fare["time_minor"])
+            + i(&fare["surge_minor"])
+    );
+    assert!(fare["surge_multiplier"].as_f64().unwrap() <= 2.0);
+
+    let book = |key: &str| {
+        s.request_with(
+            "POST",
+            "/v1/rides",
+            Some(ME),
+            &[("Idempotency-Key", key)],
+            Some(&json!({"quote_id": q["quote_id"]}).to_string()),
+        )
+    };
+    let (status, ride) = book("ride-1");
+    assert_eq!(status, 201, "{ride}");
+    assert_eq!(i(&ride["fare_minor"]), i(&fare["total_minor"]));
+    assert_eq!(book("ride-1").1["id"], ride["id"]);
+    assert_eq!(book("ride-2").1["error"]["code"], "quote_used");
+    let id = ride["id"].as_str().unwrap();
+    assert_eq!(s.get(&format!("/v1/rides/{id}"), Some(OTHER)).0, 404);
+
+    let (status, err) = s.post(
+        "/v1/rides/quote",
+        Some(ME),
+        Some(r#"{"from": "moon base alpha", "to": "central mall"}"#),
+    );
+    assert_eq!(status, 400);
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_input_gets_a_clear_4xx() {
+    let s = start();
+    let pizza = product("m-slicerepublic", 10000);
+    let cases: Vec<(u16, &str, (u16, Value))> = vec![
+        (400, "product_id", add(&s, ME, "p-nope", 1)),
+        (400, "quantity", add(&s, ME, &pizza, 0)),
+        (422, "in stock", add(&s, ME, &pizza, 100_000)),
+        (
+            400,
+            "unknown coupon",
+            s.request(
+                "PUT",
+                "/v1/cart/coupon",
+                Some(ME),
+                Some(r#"{"code":"FREEMONEY"}"#),
+            ),
+        ),
+        (
+            400,
+            "Idempotency-Key",
+            s.post("/v1/checkout", Some(ME), None),
+        ),
+        (
+            400,
+            "card",
+            checkout(&s, ME, "bad-card", json!({"card": "1234"})),
+        ),
+        (
+            400,
+            "invalid_json",
+            s.request_with(
+                "POST",
+                "/v1/checkout",
+                Some(ME),
+                &[("Idempotency-Key", "k")],
+                Some("{"),
+            ),
+        ),
+        (
+            404,
+            "not found",
+            s.request("DELETE", "/v1/cart/items/p-nope", Some(ME), None),
+        ),
+        (
+            400,
+            "ride_type",
+            s.post(
+                "/v1/rides/quote",
+                Some(ME),
+                Some(r#"{"from":"airport","to":"central mall","ride_type":"rocket"}"#),
+            ),
+        ),
+        (401, "token", s.get("/v1/cart", None)),
+    ];
+    for (want, needle, (status, body)) in cases {
+        assert_eq!(status, want, "{needle}: {body}");
+        assert!(body["error"]["code"].is_string(), "{needle}: {body}");
+        assert!(body.to_string().contains(needle), "{needle}: {body}");
+    }
+    let (status, body) = s.get("/openapi.json", None);
+    assert_eq!(status, 200);
+    assert!(body["paths"]["/v1/checkout"].is_object());
+}
