@@ -2,7 +2,7 @@
 //! extracts, calls the commerce engine, and returns its JSON.
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{MatchedPath, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
@@ -171,17 +171,20 @@ pub async fn diagnosis(
     Ok(Json(s.app.commerce.diagnosis(&who.actor(), &id).await?))
 }
 
+/// Cancel and refund serve both `/v1/orders/...` (the customer) and
+/// `/v1/assist/orders/...` (a care agent); the path decides who may call.
 pub async fn cancel(
     State(s): State<AppState>,
     who: Caller,
+    path: MatchedPath,
     IdempotencyKey(key): IdempotencyKey,
     ApiPath(id): ApiPath<String>,
     body: Bytes,
 ) -> Api<ActionResult> {
-    who.customer()?;
+    who.may_act_on(path.as_str())?;
     let reason = optional_json::<Reason>(&body)?.reason;
     let reason = if reason.trim().is_empty() {
-        "requested by customer".to_string()
+        "requested".to_string()
     } else {
         reason
     };
@@ -196,43 +199,12 @@ pub async fn cancel(
 pub async fn refund(
     State(s): State<AppState>,
     who: Caller,
+    path: MatchedPath,
     IdempotencyKey(key): IdempotencyKey,
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<Refund>,
 ) -> Api<ActionResult> {
-    who.customer()?;
-    Ok(Json(
-        s.app
-            .commerce
-            .refund(&who.actor(), &id, b.amount_minor, &b.reason, &key)
-            .await?,
-    ))
-}
-
-pub async fn assist_cancel(
-    State(s): State<AppState>,
-    who: Caller,
-    IdempotencyKey(key): IdempotencyKey,
-    ApiPath(id): ApiPath<String>,
-    ApiJson(b): ApiJson<Reason>,
-) -> Api<ActionResult> {
-    who.agent()?;
-    Ok(Json(
-        s.app
-            .commerce
-            .cancel(&who.actor(), &id, &b.reason, &key)
-            .await?,
-    ))
-}
-
-pub async fn assist_refund(
-    State(s): State<AppState>,
-    who: Caller,
-    IdempotencyKey(key): IdempotencyKey,
-    ApiPath(id): ApiPath<String>,
-    ApiJson(b): ApiJson<Refund>,
-) -> Api<ActionResult> {
-    who.agent()?;
+    who.may_act_on(path.as_str())?;
     Ok(Json(
         s.app
             .commerce

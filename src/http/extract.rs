@@ -102,6 +102,15 @@ impl Caller {
         }
     }
 
+    /// Assist routes (`/v1/assist/...`) are for agents, the others for customers.
+    pub fn may_act_on(&self, route: &str) -> Result<(), ApiError> {
+        if route.starts_with("/v1/assist/") {
+            self.agent().map(drop)
+        } else {
+            self.customer().map(drop)
+        }
+    }
+
     /// The actor this caller is in the commerce engine.
     pub fn actor(&self) -> crate::commerce::Actor {
         match &self.0 {

@@ -29,7 +29,8 @@ fn unique() -> u128 {
 
 pub fn errand() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_errand"));
-    cmd.current_dir(repo()).env("ERRAND_LOG", "warn");
+    cmd.current_dir(repo())
+        .env("ERRAND_LOG", "warn,qdrant_edge=error");
     cmd
 }
 
