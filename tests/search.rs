@@ -32,6 +32,13 @@ fn search_explains_hits_honours_filters_and_names_bad_parameters() {
         why["bm25_rank"].is_u64() || why["dense_rank"].is_u64(),
         "{why}"
     );
+    // A hit the keyword side found shows where the query matched.
+    if why["bm25_rank"].is_u64() {
+        assert!(
+            top["snippet"].as_str().is_some_and(|s| s.contains("<b>")),
+            "{top}"
+        );
+    }
 
     // A typo still finds the product.
     let (_, body) = s.get("/v1/search?q=choclate%20cookies&kind=product&limit=5", None);

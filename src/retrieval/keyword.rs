@@ -79,11 +79,18 @@ pub struct KeywordIndex {
     f: Fields,
 }
 
-/// One keyword hit: the document id, its BM25 score and a highlighted snippet.
+/// One keyword hit: the document id and its BM25 score.
 pub struct KeywordHit {
     pub id: String,
     pub score: f32,
-    pub snippet: String,
+}
+
+/// Keyword hits, and what highlights the query in a document's body. Snippets
+/// are made only for the hits finally shown: they are the costly part.
+#[derive(Default)]
+pub struct KeywordResult {
+    pub hits: Vec<KeywordHit>,
+    pub snippets: Option<SnippetGenerator>,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -159,16 +166,14 @@ impl KeywordIndex {
     }
 
     /// Top `limit` documents for `text` (already synonym-expanded: `extra`
-    /// holds the alternative words) under `filters`. Only the first
-    /// `snippets` hits get a snippet: they are the costly part of a query.
+    /// holds the alternative words) under `filters`.
     pub fn search(
         &self,
         text: &str,
         extra: &[String],
         filters: &Filters,
         limit: usize,
-        snippets: usize,
-    ) -> tantivy::Result<Vec<KeywordHit>> {
+    ) -> tantivy::Result<KeywordResult> {
         let f = self.f;
         let stemmed = self.tokens(f.title, text)?;
         let raw = self.tokens(f.title_raw, text)?;
@@ -210,7 +215,7 @@ impl KeywordIndex {
             }
         }
         if should.is_empty() {
-            return Ok(Vec::new());
+            return Ok(KeywordResult::default());
         }
         let text_query = BooleanQuery::new(should);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
@@ -227,21 +232,19 @@ impl KeywordIndex {
         let mut generator = SnippetGenerator::create(&searcher, &text_query, f.body)?;
         generator.set_max_num_chars(160);
         let mut hits = Vec::with_capacity(top.len());
-        for (rank, (score, addr)) in top.into_iter().enumerate() {
+        for (score, addr) in top {
             let d: TantivyDocument = searcher.doc(addr)?;
             let id = d
                 .get_first(f.id)
                 .and_then(|v| v.as_str())
                 .unwrap_or_default()
                 .to_string();
-            let snippet = if rank < snippets {
-                generator.snippet_from_doc(&d).to_html()
-            } else {
-                String::new()
-            };
-            hits.push(KeywordHit { id, score, snippet });
+            hits.push(KeywordHit { id, score });
         }
-        Ok(hits)
+        Ok(KeywordResult {
+            hits,
+            snippets: Some(generator),
+        })
     }
 
     fn filter_clauses(&self, filters: &Filters) -> Vec<Box<dyn Query>> {

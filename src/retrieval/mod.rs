@@ -28,7 +28,7 @@ pub use docs::{Doc, Kind};
 pub use index::{open, IndexReport};
 
 use embed::Embedder;
-use keyword::KeywordIndex;
+use keyword::{KeywordIndex, KeywordResult};
 use synonyms::Synonyms;
 use vector::VectorStore;
 
@@ -125,12 +125,16 @@ impl Retriever {
     pub async fn search(&self, req: &SearchRequest) -> anyhow::Result<Vec<Hit>> {
         let expanded = self.synonyms.expand(&req.query);
         let pool = req.limit.max(CANDIDATES);
-        let bm25 = if req.mode != Mode::Dense {
+        let keyword = if req.mode != Mode::Dense {
             self.keyword
-                .search(&req.query, &expanded, &req.filters, pool, req.limit)?
+                .search(&req.query, &expanded, &req.filters, pool)?
         } else {
-            Vec::new()
+            KeywordResult {
+                hits: Vec::new(),
+                snippets: None,
+            }
         };
+        let bm25 = &keyword.hits;
         let dense = if req.mode != Mode::Bm25 {
             let text = if expanded.is_empty() {
                 req.query.clone()
@@ -145,10 +149,8 @@ impl Retriever {
         let bm25_ids: Vec<String> = bm25.iter().map(|h| h.id.clone()).collect();
         let dense_ids: Vec<String> = dense.iter().map(|(id, _)| id.clone()).collect();
         let fused = fusion::rrf(&[bm25_ids, dense_ids], self.rrf_k);
-        let snippets: HashMap<&str, (&str, f32)> = bm25
-            .iter()
-            .map(|h| (h.id.as_str(), (h.snippet.as_str(), h.score)))
-            .collect();
+        let bm25_scores: HashMap<&str, f32> =
+            bm25.iter().map(|h| (h.id.as_str(), h.score)).collect();
         let dense_scores: HashMap<&str, f32> =
             dense.iter().map(|(id, s)| (id.as_str(), *s)).collect();
         Ok(fused
@@ -156,7 +158,7 @@ impl Retriever {
             .filter_map(|f| {
                 let doc = &self.docs[*self.by_id.get(&f.id)?];
                 let is_product = doc.kind == Kind::Product;
-                let kw = snippets.get(f.id.as_str());
+                let kw = bm25_scores.get(f.id.as_str()).copied();
                 Some(Hit {
                     id: doc.id.clone(),
                     kind: doc.kind,
@@ -166,10 +168,13 @@ impl Retriever {
                     price_minor: is_product.then_some(doc.price_minor),
                     tags: doc.tags.clone(),
                     in_stock: doc.in_stock,
-                    snippet: kw.map(|(s, _)| s.to_string()).filter(|s| !s.is_empty()),
+                    snippet: kw
+                        .and(keyword.snippets.as_ref())
+                        .map(|g| g.snippet(&doc.body).to_html())
+                        .filter(|s| !s.is_empty()),
                     explanation: Explanation {
                         bm25_rank: f.ranks[0],
-                        bm25_score: kw.map(|(_, s)| *s),
+                        bm25_score: kw,
                         dense_rank: f.ranks[1],
                         dense_score: dense_scores.get(f.id.as_str()).copied(),
                         fused_score: f.score,
