@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use anyhow::Context;
 
+use crate::agent::{Agent, Env, Turn};
 use crate::auth::Tokens;
 use crate::commerce::{payments::Sandbox, Commerce};
 use crate::config::Config;
@@ -21,6 +22,8 @@ pub struct App {
     pub commerce: Commerce,
     /// Loaded after the server starts listening; until then `/readyz` is 503.
     retriever: OnceLock<Retriever>,
+    /// Loaded with the retriever: its router embeds the intent examples.
+    agent: OnceLock<Agent>,
 }
 
 impl App {
@@ -55,6 +58,7 @@ impl App {
             tokens,
             commerce,
             retriever: OnceLock::new(),
+            agent: OnceLock::new(),
         })
     }
 
@@ -70,7 +74,13 @@ impl App {
     ) -> anyhow::Result<crate::retrieval::IndexReport> {
         let (retriever, report) =
             crate::retrieval::open(&self.config, &self.knowledge, progress).await?;
-        if self.retriever.set(retriever).is_err() {
+        let agent = Agent::load(
+            &self.config.paths.prompts,
+            &self.config.paths.tools,
+            &retriever,
+        )
+        .context("loading the assistant")?;
+        if self.retriever.set(retriever).is_err() || self.agent.set(agent).is_err() {
             anyhow::bail!("retrieval was already loaded");
         }
         Ok(report)
@@ -78,6 +88,20 @@ impl App {
 
     pub fn retriever(&self) -> Option<&Retriever> {
         self.retriever.get()
+    }
+
+    /// One customer chat turn in a session they own (checked by the caller).
+    pub async fn chat(&self, customer: &str, session: &str, text: &str) -> anyhow::Result<Turn> {
+        let (Some(retriever), Some(agent)) = (self.retriever.get(), self.agent.get()) else {
+            anyhow::bail!("the assistant is still loading");
+        };
+        let env = Env {
+            commerce: &self.commerce,
+            knowledge: &self.knowledge,
+            retriever,
+            store: &self.store,
+        };
+        agent.turn(&env, customer, session, text).await
     }
 }
 

@@ -41,6 +41,10 @@ pub struct PathsConfig {
     pub data: PathBuf,
     /// Model files fetched by the setup script (ONNX Runtime, embedding model).
     pub models: PathBuf,
+    /// Intent examples, flows and reply templates of the assistant.
+    pub prompts: PathBuf,
+    /// One JSON schema per assistant tool.
+    pub tools: PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -187,6 +191,8 @@ impl Default for PathsConfig {
             knowledge: "knowledge".into(),
             data: "data".into(),
             models: ".models".into(),
+            prompts: "prompts".into(),
+            tools: "tools".into(),
         }
     }
 }

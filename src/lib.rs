@@ -1,6 +1,7 @@
 //! Errand: a conversational shopping assistant server for groceries,
 //! restaurant food and rides. See ARCHITECTURE.md for the map.
 
+pub mod agent;
 pub mod app;
 pub mod auth;
 pub mod commerce;

@@ -1,6 +1,7 @@
 //! The HTTP face of Errand (axum). Handlers are thin: they extract, call the
 //! engine, and map errors through [`ApiError`]. No domain logic lives here.
 
+mod chat;
 mod commerce;
 mod error;
 mod extract;
@@ -64,6 +65,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/rides/quote", post(commerce::quote))
         .route("/v1/rides", post(commerce::book))
         .route("/v1/rides/{id}", get(commerce::ride))
+        .route("/v1/chat", post(chat::chat))
         .route("/v1/sessions", post(sessions::create))
         .route("/v1/sessions/{id}", get(sessions::get))
         .fallback(|| async { ApiError::not_found("no such route") })

@@ -22,7 +22,9 @@ use std::path::{Path, PathBuf};
 pub use help::{Audience, HelpArticle};
 pub use offers::{Offer, OfferKind, OfferScope};
 pub use recipes::Recipe;
-pub use types::{Address, Customer, Merchant, Place, Product, SeedEvent, SeedItem, SeedOrder};
+pub use types::{
+    Address, Customer, Merchant, Place, Product, SeedEvent, SeedItem, SeedOrder, PACK_UNITS,
+};
 
 /// Dietary and attribute tags a product may carry; anything else is a typo.
 pub const PRODUCT_TAGS: &[&str] = &[

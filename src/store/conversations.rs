@@ -111,4 +111,35 @@ impl Store {
         })
         .await
     }
+
+    /// The dialogue state kept between turns (JSON).
+    pub async fn dialogue_state(&self, id: String) -> Result<serde_json::Value, StoreError> {
+        self.call(move |c| {
+            let text: Option<String> = c
+                .query_row(
+                    "SELECT state FROM conversations WHERE id = ?1",
+                    [&id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let text = text.ok_or_else(|| StoreError::NotFound(format!("session {id}")))?;
+            Ok(serde_json::from_str(&text)?)
+        })
+        .await
+    }
+
+    pub async fn set_dialogue_state(
+        &self,
+        id: String,
+        state: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE conversations SET state = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, state.to_string(), now()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
 }

@@ -1,0 +1,386 @@
+//! Product cards and recipe baskets: a varied short list from search hits,
+//! and a recipe scaled to servings, mapped ingredient by ingredient to packs.
+
+use serde_json::{json, Value};
+
+use super::handlers::Ctx;
+use crate::knowledge::{Knowledge, Product};
+use crate::retrieval::{Filters, Hit, Kind, Mode, SearchRequest};
+
+pub fn card(k: &Knowledge, p: &Product) -> Value {
+    json!({
+        "product_id": p.id,
+        "title": p.title,
+        "merchant_id": p.merchant_id,
+        "merchant_name": k.merchant(&p.merchant_id).map(|m| m.name.as_str()).unwrap_or_default(),
+        "pack": format!("{} {}", p.pack_size, p.pack_unit),
+        "price_minor": p.price_minor,
+        "tags": p.tags,
+    })
+}
+
+/// Title without the store name and pack size: "FreshCart Basmati Rice 5 kg" -> "basmati rice".
+fn base_title(k: &Knowledge, p: &Product) -> String {
+    let store_words: Vec<String> = k
+        .merchant(&p.merchant_id)
+        .map(|m| {
+            m.name
+                .to_lowercase()
+                .split(' ')
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    p.title
+        .to_lowercase()
+        .split_whitespace()
+        .filter(|w| {
+            !store_words.iter().any(|s| s == w)
+                && !w.chars().next().is_some_and(|c| c.is_ascii_digit())
+                && !crate::knowledge::PACK_UNITS.contains(w)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Up to `limit` cards in rank order, one per item (not five sizes of the same
+/// chips) and at most two from one category, so a list has some variety.
+pub fn varied(k: &Knowledge, hits: &[Hit], limit: usize) -> Vec<Value> {
+    let mut seen = std::collections::HashSet::new();
+    let mut per_category: std::collections::HashMap<&str, usize> = Default::default();
+    let mut out = Vec::new();
+    for pass in 0..2 {
+        for h in hits {
+            let Some(p) = k.product(&h.id) else { continue };
+            if out.len() >= limit || !seen.insert((pass, base_title(k, p))) && pass == 0 {
+                continue;
+            }
+            let used = per_category.entry(p.category.as_str()).or_default();
+            if pass == 0 && *used >= 2
+                || out.iter().any(|c: &Value| c["product_id"] == p.id.as_str())
+            {
+                continue;
+            }
+            *used += 1;
+            out.push(card(k, p));
+        }
+    }
+    out
+}
+
+/// An ingredient line read as quantity, unit and name.
+#[derive(Debug, PartialEq)]
+pub struct Ingredient {
+    pub amount: Option<f64>,
+    pub unit: Option<String>,
+    pub name: String,
+}
+
+const UNITS: &[(&str, &str)] = &[
+    ("g", "g"),
+    ("gram", "g"),
+    ("grams", "g"),
+    ("gm", "g"),
+    ("kg", "kg"),
+    ("kilo", "kg"),
+    ("ml", "ml"),
+    ("l", "l"),
+    ("litre", "l"),
+    ("litres", "l"),
+    ("liter", "l"),
+    ("liters", "l"),
+    ("cup", "cup"),
+    ("cups", "cup"),
+    ("tbsp", "tbsp"),
+    ("tablespoon", "tbsp"),
+    ("tablespoons", "tbsp"),
+    ("tsp", "tsp"),
+    ("teaspoon", "tsp"),
+    ("teaspoons", "tsp"),
+    ("pinch", "pinch"),
+    ("clove", "pc"),
+    ("cloves", "pc"),
+    ("piece", "pc"),
+    ("pieces", "pc"),
+    ("can", "can"),
+    ("cans", "can"),
+    ("oz", "oz"),
+    ("lb", "lb"),
+];
+
+pub fn parse_ingredient(line: &str) -> Ingredient {
+    let line = line.trim().trim_start_matches(['-', '*', '~', ' ']);
+    // "(1/3 lb)" and other asides go; a comma starts the preparation notes.
+    let mut plain = String::with_capacity(line.len());
+    let mut depth = 0usize;
+    for ch in line.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => plain.push(ch),
+            _ => {}
+        }
+    }
+    let line = plain.as_str();
+    let cut = line.find([',', ';']).unwrap_or(line.len());
+    let mut words: Vec<&str> = line[..cut].split_whitespace().collect();
+    let mut amount = None;
+    let num = |w: &str| -> Option<f64> {
+        let w = w.trim_start_matches('~');
+        match w {
+            "½" => return Some(0.5),
+            "¼" => return Some(0.25),
+            "¾" => return Some(0.75),
+            _ => {}
+        }
+        if let Some((a, b)) = w.split_once('/') {
+            return Some(a.parse::<f64>().ok()? / b.parse::<f64>().ok()?);
+        }
+        w.parse().ok()
+    };
+    // "150g" glued to its unit.
+    if let Some(first) = words.first().copied() {
+        let split = first.find(|c: char| c.is_alphabetic()).filter(|&i| i > 0);
+        if let Some(i) = split.filter(|&i| num(&first[..i]).is_some()) {
+            amount = num(&first[..i]);
+            words[0] = &first[i..];
+        } else if let Some(a) = num(first) {
+            amount = Some(a);
+            words.remove(0);
+            // "1 - 2 L", "1 1/2 cups"
+            while words.first().is_some_and(|w| *w == "-" || num(w).is_some()) {
+                if let Some(extra) = words.first().and_then(|w| num(w)).filter(|x| *x < 1.0) {
+                    amount = amount.map(|a| a + extra);
+                }
+                words.remove(0);
+            }
+        }
+    }
+    let unit = words.first().and_then(|w| {
+        UNITS
+            .iter()
+            .find(|(u, _)| *u == w.to_lowercase())
+            .map(|(_, u)| u.to_string())
+    });
+    if unit.is_some() {
+        words.remove(0);
+    }
+    let name = words
+        .join(" ")
+        .trim_start_matches("of ")
+        .trim()
+        .trim_end_matches('.')
+        .to_lowercase();
+    Ingredient { amount, unit, name }
+}
+
+/// Grams or millilitres in an amount, where the unit allows.
+fn metric(amount: f64, unit: &str) -> Option<f64> {
+    Some(match unit {
+        "g" | "ml" => amount,
+        "kg" | "l" => amount * 1000.0,
+        "oz" => amount * 28.35,
+        "lb" => amount * 453.6,
+        _ => return None,
+    })
+}
+
+fn packs_needed(ing: &Ingredient, scale: f64, p: &Product) -> u32 {
+    let needed = ing
+        .unit
+        .as_deref()
+        .zip(ing.amount)
+        .and_then(|(u, a)| metric(a * scale, u));
+    let pack = metric(f64::from(p.pack_size), &p.pack_unit);
+    match (needed, pack) {
+        (Some(n), Some(pk)) if pk > 0.0 => ((n / pk).ceil() as u32).clamp(1, 10),
+        _ => 1,
+    }
+}
+
+fn shares_a_word(name: &str, title: &str) -> bool {
+    let title = title.to_lowercase();
+    name.split_whitespace()
+        .filter(|w| w.len() >= 3)
+        .any(|w| title.contains(w.trim_end_matches('s')))
+}
+
+fn is_excluded(ing: &str, product: Option<&Product>, exclude: &[String]) -> bool {
+    exclude.iter().any(|x| {
+        let x = x.trim_end_matches('s');
+        let spices = matches!(x, "spice" | "masala" | "whole spice");
+        (x.len() >= 3 && ing.contains(x))
+            || spices
+                && product.is_some_and(|p| {
+                    p.department.to_lowercase().contains("spice")
+                        || p.category.to_lowercase().contains("spice")
+                })
+    })
+}
+
+pub async fn recipe_basket(ctx: &Ctx<'_>, args: &Value) -> anyhow::Result<Value> {
+    let k = ctx.knowledge;
+    let query = args
+        .get("recipe")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let filters = Filters {
+        kind: Some(Kind::Recipe),
+        ..Default::default()
+    };
+    let hits = ctx
+        .retriever
+        .search(&SearchRequest {
+            query: query.into(),
+            mode: Mode::Hybrid,
+            filters,
+            limit: 3,
+        })
+        .await?;
+    let Some(recipe) = hits.first().and_then(|h| {
+        k.recipes
+            .iter()
+            .find(|r| h.id.strip_prefix("recipe:") == Some(r.id.as_str()))
+    }) else {
+        return Ok(json!({ "found": false }));
+    };
+    let base = recipe.servings.unwrap_or(4).max(1);
+    let servings = args
+        .get("servings")
+        .and_then(Value::as_u64)
+        .map_or(base, |s| s as u32);
+    let scale = f64::from(servings) / f64::from(base);
+    let exclude: Vec<String> = args
+        .get("exclude")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_lowercase)
+        .collect();
+    let (mut matched, mut substituted, mut skipped, mut missing) = (vec![], vec![], vec![], vec![]);
+    let mut merchants: Vec<String> = Vec::new();
+    for line in &recipe.ingredients {
+        let ing = parse_ingredient(line);
+        if ing.name.is_empty() || ing.name.contains("water") {
+            continue;
+        }
+        if is_excluded(&ing.name, None, &exclude) {
+            skipped.push(json!(line));
+            continue;
+        }
+        let grocery = |p: &Product| {
+            k.merchant(&p.merchant_id)
+                .is_some_and(|m| m.kind == "grocery" || m.kind == "spice_shop")
+        };
+        let request = |in_stock: bool| SearchRequest {
+            query: ing.name.clone(),
+            mode: Mode::Hybrid,
+            filters: Filters {
+                kind: Some(Kind::Product),
+                in_stock,
+                ..Default::default()
+            },
+            limit: 8,
+        };
+        let candidates: Vec<&Product> = ctx
+            .retriever
+            .search(&request(false))
+            .await?
+            .iter()
+            .filter_map(|h| k.product(&h.id))
+            .filter(|p| grocery(p) && shares_a_word(&ing.name, &p.title))
+            .collect();
+        // Prefer a store already in the basket among the close candidates: fewer delivery fees.
+        let best = candidates
+            .iter()
+            .take(3)
+            .find(|p| merchants.contains(&p.merchant_id))
+            .or(candidates.first())
+            .copied();
+        let Some(best) = best else {
+            missing.push(json!(line));
+            continue;
+        };
+        if is_excluded(&ing.name, Some(best), &exclude) {
+            skipped.push(json!(line));
+            continue;
+        }
+        let (product, substitute) = if best.stock > 0 {
+            (best, false)
+        } else {
+            let alt = ctx
+                .retriever
+                .search(&request(true))
+                .await?
+                .iter()
+                .filter_map(|h| k.product(&h.id))
+                .find(|p| grocery(p) && shares_a_word(&ing.name, &p.title));
+            match alt {
+                Some(a) => (a, true),
+                None => {
+                    missing.push(json!(line));
+                    continue;
+                }
+            }
+        };
+        let quantity = packs_needed(&ing, scale, product);
+        if ctx
+            .commerce
+            .add_to_cart(ctx.customer, &product.id, quantity)
+            .await
+            .is_err()
+        {
+            missing.push(json!(line));
+            continue;
+        }
+        if !merchants.contains(&product.merchant_id) {
+            merchants.push(product.merchant_id.clone());
+        }
+        let entry =
+            json!({ "ingredient": line, "product": card(k, product), "quantity": quantity });
+        if substitute {
+            substituted.push(json!({ "ingredient": line, "instead_of": best.title, "product": card(k, product), "quantity": quantity }));
+        } else {
+            matched.push(entry);
+        }
+    }
+    Ok(json!({
+        "found": true,
+        "recipe": { "id": recipe.id, "title": recipe.title, "servings": servings, "base_servings": base },
+        "matched": matched,
+        "substituted": substituted,
+        "skipped": skipped,
+        "missing": missing,
+        "cart": ctx.commerce.cart(ctx.customer).await?,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ingredient_lines_parse() {
+        let i = parse_ingredient("- 500 g basmati rice");
+        assert_eq!(
+            (i.amount, i.unit.as_deref(), i.name.as_str()),
+            (Some(500.0), Some("g"), "basmati rice")
+        );
+        let i = parse_ingredient("~150g (1/3 lb) bacon cubes");
+        assert_eq!(
+            (i.amount, i.unit.as_deref(), i.name.as_str()),
+            (Some(150.0), Some("g"), "bacon cubes")
+        );
+        let i = parse_ingredient("3 onions, thinly sliced");
+        assert_eq!(
+            (i.amount, i.unit, i.name.as_str()),
+            (Some(3.0), None, "onions")
+        );
+        let i = parse_ingredient("1/2 cup mint leaves");
+        assert_eq!(
+            (i.amount, i.unit.as_deref(), i.name.as_str()),
+            (Some(0.5), Some("cup"), "mint leaves")
+        );
+    }
+}

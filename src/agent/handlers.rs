@@ -1,0 +1,195 @@
+//! One handler per tool in `tools/`. Each runs as the session's customer: ids
+//! of carts and orders come from the session, never from the arguments, and
+//! the commerce engine checks ownership again.
+
+use serde_json::{json, Value};
+
+use crate::commerce::{Actor, BookRequest, Commerce, QuoteRequest};
+use crate::knowledge::Knowledge;
+use crate::retrieval::{Filters, Kind, Mode, Retriever, SearchRequest};
+
+pub const BOUND: &[&str] = &[
+    "search_products",
+    "add_to_cart",
+    "set_cart_quantity",
+    "remove_from_cart",
+    "view_cart",
+    "apply_coupon",
+    "list_offers",
+    "checkout",
+    "recipe_basket",
+    "quote_ride",
+    "book_ride",
+    "order_status",
+    "cancel_order",
+    "request_refund",
+    "search_help",
+];
+
+pub fn is_bound(name: &str) -> bool {
+    BOUND.contains(&name)
+}
+
+/// What a handler needs: the engines and who is acting.
+pub struct Ctx<'a> {
+    pub commerce: &'a Commerce,
+    pub knowledge: &'a Knowledge,
+    pub retriever: &'a Retriever,
+    pub customer: &'a str,
+    /// Stable per confirmed write, so a retried turn never repeats it.
+    pub idempotency_key: String,
+}
+
+fn s<'a>(args: &'a Value, key: &str) -> &'a str {
+    args.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
+fn n(args: &Value, key: &str) -> Option<i64> {
+    args.get(key).and_then(Value::as_i64)
+}
+
+/// Runs a validated call.
+pub async fn call(ctx: &Ctx<'_>, name: &str, args: &Value) -> anyhow::Result<Value> {
+    let c = ctx.commerce;
+    let me = ctx.customer;
+    Ok(match name {
+        "search_products" => {
+            let tags = args
+                .get("tags")
+                .and_then(Value::as_array)
+                .map(|t| {
+                    t.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let filters = Filters {
+                kind: Some(Kind::Product),
+                tags,
+                price_max: n(args, "max_price_minor"),
+                in_stock: true,
+                ..Default::default()
+            };
+            let limit = n(args, "limit").unwrap_or(5) as usize;
+            let hits = ctx
+                .retriever
+                .search(&SearchRequest {
+                    query: s(args, "query").into(),
+                    mode: Mode::Hybrid,
+                    filters,
+                    limit: limit * 4,
+                })
+                .await?;
+            json!({ "products": super::basket::varied(ctx.knowledge, &hits, limit) })
+        }
+        "add_to_cart" => serde_json::to_value(
+            c.add_to_cart(
+                me,
+                s(args, "product_id"),
+                n(args, "quantity").unwrap_or(1) as u32,
+            )
+            .await?,
+        )?,
+        "set_cart_quantity" => serde_json::to_value(
+            c.set_quantity(
+                me,
+                s(args, "product_id"),
+                n(args, "quantity").unwrap_or(0) as u32,
+            )
+            .await?,
+        )?,
+        "remove_from_cart" => {
+            serde_json::to_value(c.remove_from_cart(me, s(args, "product_id")).await?)?
+        }
+        "view_cart" => serde_json::to_value(c.cart(me).await?)?,
+        "apply_coupon" => serde_json::to_value(c.set_coupon(me, Some(s(args, "code"))).await?)?,
+        "list_offers" => json!({ "offers": c.offers(me).await?, "cart": c.cart(me).await? }),
+        "checkout" => serde_json::to_value(
+            c.checkout(me, &ctx.idempotency_key, Default::default())
+                .await?,
+        )?,
+        "recipe_basket" => super::basket::recipe_basket(ctx, args).await?,
+        "quote_ride" => {
+            let req = QuoteRequest {
+                from: s(args, "from").into(),
+                to: s(args, "to").into(),
+                at: None,
+                ride_type: args
+                    .get("ride_type")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            };
+            serde_json::to_value(c.quote_ride(me, req).await?)?
+        }
+        "book_ride" => {
+            let req = BookRequest {
+                quote_id: s(args, "quote_id").into(),
+                ride_type: args
+                    .get("ride_type")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            };
+            serde_json::to_value(c.book_ride(me, &ctx.idempotency_key, req).await?)?
+        }
+        "order_status" => {
+            let actor = Actor::Customer(me.into());
+            let id = match args.get("order_id").and_then(Value::as_str) {
+                Some(id) => id.to_string(),
+                None => match c.orders(me, 1).await?.into_iter().next() {
+                    Some(o) => o.id,
+                    None => return Ok(json!({ "order": null })),
+                },
+            };
+            json!({ "order": c.order(&actor, &id).await?, "diagnosis": c.diagnosis(&actor, &id).await? })
+        }
+        "cancel_order" => {
+            let reason = Some(s(args, "reason"))
+                .filter(|r| !r.is_empty())
+                .unwrap_or("requested in chat");
+            serde_json::to_value(
+                c.cancel(
+                    &Actor::Customer(me.into()),
+                    s(args, "order_id"),
+                    reason,
+                    &ctx.idempotency_key,
+                )
+                .await?,
+            )?
+        }
+        "request_refund" => serde_json::to_value(
+            c.refund(
+                &Actor::Customer(me.into()),
+                s(args, "order_id"),
+                n(args, "amount_minor"),
+                s(args, "reason"),
+                &ctx.idempotency_key,
+            )
+            .await?,
+        )?,
+        "search_help" => {
+            let filters = Filters {
+                kind: Some(Kind::Help),
+                ..Default::default()
+            };
+            let hits = ctx
+                .retriever
+                .search(&SearchRequest {
+                    query: s(args, "query").into(),
+                    mode: Mode::Hybrid,
+                    filters,
+                    limit: 3,
+                })
+                .await?;
+            let articles: Vec<Value> = hits
+                .iter()
+                .filter_map(|h| ctx.knowledge.help.iter().find(|a| a.id == h.id))
+                .map(
+                    |a| json!({ "id": a.id, "title": a.title, "summary": super::summary(&a.body) }),
+                )
+                .collect();
+            json!({ "articles": articles })
+        }
+        other => anyhow::bail!("tool `{other}` has no handler"),
+    })
+}

@@ -1,0 +1,711 @@
+//! The assistant: a turn is understood by the semantic router and slot
+//! extraction, run through a flow written as data (`prompts/flows.toml`),
+//! which calls tools (`tools/*.json`, each validated before it runs), and is
+//! answered from reply templates (`prompts/replies.toml`). No LLM is needed;
+//! writes (checkout, booking, cancel, refund) run only after a "yes".
+//!
+//! ```no_run
+//! # async fn demo(app: &errand::app::App) -> anyhow::Result<()> {
+//! let session = app.store.create_conversation(Some("c-0001".into()), None, "customer").await?;
+//! let turn = app.chat("c-0001", &session.id, "snacks for a rainy day").await?;
+//! println!("{}", turn.reply);
+//! # Ok(()) }
+//! ```
+
+mod basket;
+mod handlers;
+mod router;
+pub mod slots;
+pub mod tools;
+mod turns;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::commerce::money::format_inr;
+use crate::commerce::Commerce;
+use crate::knowledge::Knowledge;
+use crate::retrieval::{Filters, Kind, Mode, Retriever, SearchRequest};
+use crate::store::Store;
+pub use handlers::Ctx;
+use router::Router;
+use slots::Slots;
+use tools::Tools;
+
+/// Below this similarity the router is not trusted; the turn falls back to search or a refusal.
+const MIN_ROUTE_SCORE: f32 = 0.45;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Flow {
+    /// The only tools a turn of this intent may call.
+    tools: Vec<String>,
+}
+
+pub struct Agent {
+    router: Router,
+    tools: Tools,
+    flows: BTreeMap<String, Flow>,
+    replies: BTreeMap<String, String>,
+}
+
+/// What the dialogue remembers between turns.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct DialogueState {
+    /// Products last listed, in order, for "the second one".
+    shown: Vec<String>,
+    last_added: Option<String>,
+    /// A write waiting for the customer's yes.
+    pending: Option<Pending>,
+    /// The last ride quote: id, places and the fare of each option.
+    quote: Option<Value>,
+    turns: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Pending {
+    tool: String,
+    args: Value,
+    key: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolCall {
+    pub name: String,
+    pub arguments: Value,
+    pub ok: bool,
+    pub result: Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Turn {
+    pub session_id: String,
+    pub intent: String,
+    pub confidence: f32,
+    pub reply: String,
+    pub tool_calls: Vec<ToolCall>,
+    pub cart: Option<Value>,
+    /// Structured results for the widget: products, recipe basket, ride quote, order.
+    pub cards: Value,
+    /// Help articles the reply relied on.
+    pub citations: Vec<String>,
+}
+
+/// The engines a turn works with.
+pub struct Env<'a> {
+    pub commerce: &'a Commerce,
+    pub knowledge: &'a Knowledge,
+    pub retriever: &'a Retriever,
+    pub store: &'a Store,
+}
+
+impl Agent {
+    pub fn load(prompts: &Path, tools: &Path, retriever: &Retriever) -> anyhow::Result<Agent> {
+        #[derive(Deserialize)]
+        struct Flows {
+            flow: BTreeMap<String, Flow>,
+        }
+        let read = |name: &str| {
+            let p = prompts.join(name);
+            std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))
+        };
+        let flows: Flows =
+            toml::from_str(&read("flows.toml")?).context("parsing prompts/flows.toml")?;
+        let replies: BTreeMap<String, String> =
+            toml::from_str(&read("replies.toml")?).context("parsing prompts/replies.toml")?;
+        let tools = Tools::load(tools)?;
+        let router = Router::load(prompts, retriever.embedder())?;
+        for (name, f) in &flows.flow {
+            for tool in &f.tools {
+                anyhow::ensure!(
+                    tools.specs().any(|s| &s.name == tool),
+                    "flow {name}: unknown tool {tool}"
+                );
+            }
+        }
+        for intent in router.intents() {
+            anyhow::ensure!(
+                flows.flow.contains_key(intent),
+                "intent {intent} has no flow in flows.toml"
+            );
+        }
+        Ok(Agent {
+            router,
+            tools,
+            flows: flows.flow,
+            replies,
+        })
+    }
+
+    pub fn tools(&self) -> &Tools {
+        &self.tools
+    }
+
+    fn say(&self, key: &str, vars: &[(&str, String)]) -> String {
+        let mut out = self
+            .replies
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.to_string());
+        for (k, v) in vars {
+            out = out.replace(&format!("{{{k}}}"), v);
+        }
+        out
+    }
+
+    /// One customer turn in `session`, which the caller has checked they own.
+    pub async fn turn(
+        &self,
+        env: &Env<'_>,
+        customer: &str,
+        session: &str,
+        text: &str,
+    ) -> anyhow::Result<Turn> {
+        let mut state: DialogueState =
+            serde_json::from_value(env.store.dialogue_state(session.to_string()).await?)
+                .unwrap_or_default();
+        state.turns += 1;
+        let slots = slots::extract(text, env.knowledge);
+        let route = self
+            .router
+            .route(&env.retriever.embedder().embed_query(text)?);
+        let intent = self.decide(env, &route, &slots, text, &state).await?;
+        let mut t = TurnBuilder {
+            agent: self,
+            env,
+            customer,
+            session,
+            intent: intent.clone(),
+            calls: vec![],
+            cards: json!({}),
+            citations: vec![],
+            cart: None,
+        };
+        let reply = t.run(&intent, text, &slots, &mut state).await?;
+        env.store
+            .set_dialogue_state(session.to_string(), serde_json::to_value(&state)?)
+            .await?;
+        let turn = Turn {
+            session_id: session.to_string(),
+            intent,
+            confidence: route.score,
+            reply,
+            tool_calls: t.calls,
+            cart: t.cart,
+            cards: t.cards,
+            citations: t.citations,
+        };
+        env.store
+            .append_message(session.to_string(), "user", text.to_string(), None)
+            .await?;
+        let payload = json!({ "intent": turn.intent, "tool_calls": turn.tool_calls, "cards": turn.cards, "citations": turn.citations });
+        env.store
+            .append_message(
+                session.to_string(),
+                "assistant",
+                turn.reply.clone(),
+                Some(payload),
+            )
+            .await?;
+        Ok(turn)
+    }
+
+    /// The router's answer, corrected by what the slots and the dialogue make certain.
+    async fn decide(
+        &self,
+        env: &Env<'_>,
+        route: &router::Route,
+        slots: &Slots,
+        text: &str,
+        state: &DialogueState,
+    ) -> anyhow::Result<String> {
+        let w = slots::words(text);
+        let has = |x: &str| w.iter().any(|y| y == x);
+        let yes = matches!(w.as_slice(), [a] | [a, _] if matches!(a.as_str(), "yes" | "yeah" | "yep" | "sure" | "ok" | "okay" | "confirm" | "y"));
+        let no = matches!(w.as_slice(), [a] | [a, _] if matches!(a.as_str(), "no" | "nope" | "nah" | "n"));
+        if state.pending.is_some()
+            && (yes || route.intent == "confirm" && route.score >= MIN_ROUTE_SCORE)
+        {
+            return Ok("confirm".into());
+        }
+        if state.pending.is_some()
+            && (no || route.intent == "deny" && route.score >= MIN_ROUTE_SCORE)
+        {
+            return Ok("deny".into());
+        }
+        if slots.coupon.is_some() {
+            return Ok("offers".into());
+        }
+        let ridey = [
+            "ride", "cab", "taxi", "auto", "bike", "fare", "long", "drive", "drop",
+        ]
+        .iter()
+        .any(|x| has(x));
+        if slots.to.is_some() && (slots.from.is_some() || ridey) && route.intent != "book_ride" {
+            return Ok("ride_quote".into());
+        }
+        if route.score >= MIN_ROUTE_SCORE {
+            return Ok(route.intent.clone());
+        }
+        // Unsure: if the words name things we sell, it is shopping; otherwise not for us.
+        let filters = Filters {
+            kind: Some(Kind::Product),
+            ..Default::default()
+        };
+        let hits = env
+            .retriever
+            .search(&SearchRequest {
+                query: text.into(),
+                mode: Mode::Bm25,
+                filters,
+                limit: 1,
+            })
+            .await?;
+        Ok(
+            if hits
+                .iter()
+                .any(|h| h.explanation.bm25_score.unwrap_or(0.0) > 8.0)
+            {
+                "shop".into()
+            } else {
+                "off_topic".into()
+            },
+        )
+    }
+}
+
+struct TurnBuilder<'a> {
+    agent: &'a Agent,
+    intent: String,
+    env: &'a Env<'a>,
+    customer: &'a str,
+    session: &'a str,
+    calls: Vec<ToolCall>,
+    cards: Value,
+    citations: Vec<String>,
+    cart: Option<Value>,
+}
+
+/// Words that carry no item meaning in a shopping request.
+const FILLER: &[&str] = &[
+    "i",
+    "me",
+    "my",
+    "we",
+    "want",
+    "need",
+    "would",
+    "like",
+    "to",
+    "get",
+    "buy",
+    "order",
+    "show",
+    "find",
+    "some",
+    "any",
+    "please",
+    "can",
+    "you",
+    "for",
+    "the",
+    "a",
+    "an",
+    "of",
+    "and",
+    "with",
+    "do",
+    "have",
+    "is",
+    "there",
+    "something",
+    "stuff",
+    "things",
+    "ingredients",
+    "ingredient",
+    "make",
+    "cook",
+    "recipe",
+    "everything",
+    "what",
+    "under",
+    "below",
+    "rs",
+    "people",
+    "servings",
+    "serves",
+    "persons",
+    "at",
+    "home",
+    "tonight",
+    "bake",
+    "prepare",
+    "already",
+    "except",
+    "without",
+    "add",
+    "cart",
+    "basket",
+    "remove",
+    "take",
+    "out",
+    "delete",
+    "drop",
+    "item",
+    "items",
+    "one",
+    "ones",
+    "first",
+    "second",
+    "third",
+    "last",
+    "from",
+    "into",
+    "in",
+];
+
+fn clean_query(text: &str, slots: &Slots) -> String {
+    let lower = text.to_lowercase();
+    // Drop the pantry clause: "..., I already have rice".
+    let cut = [
+        "i already have",
+        "already have",
+        "i have",
+        "except",
+        "without",
+    ]
+    .iter()
+    .filter_map(|m| lower.find(m))
+    .min()
+    .unwrap_or(lower.len());
+    slots::words(&lower[..cut])
+        .into_iter()
+        .filter(|w| {
+            !FILLER.contains(&w.as_str())
+                && w.parse::<f64>().is_err()
+                && !w.starts_with('₹')
+                && Some(w.as_str()) != slots.coupon.as_deref().map(|_| "")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl TurnBuilder<'_> {
+    fn ctx(&self, key: String) -> Ctx<'_> {
+        Ctx {
+            commerce: self.env.commerce,
+            knowledge: self.env.knowledge,
+            retriever: self.env.retriever,
+            customer: self.customer,
+            idempotency_key: key,
+        }
+    }
+
+    /// Validates and runs one tool call, recording it.
+    async fn tool(&mut self, name: &str, args: Value, key: String) -> Result<Value, String> {
+        let allowed = self
+            .agent
+            .flows
+            .get(&self.intent)
+            .is_some_and(|f| f.tools.iter().any(|t| t == name));
+        let checked = if allowed {
+            self.agent.tools.validate(name, &args)
+        } else {
+            Err(format!("`{name}` is not part of the {} flow", self.intent))
+        };
+        if let Err(e) = checked {
+            self.calls.push(ToolCall {
+                name: name.into(),
+                arguments: args,
+                ok: false,
+                result: json!({ "error": e }),
+            });
+            return Err(e);
+        }
+        let out = handlers::call(&self.ctx(key), name, &args).await;
+        let (ok, result) = match &out {
+            Ok(v) => (true, v.clone()),
+            Err(e) => (false, json!({ "error": format!("{e:#}") })),
+        };
+        if ok {
+            if let Some(cart) = result
+                .get("cart")
+                .filter(|c| c.is_object())
+                .or(result.get("groups").map(|_| &result))
+            {
+                self.cart = Some(cart.clone());
+            }
+        }
+        self.calls.push(ToolCall {
+            name: name.into(),
+            arguments: args,
+            ok,
+            result: result.clone(),
+        });
+        out.map_err(
+            |e| match e.downcast_ref::<crate::commerce::CommerceError>() {
+                Some(c) => c.to_string(),
+                None => format!("{e:#}"),
+            },
+        )
+    }
+
+    fn list(&self, products: &[Value]) -> String {
+        products
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                format!(
+                    "{}. {} ({}, {}) {}",
+                    i + 1,
+                    p["title"].as_str().unwrap_or_default(),
+                    p["merchant_name"].as_str().unwrap_or_default(),
+                    p["pack"].as_str().unwrap_or_default(),
+                    format_inr(p["price_minor"].as_i64().unwrap_or(0))
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn shown_list(&self, state: &DialogueState) -> String {
+        let cards: Vec<Value> = state
+            .shown
+            .iter()
+            .filter_map(|id| self.env.knowledge.product(id))
+            .map(|p| basket::card(self.env.knowledge, p))
+            .collect();
+        self.list(&cards)
+    }
+
+    fn say(&self, key: &str, vars: &[(&str, String)]) -> String {
+        self.agent.say(key, vars)
+    }
+
+    async fn run(
+        &mut self,
+        intent: &str,
+        text: &str,
+        slots: &Slots,
+        state: &mut DialogueState,
+    ) -> anyhow::Result<String> {
+        let key = format!("{}:{}", self.session, state.turns);
+        Ok(match intent {
+            "confirm" => match state.pending.take() {
+                Some(p) => self.commit(p, state).await,
+                None => self.say("nothing_pending", &[]),
+            },
+            "deny" => match state.pending.take() {
+                Some(_) => self.say("declined", &[]),
+                None => self.say("nothing_pending", &[]),
+            },
+            "greeting" => self.say("greeting", &[]),
+            "off_topic" => self.say("off_topic", &[]),
+            "shop" => {
+                let query = clean_query(text, slots);
+                if query.is_empty() {
+                    return Ok(self.say("clarify_shop", &[]));
+                }
+                let mut args = json!({ "query": query, "limit": 5 });
+                if !slots.tags.is_empty() {
+                    args["tags"] = json!(slots.tags);
+                }
+                if let Some(m) = slots.max_price_minor {
+                    args["max_price_minor"] = json!(m);
+                }
+                match self.tool("search_products", args, key).await {
+                    Ok(r) => {
+                        let products = r["products"].as_array().cloned().unwrap_or_default();
+                        if products.is_empty() {
+                            return Ok(self.say("nothing_found", &[("query", query)]));
+                        }
+                        state.shown = products
+                            .iter()
+                            .filter_map(|p| p["product_id"].as_str().map(str::to_string))
+                            .collect();
+                        self.cards = json!({ "products": products });
+                        self.say("shop", &[("query", query), ("list", self.list(&products))])
+                    }
+                    Err(e) => self.say("error", &[("message", e)]),
+                }
+            }
+            "recipe" => {
+                let recipe = clean_query(text, slots);
+                if recipe.is_empty() {
+                    return Ok(self.say("clarify_shop", &[]));
+                }
+                let mut args = json!({ "recipe": recipe });
+                if let Some(s) = slots.servings {
+                    args["servings"] = json!(s);
+                }
+                if !slots.exclude.is_empty() {
+                    args["exclude"] = json!(slots.exclude);
+                }
+                match self.tool("recipe_basket", args, key).await {
+                    Ok(r) if r["found"] == true => {
+                        let line = |v: &Value, key: &str| -> String {
+                            v[key]
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .map(|m| {
+                                    format!(
+                                        "- {} x {}\n",
+                                        m["quantity"],
+                                        m["product"]["title"].as_str().unwrap_or_default()
+                                    )
+                                })
+                                .collect()
+                        };
+                        let plain = |v: &Value, key: &str, label: &str| -> String {
+                            let items: Vec<&str> = v[key]
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .filter_map(Value::as_str)
+                                .collect();
+                            if items.is_empty() {
+                                String::new()
+                            } else {
+                                format!("{label}: {}\n", items.join("; "))
+                            }
+                        };
+                        state.shown = r["matched"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .chain(r["substituted"].as_array().into_iter().flatten())
+                            .filter_map(|m| m["product"]["product_id"].as_str().map(str::to_string))
+                            .collect();
+                        let subs: String = r["substituted"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .map(|m| {
+                                format!(
+                                    "- {} x {} (instead of {}, out of stock)\n",
+                                    m["quantity"],
+                                    m["product"]["title"].as_str().unwrap_or_default(),
+                                    m["instead_of"].as_str().unwrap_or_default()
+                                )
+                            })
+                            .collect();
+                        let reply = self.say(
+                            "recipe_basket",
+                            &[
+                                (
+                                    "recipe",
+                                    r["recipe"]["title"]
+                                        .as_str()
+                                        .unwrap_or_default()
+                                        .to_string(),
+                                ),
+                                ("servings", r["recipe"]["servings"].to_string()),
+                                ("added", state.shown.len().to_string()),
+                                ("matched", line(&r, "matched")),
+                                ("substituted", subs),
+                                ("skipped", plain(&r, "skipped", "Skipped (you have them)")),
+                                ("missing", plain(&r, "missing", "Not found")),
+                                (
+                                    "total",
+                                    format_inr(r["cart"]["total_minor"].as_i64().unwrap_or(0)),
+                                ),
+                            ],
+                        );
+                        self.cards = json!({ "recipe": r });
+                        reply
+                    }
+                    Ok(_) => self.say("recipe_not_found", &[("query", recipe)]),
+                    Err(e) => self.say("error", &[("message", e)]),
+                }
+            }
+            "add" => self.add(text, slots, state, key).await,
+            "remove" | "set_quantity" => self.change(intent, text, slots, state, key).await,
+            "view_cart" => match self.tool("view_cart", json!({}), key).await {
+                Ok(cart) => self.describe_cart(&cart),
+                Err(e) => self.say("error", &[("message", e)]),
+            },
+            "offers" => self.offers(slots, key).await,
+            "checkout" => {
+                let cart = match self.tool("view_cart", json!({}), key.clone()).await {
+                    Ok(c) => c,
+                    Err(e) => return Ok(self.say("error", &[("message", e)])),
+                };
+                let groups = cart["groups"].as_array().cloned().unwrap_or_default();
+                if groups.is_empty() {
+                    return Ok(self.say("cart_empty", &[]));
+                }
+                let merchants: Vec<&str> = groups
+                    .iter()
+                    .filter_map(|g| g["merchant_name"].as_str())
+                    .collect();
+                state.pending = Some(Pending {
+                    tool: "checkout".into(),
+                    args: json!({}),
+                    key,
+                });
+                self.say(
+                    "confirm_checkout",
+                    &[
+                        (
+                            "total",
+                            format_inr(cart["total_minor"].as_i64().unwrap_or(0)),
+                        ),
+                        ("orders", groups.len().to_string()),
+                        ("merchants", merchants.join(" and ")),
+                    ],
+                )
+            }
+            "ride_quote" => self.quote(slots, state, key).await,
+            "book_ride" => self.propose_booking(slots, state, key),
+            "order_status" => self.status(slots, key).await,
+            "cancel_order" | "refund" => {
+                self.propose_order_action(intent, text, slots, state, key)
+                    .await
+            }
+            "help" => match self
+                .tool("search_help", json!({ "query": text }), key)
+                .await
+            {
+                Ok(r) => match r["articles"].as_array().and_then(|a| a.first()) {
+                    Some(a) => {
+                        let id = a["id"].as_str().unwrap_or_default().to_string();
+                        self.citations.push(id.clone());
+                        self.say(
+                            "help",
+                            &[
+                                ("title", a["title"].as_str().unwrap_or_default().into()),
+                                ("summary", a["summary"].as_str().unwrap_or_default().into()),
+                                ("id", id),
+                            ],
+                        )
+                    }
+                    None => self.say("off_topic", &[]),
+                },
+                Err(e) => self.say("error", &[("message", e)]),
+            },
+            _ => self.say("off_topic", &[]),
+        })
+    }
+}
+
+/// The first two sentences of a help article's body, without headings.
+pub fn summary(body: &str) -> String {
+    let text: String = body
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut out = String::new();
+    for (n, sentence) in text.split_inclusive(". ").enumerate() {
+        if n == 2 {
+            break;
+        }
+        out.push_str(sentence);
+    }
+    out.trim().to_string()
+}

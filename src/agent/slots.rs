@@ -1,0 +1,353 @@
+//! Slot extraction: the numbers, references, places, ids, money and words a
+//! flow needs, read from one message. Deterministic, no model.
+
+use crate::knowledge::Knowledge;
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Slots {
+    /// A count of packs ("two more", "add 3").
+    pub quantity: Option<u32>,
+    /// "for 4", "6 people", "serves 2".
+    pub servings: Option<u32>,
+    /// 1-based position in the last list shown; `usize::MAX` means "the last one".
+    pub ordinal: Option<usize>,
+    /// "those", "them", "it", "all of these".
+    pub refers_back: bool,
+    pub all: bool,
+    /// "two more": relative to what is in the cart.
+    pub more: bool,
+    pub order_id: Option<String>,
+    pub coupon: Option<String>,
+    /// An amount of money in minor units ("Rs 200", "₹150", "200 rupees").
+    pub money_minor: Option<i64>,
+    /// "under 200": a price ceiling in minor units.
+    pub max_price_minor: Option<i64>,
+    pub tags: Vec<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub ride_type: Option<String>,
+    /// What the customer already has ("I already have rice and spices").
+    pub exclude: Vec<String>,
+}
+
+const NUMBER_WORDS: &[(&str, u32)] = &[
+    ("a", 1),
+    ("an", 1),
+    ("one", 1),
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+    ("ten", 10),
+    ("dozen", 12),
+    ("couple", 2),
+    ("pair", 2),
+];
+
+const ORDINALS: &[(&str, usize)] = &[
+    ("first", 1),
+    ("1st", 1),
+    ("second", 2),
+    ("2nd", 2),
+    ("third", 3),
+    ("3rd", 3),
+    ("fourth", 4),
+    ("4th", 4),
+    ("fifth", 5),
+    ("5th", 5),
+    ("sixth", 6),
+    ("6th", 6),
+    ("last", usize::MAX),
+];
+
+pub const RIDE_TYPES: &[&str] = &["bike", "auto", "car", "shared"];
+
+/// Lower-case words, punctuation split off (ids like `o-00012` and `p-x-1` kept whole).
+pub fn words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '₹' || c == '.'))
+        .map(|w| w.trim_matches(|c| c == '.' || c == '-'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn number(w: &str) -> Option<u32> {
+    w.parse::<u32>()
+        .ok()
+        .or_else(|| NUMBER_WORDS.iter().find(|(n, _)| *n == w).map(|(_, v)| *v))
+}
+
+/// Rupees in a word like "200", "₹200", "rs200", "200.50" to minor units.
+fn rupees(w: &str) -> Option<i64> {
+    let w = w.trim_start_matches('₹').trim_start_matches("rs");
+    let v: f64 = w.parse().ok()?;
+    (0.0..1e9).contains(&v).then(|| (v * 100.0).round() as i64)
+}
+
+pub fn extract(text: &str, k: &Knowledge) -> Slots {
+    let w = words(text);
+    let mut s = Slots::default();
+    let at = |i: usize| w.get(i).map(String::as_str).unwrap_or("");
+    for i in 0..w.len() {
+        let word = at(i);
+        // Servings: "for 4", "4 people", "serves 4".
+        if let Some(n) = number(word) {
+            let next = at(i + 1);
+            if matches!(
+                next,
+                "people" | "persons" | "guests" | "servings" | "adults"
+            ) && n > 1
+                || at(i.wrapping_sub(1)) == "serves"
+            {
+                s.servings = Some(n);
+                continue;
+            }
+            if at(i.wrapping_sub(1)) == "for" && word.parse::<u32>().is_ok()
+                || (at(i.wrapping_sub(1)) == "for" && n > 1 && !matches!(next, "rs" | "rupees"))
+            {
+                s.servings.get_or_insert(n);
+                continue;
+            }
+        }
+        if matches!(
+            word,
+            "under" | "below" | "less" | "cheaper" | "max" | "upto" | "within"
+        ) {
+            let j = if matches!(at(i + 1), "than" | "rs" | "₹" | "to") {
+                i + 2
+            } else {
+                i + 1
+            };
+            let j = if at(j) == "rs" { j + 1 } else { j };
+            if let Some(m) = rupees(at(j)) {
+                s.max_price_minor = Some(m);
+            }
+            continue;
+        }
+        if word.starts_with('₹')
+            || word == "rs"
+            || word.starts_with("rs") && word[2..].parse::<f64>().is_ok()
+            || at(i + 1) == "rupees"
+        {
+            let candidate = if word == "rs" || word == "₹" {
+                at(i + 1)
+            } else {
+                word
+            };
+            if let Some(m) = rupees(candidate) {
+                if s.max_price_minor != Some(m) {
+                    s.money_minor = Some(m);
+                }
+            }
+            continue;
+        }
+        if let Some((_, o)) = ORDINALS.iter().find(|(n, _)| *n == word) {
+            s.ordinal = Some(*o);
+            continue;
+        }
+        if matches!(word, "number" | "no" | "#") {
+            if let Ok(n) = at(i + 1).parse::<usize>() {
+                s.ordinal = Some(n);
+                continue;
+            }
+        }
+        if word.starts_with("o-") && word.len() > 3 {
+            s.order_id = Some(word.to_string());
+            continue;
+        }
+        if matches!(
+            word,
+            "those" | "them" | "it" | "that" | "these" | "this" | "same"
+        ) {
+            s.refers_back = true;
+        }
+        if word == "all" {
+            s.all = true;
+        }
+        if word == "more" || word == "another" {
+            s.more = true;
+        }
+        if s.quantity.is_none() && s.servings.is_none() {
+            if let Some(n) = number(word) {
+                // "a"/"an" only count before "more"/"pack": "add a pizza" is one anyway.
+                if !matches!(word, "a" | "an") || matches!(at(i + 1), "more" | "pack" | "packs") {
+                    s.quantity = Some(n);
+                }
+            }
+        }
+        if RIDE_TYPES.contains(&word) || matches!(word, "cab" | "taxi") {
+            s.ride_type = Some(
+                if matches!(word, "cab" | "taxi") {
+                    "car"
+                } else {
+                    word
+                }
+                .to_string(),
+            );
+        }
+    }
+    if w.iter().any(|x| x == "another") && s.quantity.is_none() {
+        s.quantity = Some(1);
+    }
+    let lower = text.to_lowercase();
+    for (needle, tag) in [
+        ("vegan", "vegan"),
+        ("gluten free", "gluten-free"),
+        ("gluten-free", "gluten-free"),
+        ("halal", "halal"),
+        ("organic", "organic"),
+    ] {
+        if lower.contains(needle) && !s.tags.iter().any(|t| t == tag) {
+            s.tags.push(tag.to_string());
+        }
+    }
+    if !s.tags.iter().any(|t| t == "vegan") && (w.iter().any(|x| x == "veg" || x == "vegetarian")) {
+        s.tags.push("veg".into());
+    }
+    for token in text.split(|c: char| !c.is_alphanumeric()) {
+        let up = token.to_uppercase();
+        if up.len() >= 4
+            && k.offers
+                .iter()
+                .any(|o| o.code.as_deref() == Some(up.as_str()))
+        {
+            s.coupon = Some(up);
+        }
+    }
+    let (from, to) = places(&lower);
+    s.from = from;
+    s.to = to;
+    s.exclude = exclusions(&lower);
+    s
+}
+
+/// "from X to Y", "X to Y", "to Y": raw place phrases (resolved later).
+fn places(lower: &str) -> (Option<String>, Option<String>) {
+    let clean = |s: &str| {
+        let s = s.trim().trim_end_matches(['?', '.', '!']);
+        let cut = [
+            " and ", " what", " how", " by ", " in a ", " on a ", " please", " for ", ",", " now",
+            " tonight", " today",
+        ]
+        .iter()
+        .filter_map(|c| s.find(c))
+        .min()
+        .unwrap_or(s.len());
+        let s = s[..cut].trim();
+        let s = s.strip_prefix("the ").unwrap_or(s).trim();
+        (!s.is_empty()).then(|| s.to_string())
+    };
+    if let Some(f) = lower.find("from ") {
+        let rest = &lower[f + 5..];
+        if let Some(t) = rest.find(" to ") {
+            return (clean(&rest[..t]), clean(&rest[t + 4..]));
+        }
+        return (clean(rest), None);
+    }
+    for lead in [" to ", "to "] {
+        if let Some(t) = lower.find(lead) {
+            if lead == "to " && t != 0 {
+                continue;
+            }
+            return (None, clean(&lower[t + lead.len()..]));
+        }
+    }
+    (None, None)
+}
+
+/// "I already have rice and spices", "except onions", "without the garlic".
+fn exclusions(lower: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for marker in [
+        "already have ",
+        "i have ",
+        "i've got ",
+        "except ",
+        "without ",
+        "skip ",
+        "minus ",
+    ] {
+        if let Some(i) = lower.find(marker) {
+            let rest = &lower[i + marker.len()..];
+            let end = rest.find(['.', '!', '?', ';']).unwrap_or(rest.len());
+            for part in rest[..end].split([',', '&']).flat_map(|p| p.split(" and ")) {
+                let p = part
+                    .trim()
+                    .trim_start_matches("the ")
+                    .trim_start_matches("some ")
+                    .trim();
+                if !p.is_empty() && p.len() < 40 {
+                    out.push(p.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k() -> &'static Knowledge {
+        static K: std::sync::OnceLock<Knowledge> = std::sync::OnceLock::new();
+        K.get_or_init(|| {
+            Knowledge::load(std::path::Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/knowledge"
+            )))
+            .unwrap()
+        })
+    }
+
+    #[test]
+    fn quantities_servings_and_references() {
+        let s = extract(
+            "ingredients for chicken biryani for 4, I already have rice and spices",
+            k(),
+        );
+        assert_eq!(s.servings, Some(4));
+        assert_eq!(s.exclude, vec!["rice", "spices"]);
+        let s = extract("add two more of those", k());
+        assert_eq!((s.quantity, s.more, s.refers_back), (Some(2), true, true));
+        let s = extract("add 3 of the second one", k());
+        assert_eq!((s.quantity, s.ordinal), (Some(3), Some(2)));
+        let s = extract("movie night for 4", k());
+        assert_eq!(s.servings, Some(4));
+    }
+
+    #[test]
+    fn places_money_ids_and_codes() {
+        let s = extract(
+            "How long from the airport to Central Mall and what's the price?",
+            k(),
+        );
+        assert_eq!(
+            (s.from.as_deref(), s.to.as_deref()),
+            (Some("airport"), Some("central mall"))
+        );
+        let s = extract("vegan snacks under Rs 200", k());
+        assert_eq!(
+            (s.max_price_minor, s.tags.clone()),
+            (Some(20000), vec!["vegan".to_string()])
+        );
+        let s = extract("refund ₹150 on o-00012 please", k());
+        assert_eq!(
+            (s.money_minor, s.order_id.as_deref()),
+            (Some(15000), Some("o-00012"))
+        );
+        assert_eq!(
+            extract("apply save100", k()).coupon.as_deref(),
+            Some("SAVE100")
+        );
+        assert_eq!(
+            extract("book the auto", k()).ride_type.as_deref(),
+            Some("auto")
+        );
+    }
+}

@@ -1,0 +1,691 @@
+//! The flows that need more than one tool or a reference to earlier turns:
+//! cart edits by reference, offers, rides, order help, and confirmations.
+
+use serde_json::{json, Value};
+
+use super::slots::Slots;
+use super::{DialogueState, Pending, TurnBuilder};
+use crate::commerce::money::format_inr;
+
+fn money(v: &Value) -> String {
+    format_inr(v.as_i64().unwrap_or(0))
+}
+
+impl TurnBuilder<'_> {
+    /// Products named in `text` among `candidates` (ids), best match first.
+    fn mentioned(&self, text: &str, candidates: &[String]) -> Option<String> {
+        let words: Vec<String> = super::slots::words(text)
+            .into_iter()
+            .filter(|w| w.len() >= 3)
+            .collect();
+        candidates
+            .iter()
+            .filter_map(|id| {
+                self.env
+                    .knowledge
+                    .product(id)
+                    .map(|p| (id, p.title.to_lowercase()))
+            })
+            .map(|(id, title)| {
+                (
+                    words
+                        .iter()
+                        .filter(|w| title.contains(w.trim_end_matches('s')))
+                        .count(),
+                    id,
+                )
+            })
+            .filter(|(n, _)| *n > 0)
+            .max_by_key(|(n, _)| *n)
+            .map(|(_, id)| id.clone())
+    }
+
+    async fn cart_ids(&mut self, key: &str) -> Vec<String> {
+        match self.tool("view_cart", json!({}), key.to_string()).await {
+            Ok(c) => c["groups"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|g| g["items"].as_array().cloned().unwrap_or_default())
+                .filter_map(|i| i["product_id"].as_str().map(str::to_string))
+                .collect(),
+            Err(_) => vec![],
+        }
+    }
+
+    pub(super) async fn add(
+        &mut self,
+        text: &str,
+        slots: &Slots,
+        state: &mut DialogueState,
+        key: String,
+    ) -> String {
+        let pick = |i: usize| {
+            if i == usize::MAX {
+                state.shown.last().cloned()
+            } else {
+                state.shown.get(i.wrapping_sub(1)).cloned()
+            }
+        };
+        let targets: Vec<String> = if let Some(o) = slots.ordinal {
+            pick(o).into_iter().collect()
+        } else if slots.all && !state.shown.is_empty() {
+            state.shown.clone()
+        } else if let Some(id) = self.mentioned(text, &state.shown) {
+            vec![id]
+        } else if slots.refers_back || slots.more {
+            state
+                .last_added
+                .clone()
+                .or_else(|| state.shown.first().cloned())
+                .into_iter()
+                .collect()
+        } else {
+            // "add basmati rice": find it.
+            let query = super::clean_query(text, slots);
+            if query.is_empty() {
+                vec![]
+            } else {
+                match self
+                    .tool(
+                        "search_products",
+                        json!({ "query": query, "limit": 1 }),
+                        key.clone(),
+                    )
+                    .await
+                {
+                    Ok(r) => r["products"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|p| p["product_id"].as_str().map(str::to_string))
+                        .collect(),
+                    Err(_) => vec![],
+                }
+            }
+        };
+        if targets.is_empty() {
+            return if state.shown.is_empty() {
+                self.say("clarify_shop", &[])
+            } else {
+                self.say("which_item", &[("list", self.shown_list(state))])
+            };
+        }
+        let quantity = slots.quantity.unwrap_or(1);
+        let mut last = String::new();
+        for id in &targets {
+            match self
+                .tool(
+                    "add_to_cart",
+                    json!({ "product_id": id, "quantity": quantity }),
+                    key.clone(),
+                )
+                .await
+            {
+                Ok(cart) => {
+                    state.last_added = Some(id.clone());
+                    let p = self.env.knowledge.product(id);
+                    last = self.say(
+                        "added",
+                        &[
+                            ("quantity", quantity.to_string()),
+                            ("title", p.map(|p| p.title.clone()).unwrap_or_default()),
+                            (
+                                "price",
+                                format_inr(p.map_or(0, |p| p.price_minor) * i64::from(quantity)),
+                            ),
+                            ("total", money(&cart["total_minor"])),
+                        ],
+                    );
+                }
+                Err(e) => return self.say("not_allowed", &[("reason", e)]),
+            }
+        }
+        if targets.len() > 1 {
+            format!(
+                "Added {} items. {}",
+                targets.len(),
+                last.rsplit_once(". ").map_or(last.as_str(), |(_, t)| t)
+            )
+        } else {
+            last
+        }
+    }
+
+    pub(super) async fn change(
+        &mut self,
+        intent: &str,
+        text: &str,
+        slots: &Slots,
+        state: &mut DialogueState,
+        key: String,
+    ) -> String {
+        let in_cart = self.cart_ids(&key).await;
+        if in_cart.is_empty() {
+            return self.say("cart_empty", &[]);
+        }
+        let target = self
+            .mentioned(text, &in_cart)
+            .or_else(|| {
+                slots.ordinal.and_then(|o| {
+                    if o == usize::MAX {
+                        in_cart.last().cloned()
+                    } else {
+                        in_cart.get(o.wrapping_sub(1)).cloned()
+                    }
+                })
+            })
+            .or_else(|| {
+                state
+                    .last_added
+                    .clone()
+                    .filter(|id| in_cart.contains(id) && slots.refers_back)
+            });
+        let Some(id) = target else {
+            return self.say("not_in_cart", &[("what", super::clean_query(text, slots))]);
+        };
+        let title = self
+            .env
+            .knowledge
+            .product(&id)
+            .map(|p| p.title.clone())
+            .unwrap_or_default();
+        if intent == "remove" {
+            match self
+                .tool("remove_from_cart", json!({ "product_id": id }), key)
+                .await
+            {
+                Ok(cart) => self.say(
+                    "removed",
+                    &[("title", title), ("total", money(&cart["total_minor"]))],
+                ),
+                Err(e) => self.say("not_allowed", &[("reason", e)]),
+            }
+        } else {
+            let quantity = slots.quantity.unwrap_or(1);
+            match self
+                .tool(
+                    "set_cart_quantity",
+                    json!({ "product_id": id, "quantity": quantity }),
+                    key,
+                )
+                .await
+            {
+                Ok(cart) => self.say(
+                    "quantity_set",
+                    &[
+                        ("title", title),
+                        ("quantity", quantity.to_string()),
+                        ("total", money(&cart["total_minor"])),
+                    ],
+                ),
+                Err(e) => self.say("not_allowed", &[("reason", e)]),
+            }
+        }
+    }
+
+    pub(super) fn describe_cart(&self, cart: &Value) -> String {
+        let groups = cart["groups"].as_array().cloned().unwrap_or_default();
+        if groups.is_empty() {
+            return self.say("cart_empty", &[]);
+        }
+        let lines: String = groups
+            .iter()
+            .map(|g| {
+                let items: Vec<String> = g["items"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|i| {
+                        format!(
+                            "{} x {}",
+                            i["quantity"],
+                            i["title"].as_str().unwrap_or_default()
+                        )
+                    })
+                    .collect();
+                format!(
+                    "{}: {} (subtotal {}, fees {}, total {})\n",
+                    g["merchant_name"].as_str().unwrap_or_default(),
+                    items.join(", "),
+                    money(&g["subtotal_minor"]),
+                    format_inr(
+                        g["delivery_fee_minor"].as_i64().unwrap_or(0)
+                            + g["packaging_fee_minor"].as_i64().unwrap_or(0)
+                    ),
+                    money(&g["total_minor"])
+                )
+            })
+            .collect();
+        let offers: Vec<String> = cart["applied_offers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|o| {
+                format!(
+                    "{} (-{})",
+                    o["title"].as_str().unwrap_or_default(),
+                    money(&o["amount_minor"])
+                )
+            })
+            .collect();
+        self.say(
+            "cart",
+            &[
+                ("items", cart["item_count"].to_string()),
+                ("groups", lines),
+                ("total", money(&cart["total_minor"])),
+                (
+                    "offers",
+                    if offers.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" Offers applied: {}.", offers.join("; "))
+                    },
+                ),
+                (
+                    "nudge",
+                    cart["nudge"]["message"]
+                        .as_str()
+                        .map(|m| format!(" {m}."))
+                        .unwrap_or_default(),
+                ),
+            ],
+        )
+    }
+
+    pub(super) async fn offers(&mut self, slots: &Slots, key: String) -> String {
+        if let Some(code) = &slots.coupon {
+            return match self
+                .tool("apply_coupon", json!({ "code": code }), key)
+                .await
+            {
+                Ok(cart) if cart["coupon"]["applied"] == true => self.say(
+                    "coupon_applied",
+                    &[
+                        ("code", code.clone()),
+                        ("total", money(&cart["total_minor"])),
+                    ],
+                ),
+                Ok(cart) => self.say(
+                    "coupon_not_applied",
+                    &[
+                        ("code", code.clone()),
+                        (
+                            "reason",
+                            cart["coupon"]["reason"]
+                                .as_str()
+                                .unwrap_or("it does not apply")
+                                .into(),
+                        ),
+                    ],
+                ),
+                Err(e) => self.say("not_allowed", &[("reason", e)]),
+            };
+        }
+        match self.tool("list_offers", json!({}), key).await {
+            Ok(r) => {
+                let list: String = r["offers"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|o| format!("- {}\n", o["title"].as_str().unwrap_or_default()))
+                    .collect();
+                for h in r["offers"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|o| o["help"].as_str())
+                {
+                    if !self.citations.iter().any(|c| c == h) {
+                        self.citations.push(h.to_string());
+                    }
+                }
+                let nudge = r["cart"]["nudge"]["message"]
+                    .as_str()
+                    .map(|m| format!("\nFor your cart: {m}."))
+                    .unwrap_or_default();
+                self.cards = json!({ "offers": r["offers"] });
+                self.say("offers", &[("list", list), ("nudge", nudge)])
+            }
+            Err(e) => self.say("error", &[("message", e)]),
+        }
+    }
+
+    /// "home" and "work" are the customer's saved addresses.
+    fn place(&self, phrase: &str) -> String {
+        let customer = self
+            .env
+            .knowledge
+            .customers
+            .iter()
+            .find(|c| c.id == self.customer);
+        let saved = customer.and_then(|c| {
+            c.addresses.iter().find(|a| {
+                phrase.contains(&a.label.to_lowercase())
+                    || (phrase == "my place" && a.label == "home")
+            })
+        });
+        saved.map_or_else(|| phrase.to_string(), |a| format!("{},{}", a.lat, a.lon))
+    }
+
+    pub(super) async fn quote(
+        &mut self,
+        slots: &Slots,
+        state: &mut DialogueState,
+        key: String,
+    ) -> String {
+        let Some(to) = &slots.to else {
+            return self.say("ride_which", &[]);
+        };
+        let from = slots.from.clone().unwrap_or_else(|| "home".into());
+        let mut args = json!({ "from": self.place(&from), "to": self.place(to) });
+        if let Some(t) = &slots.ride_type {
+            args["ride_type"] = json!(t);
+        }
+        match self.tool("quote_ride", args, key).await {
+            Ok(q) => {
+                let options: Vec<String> = q["options"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|o| {
+                        let surge = o["fare"]["surge_multiplier"].as_f64().unwrap_or(1.0);
+                        format!(
+                            "- {}: {}, {} min{}",
+                            o["ride_type"].as_str().unwrap_or_default(),
+                            money(&o["fare"]["total_minor"]),
+                            o["duration_minutes"],
+                            if surge > 1.0 {
+                                format!(" ({surge:.1}x surge)")
+                            } else {
+                                String::new()
+                            }
+                        )
+                    })
+                    .collect();
+                let name = |p: &Value, raw: &str| {
+                    if raw == "home" || raw == "work" {
+                        raw.to_string()
+                    } else {
+                        p["name"].as_str().unwrap_or_default().to_string()
+                    }
+                };
+                let (from_name, to_name) = (name(&q["from"], &from), name(&q["to"], to));
+                state.quote = Some(json!({
+                    "quote_id": q["quote_id"], "from": from_name, "to": to_name,
+                    "options": q["options"].as_array().into_iter().flatten().map(|o| json!({ "ride_type": o["ride_type"], "total_minor": o["fare"]["total_minor"] })).collect::<Vec<_>>(),
+                }));
+                let minutes = q["options"][0]["duration_minutes"].to_string();
+                self.cards = json!({ "ride_quote": q });
+                self.citations.push("help-ride-fares".into());
+                self.say(
+                    "ride_quote",
+                    &[
+                        ("from", from_name),
+                        ("to", to_name),
+                        ("km", q["distance_km"].to_string()),
+                        ("minutes", minutes),
+                        ("traffic", q["traffic"].as_str().unwrap_or_default().into()),
+                        ("options", options.join("\n")),
+                    ],
+                )
+            }
+            Err(e) => self.say("not_allowed", &[("reason", e)]),
+        }
+    }
+
+    pub(super) fn propose_booking(
+        &mut self,
+        slots: &Slots,
+        state: &mut DialogueState,
+        key: String,
+    ) -> String {
+        let Some(q) = state.quote.clone() else {
+            return self.say("no_quote", &[]);
+        };
+        let options = q["options"].as_array().cloned().unwrap_or_default();
+        let chosen = match &slots.ride_type {
+            Some(t) => options.iter().find(|o| o["ride_type"] == t.as_str()),
+            None if options.len() == 1 => options.first(),
+            // No type said: the cheapest.
+            None => options
+                .iter()
+                .min_by_key(|o| o["total_minor"].as_i64().unwrap_or(i64::MAX)),
+        };
+        let Some(chosen) = chosen else {
+            return self.say(
+                "not_allowed",
+                &[(
+                    "reason",
+                    format!(
+                        "the quote has no {} option; ask for a new quote",
+                        slots.ride_type.clone().unwrap_or_default()
+                    ),
+                )],
+            );
+        };
+        let ride_type = chosen["ride_type"].as_str().unwrap_or_default().to_string();
+        state.pending = Some(Pending {
+            tool: "book_ride".into(),
+            args: json!({ "quote_id": q["quote_id"], "ride_type": ride_type }),
+            key,
+        });
+        self.say(
+            "confirm_ride",
+            &[
+                ("ride_type", ride_type),
+                ("from", q["from"].as_str().unwrap_or_default().into()),
+                ("to", q["to"].as_str().unwrap_or_default().into()),
+                ("fare", money(&chosen["total_minor"])),
+            ],
+        )
+    }
+
+    pub(super) async fn status(&mut self, slots: &Slots, key: String) -> String {
+        let args = slots
+            .order_id
+            .as_ref()
+            .map_or(json!({}), |id| json!({ "order_id": id }));
+        match self.tool("order_status", args, key).await {
+            Ok(r) if r["order"].is_null() => self.say("no_orders", &[]),
+            Ok(r) => {
+                let d = &r["diagnosis"];
+                let cite = if d["stuck"] == true {
+                    "help-stuck-order"
+                } else if r["order"]["status"] == "delivered" {
+                    "help-missing-items"
+                } else {
+                    "help-order-tracking"
+                };
+                self.citations.push(cite.into());
+                let help = if d["stuck"] == true {
+                    " I can cancel it for you or get a care agent to chase it."
+                } else {
+                    ""
+                };
+                self.cards = json!({ "order": r["order"], "diagnosis": d });
+                self.say(
+                    "order_status",
+                    &[
+                        ("id", r["order"]["id"].as_str().unwrap_or_default().into()),
+                        (
+                            "merchant",
+                            r["order"]["merchant_name"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .into(),
+                        ),
+                        (
+                            "state",
+                            r["order"]["status"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .replace('_', " "),
+                        ),
+                        ("summary", d["summary"].as_str().unwrap_or_default().into()),
+                        ("help", format!("{help} (see {cite})")),
+                    ],
+                )
+            }
+            Err(e) => self.say("not_allowed", &[("reason", e)]),
+        }
+    }
+
+    /// Checks policy through the order's diagnosis, then asks before cancelling or refunding.
+    pub(super) async fn propose_order_action(
+        &mut self,
+        intent: &str,
+        text: &str,
+        slots: &Slots,
+        state: &mut DialogueState,
+        key: String,
+    ) -> String {
+        let args = slots
+            .order_id
+            .as_ref()
+            .map_or(json!({}), |id| json!({ "order_id": id }));
+        let r = match self.tool("order_status", args, key.clone()).await {
+            Ok(r) if r["order"].is_null() => return self.say("no_orders", &[]),
+            Ok(r) => r,
+            Err(e) => return self.say("not_allowed", &[("reason", e)]),
+        };
+        let id = r["order"]["id"].as_str().unwrap_or_default().to_string();
+        let action = if intent == "cancel_order" {
+            "cancel"
+        } else {
+            "refund_full"
+        };
+        let rule = r["diagnosis"]["actions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| a["action"] == action)
+            .cloned()
+            .unwrap_or_default();
+        let policy = if intent == "cancel_order" {
+            "help-cancel-order"
+        } else {
+            "help-refund-policy"
+        };
+        self.citations.push(policy.into());
+        if rule["allowed"] != true {
+            return self.say(
+                "not_allowed",
+                &[(
+                    "reason",
+                    format!(
+                        "{} ({policy})",
+                        rule["reason"]
+                            .as_str()
+                            .unwrap_or("policy does not allow it")
+                    ),
+                )],
+            );
+        }
+        let merchant = r["order"]["merchant_name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if intent == "cancel_order" {
+            state.pending = Some(Pending {
+                tool: "cancel_order".into(),
+                args: json!({ "order_id": id, "reason": text.chars().take(300).collect::<String>() }),
+                key,
+            });
+            let terms = format!(
+                "{}; you get back {}.",
+                rule["reason"].as_str().unwrap_or_default(),
+                money(&rule["refund_minor"])
+            );
+            self.say(
+                "confirm_cancel",
+                &[("id", id), ("merchant", merchant), ("terms", terms)],
+            )
+        } else {
+            let refundable = r["diagnosis"]["refundable_minor"].as_i64().unwrap_or(0);
+            let amount = slots.money_minor.unwrap_or(refundable);
+            let mut args =
+                json!({ "order_id": id, "reason": text.chars().take(300).collect::<String>() });
+            if slots.money_minor.is_some() {
+                args["amount_minor"] = json!(amount);
+            }
+            state.pending = Some(Pending {
+                tool: "request_refund".into(),
+                args,
+                key,
+            });
+            self.say(
+                "confirm_refund",
+                &[
+                    ("amount", format_inr(amount)),
+                    ("id", id),
+                    ("reason", text.chars().take(80).collect()),
+                ],
+            )
+        }
+    }
+
+    /// Runs a confirmed write with the key chosen when it was proposed.
+    pub(super) async fn commit(&mut self, p: Pending, state: &mut DialogueState) -> String {
+        match self.tool(&p.tool, p.args.clone(), p.key).await {
+            Ok(r) => match p.tool.as_str() {
+                "checkout" => {
+                    let orders: Vec<String> = r["orders"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|o| {
+                            format!(
+                                "{} ({})",
+                                o["order_id"].as_str().unwrap_or_default(),
+                                o["merchant_name"].as_str().unwrap_or_default()
+                            )
+                        })
+                        .collect();
+                    self.cards = json!({ "checkout": r });
+                    state.shown.clear();
+                    self.say(
+                        "checked_out",
+                        &[
+                            ("total", money(&r["total_minor"])),
+                            ("orders", orders.join(", ")),
+                        ],
+                    )
+                }
+                "book_ride" => {
+                    state.quote = None;
+                    let driver = r["driver_id"]
+                        .as_str()
+                        .map(|d| format!(" Driver {d} arrives in about {} min.", r["eta_minutes"]))
+                        .unwrap_or_else(|| " We're finding you a driver.".into());
+                    self.cards = json!({ "ride": r });
+                    self.say(
+                        "ride_booked",
+                        &[
+                            (
+                                "ride_type",
+                                r["ride_type"].as_str().unwrap_or_default().into(),
+                            ),
+                            ("id", r["id"].as_str().unwrap_or_default().into()),
+                            ("fare", money(&r["fare_minor"])),
+                            ("driver", driver),
+                        ],
+                    )
+                }
+                "cancel_order" => self.say(
+                    "cancelled",
+                    &[
+                        ("id", r["order"]["id"].as_str().unwrap_or_default().into()),
+                        ("message", r["message"].as_str().unwrap_or_default().into()),
+                    ],
+                ),
+                _ => self.say(
+                    "refunded",
+                    &[("message", r["message"].as_str().unwrap_or_default().into())],
+                ),
+            },
+            Err(e) => self.say("not_allowed", &[("reason", e)]),
+        }
+    }
+}
