@@ -90,6 +90,20 @@ impl App {
         self.retriever.get()
     }
 
+    /// Assist mode: a ticket analysed for a care agent, with proposed actions.
+    pub async fn assist(&self, agent: &str, ticket: &str) -> anyhow::Result<crate::agent::Assist> {
+        let (Some(retriever), Some(assistant)) = (self.retriever.get(), self.agent.get()) else {
+            anyhow::bail!("the assistant is still loading");
+        };
+        let env = Env {
+            commerce: &self.commerce,
+            knowledge: &self.knowledge,
+            retriever,
+            store: &self.store,
+        };
+        assistant.assist(&env, agent, ticket).await
+    }
+
     /// One customer chat turn in a session they own (checked by the caller).
     pub async fn chat(&self, customer: &str, session: &str, text: &str) -> anyhow::Result<Turn> {
         let (Some(retriever), Some(agent)) = (self.retriever.get(), self.agent.get()) else {

@@ -71,6 +71,12 @@ enum Command {
         #[arg(long, env = "ERRAND_QDRANT_URL")]
         qdrant_url: Option<String>,
     },
+    /// Chat with the assistant in the terminal, as a seeded customer (same engine as /v1/chat).
+    Chat {
+        /// The customer to act as.
+        #[arg(long, default_value = "c-0001")]
+        customer: String,
+    },
     /// Score the assistant offline (see `errand eval retrieval --help`).
     Eval {
         #[command(subcommand)]
@@ -230,6 +236,41 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 report.backend
             );
             Ok(())
+        }
+        Command::Chat { customer } => {
+            use std::io::{BufRead, Write};
+            let app = App::open(cfg)?;
+            anyhow::ensure!(
+                app.knowledge.customers.iter().any(|c| c.id == customer),
+                "unknown customer {customer}"
+            );
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(async {
+                app.load_retrieval(false).await?;
+                let session = app
+                    .store
+                    .create_conversation(Some(customer.clone()), None, "customer")
+                    .await?;
+                println!(
+                    "Errand, as {customer} (session {}). Empty line or Ctrl-D to quit.",
+                    session.id
+                );
+                let stdin = std::io::stdin();
+                loop {
+                    print!("> ");
+                    std::io::stdout().flush()?;
+                    let mut line = String::new();
+                    if stdin.lock().read_line(&mut line)? == 0 || line.trim().is_empty() {
+                        return Ok(());
+                    }
+                    let turn = app.chat(&customer, &session.id, line.trim()).await?;
+                    for c in &turn.tool_calls {
+                        let failed = if c.ok { "" } else { " failed" };
+                        println!("  [{}{failed}] {}", c.name, c.arguments);
+                    }
+                    println!("{}\n", turn.reply);
+                }
+            })
         }
         Command::Eval {
             what: EvalWhat::Retrieval { queries, json },

@@ -12,6 +12,7 @@
 //! # Ok(()) }
 //! ```
 
+mod assist;
 mod basket;
 mod handlers;
 mod router;
@@ -31,6 +32,7 @@ use crate::commerce::Commerce;
 use crate::knowledge::Knowledge;
 use crate::retrieval::{Filters, Kind, Mode, Retriever, SearchRequest};
 use crate::store::Store;
+pub use assist::{Assist, Citation};
 pub use handlers::Ctx;
 use router::Router;
 use slots::Slots;

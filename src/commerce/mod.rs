@@ -23,6 +23,7 @@ pub mod payments;
 pub mod pricing;
 mod rides;
 mod simulator;
+mod tickets;
 
 use std::sync::Arc;
 
@@ -30,8 +31,9 @@ use rusqlite::Connection;
 
 pub use cart::CartView;
 pub use checkout::{CheckoutRequest, CheckoutResult};
-pub use orders::{ActionResult, Diagnosis, OrderView};
+pub use orders::{Action, ActionResult, Diagnosis, OrderItem, OrderView};
 pub use rides::{BookRequest, QuoteRequest, RideQuote, RideView};
+pub use tickets::{NewTicket, Proposal, Ticket, TicketAction};
 
 use crate::config::CommerceConfig;
 use crate::knowledge::Knowledge;

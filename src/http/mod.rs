@@ -9,6 +9,7 @@ mod health;
 mod metrics;
 mod search;
 mod sessions;
+mod tickets;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -66,6 +67,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/rides", post(commerce::book))
         .route("/v1/rides/{id}", get(commerce::ride))
         .route("/v1/chat", post(chat::chat))
+        .route("/v1/tickets", post(tickets::create).get(tickets::list))
+        .route("/v1/tickets/{id}", get(tickets::get))
+        .route("/v1/tickets/{id}/assist", get(tickets::assist))
+        .route("/v1/tickets/{id}/actions/{action}/approve", post(tickets::approve))
+        .route("/v1/tickets/{id}/actions/{action}/reject", post(tickets::reject))
         .route("/v1/sessions", post(sessions::create))
         .route("/v1/sessions/{id}", get(sessions::get))
         .fallback(|| async { ApiError::not_found("no such route") })

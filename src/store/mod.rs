@@ -26,6 +26,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_commerce",
         include_str!("migrations/0002_commerce.sql"),
     ),
+    (
+        "0003_ticket_actions",
+        include_str!("migrations/0003_ticket_actions.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -280,3 +280,18 @@ pub fn data_with_index(tag: &str) -> PathBuf {
     copy_dir(&prebuilt_data().join("index"), &dir.join("index"));
     dir
 }
+
+/// A server whose simulator runs 10 lifecycle minutes per second and never
+/// finds a driver on its own, so every new order gets stuck waiting for one.
+pub fn start_without_drivers(tag: &str) -> Server {
+    let config = temp_dir(&format!("{tag}-config")).join("errand.toml");
+    std::fs::write(
+        &config,
+        "[commerce.simulator]\nspeed = 600.0\ntick_ms = 50\nstuck_restaurant = 0.0\nstuck_no_driver = 1.0\nstuck_driver = 0.0\n",
+    )
+    .unwrap();
+    Server::start(
+        &data_with_index(tag),
+        &["--config", config.to_str().unwrap()],
+    )
+}
