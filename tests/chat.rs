@@ -153,6 +153,15 @@ fn customer_dialogues_build_baskets_book_rides_and_confirm_writes() {
         "{turn}"
     );
 
+    // A hand-over to a person opens a ticket the agents' queue shows.
+    let turn = chat.say("I want to speak to a human about my order");
+    assert_eq!(
+        calls(&turn),
+        vec!["order_status", "create_ticket"],
+        "{turn}"
+    );
+    assert!(turn["cards"]["ticket"]["order_id"].is_string(), "{turn}");
+
     // Order help cites its article.
     let turn = chat.say("where is my order?");
     assert!(

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::commerce::{Actor, BookRequest, Commerce, QuoteRequest};
+use crate::commerce::{Actor, BookRequest, Commerce, NewTicket, QuoteRequest};
 use crate::knowledge::Knowledge;
 use crate::retrieval::{Filters, Kind, Mode, Retriever, SearchRequest};
 
@@ -24,6 +24,7 @@ pub const BOUND: &[&str] = &[
     "cancel_order",
     "request_refund",
     "search_help",
+    "create_ticket",
 ];
 
 pub fn is_bound(name: &str) -> bool {
@@ -167,6 +168,17 @@ pub async fn call(ctx: &Ctx<'_>, name: &str, args: &Value) -> anyhow::Result<Val
             )
             .await?,
         )?,
+        "create_ticket" => {
+            let req = NewTicket {
+                order_id: args
+                    .get("order_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                subject: s(args, "subject").into(),
+                customer_id: None,
+            };
+            serde_json::to_value(c.create_ticket(&Actor::Customer(me.into()), req).await?)?
+        }
         "search_help" => {
             let filters = Filters {
                 kind: Some(Kind::Help),

@@ -665,6 +665,7 @@ impl TurnBuilder<'_> {
             "ride_quote" => self.quote(slots, state, key).await,
             "book_ride" => self.propose_booking(slots, state, key),
             "order_status" => self.status(slots, key).await,
+            "escalate" => self.escalate(text, slots, key).await,
             "cancel_order" | "refund" => {
                 self.propose_order_action(intent, text, slots, state, key)
                     .await

@@ -532,6 +532,39 @@ impl TurnBuilder<'_> {
         }
     }
 
+    /// Opens a ticket for a care agent, about the named or latest active order.
+    pub(super) async fn escalate(&mut self, text: &str, slots: &Slots, key: String) -> String {
+        let args = slots
+            .order_id
+            .as_ref()
+            .map_or(json!({}), |id| json!({ "order_id": id }));
+        let order = match self.tool("order_status", args, key.clone()).await {
+            Ok(r) => r["order"]["id"].as_str().map(str::to_string),
+            Err(_) => None,
+        };
+        let mut args = json!({ "subject": text.chars().take(500).collect::<String>() });
+        if let Some(o) = &order {
+            args["order_id"] = json!(o);
+        }
+        self.citations.push("help-escalation-policy".into());
+        match self.tool("create_ticket", args, key).await {
+            Ok(t) => {
+                let about = order
+                    .map(|o| format!(" about order {o}"))
+                    .unwrap_or_default();
+                self.cards = json!({ "ticket": t });
+                self.say(
+                    "escalated",
+                    &[
+                        ("id", t["id"].as_str().unwrap_or_default().into()),
+                        ("about", about),
+                    ],
+                )
+            }
+            Err(e) => self.say("not_allowed", &[("reason", e)]),
+        }
+    }
+
     /// Checks policy through the order's diagnosis, then asks before cancelling or refunding.
     pub(super) async fn propose_order_action(
         &mut self,
