@@ -153,6 +153,29 @@ fn customer_dialogues_build_baskets_book_rides_and_confirm_writes() {
         "{turn}"
     );
 
+    // Two things from two places, picked by position, then paid once.
+    let turn = chat.say("order a pepperoni pizza from one place and fried chicken from another");
+    assert_eq!(
+        calls(&turn),
+        vec!["search_products", "search_products"],
+        "{turn}"
+    );
+    let list = turn["cards"]["products"].as_array().unwrap().clone();
+    let turn = chat.say("add the first and the fourth");
+    let added: Vec<&Value> = turn["tool_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["name"] == "add_to_cart")
+        .map(|c| &c["arguments"]["product_id"])
+        .collect();
+    assert_eq!(
+        added,
+        vec![&list[0]["product_id"], &list[3]["product_id"]],
+        "{turn}"
+    );
+    assert_ne!(list[0]["merchant_id"], list[3]["merchant_id"], "{list:?}");
+
     // A hand-over to a person opens a ticket the agents' queue shows.
     let turn = chat.say("I want to speak to a human about my order");
     assert_eq!(

@@ -198,6 +198,19 @@ fn packs_needed(ing: &Ingredient, scale: f64, p: &Product) -> u32 {
     }
 }
 
+/// Whether a hit is the ingredient and not merely near it: a shared word, a
+/// synonym ("cilantro" finds coriander), or a close embedding.
+fn relevant(name: &str, hit: &Hit, p: &Product) -> bool {
+    let title = p.title.to_lowercase();
+    shares_a_word(name, &p.title)
+        || hit
+            .explanation
+            .expanded_with
+            .iter()
+            .any(|w| title.contains(w.as_str()))
+        || hit.explanation.dense_score.is_some_and(|s| s >= 0.65)
+}
+
 fn shares_a_word(name: &str, title: &str) -> bool {
     let title = title.to_lowercase();
     name.split_whitespace()
@@ -288,8 +301,10 @@ pub async fn recipe_basket(ctx: &Ctx<'_>, args: &Value) -> anyhow::Result<Value>
             .search(&request(false))
             .await?
             .iter()
-            .filter_map(|h| k.product(&h.id))
-            .filter(|p| grocery(p) && shares_a_word(&ing.name, &p.title))
+            .filter_map(|h| {
+                k.product(&h.id)
+                    .filter(|p| grocery(p) && relevant(&ing.name, h, p))
+            })
             .collect();
         // Prefer a store already in the basket among the close candidates: fewer delivery fees.
         let best = candidates
@@ -314,8 +329,11 @@ pub async fn recipe_basket(ctx: &Ctx<'_>, args: &Value) -> anyhow::Result<Value>
                 .search(&request(true))
                 .await?
                 .iter()
-                .filter_map(|h| k.product(&h.id))
-                .find(|p| grocery(p) && shares_a_word(&ing.name, &p.title));
+                .filter_map(|h| {
+                    k.product(&h.id)
+                        .filter(|p| grocery(p) && relevant(&ing.name, h, p))
+                })
+                .next();
             match alt {
                 Some(a) => (a, true),
                 None => {

@@ -358,6 +358,10 @@ const FILLER: &[&str] = &[
     "delete",
     "drop",
     "item",
+    "place",
+    "another",
+    "shop",
+    "store",
     "items",
     "one",
     "ones",
@@ -369,6 +373,33 @@ const FILLER: &[&str] = &[
     "into",
     "in",
 ];
+
+/// In a food app "something crunchy" is a snack, not whatever else matches the mood.
+fn vague_to_snacks(part: &str, query: String) -> String {
+    let vague = part.to_lowercase().contains("something") && query.split(' ').count() <= 2;
+    if vague && !query.contains("snack") {
+        format!("{query} snacks")
+    } else {
+        query
+    }
+}
+
+/// The separate things asked for: "milk, bread and eggs" -> three parts; at most four.
+fn split_items(text: &str) -> Vec<String> {
+    let lower = text.to_lowercase();
+    let parts: Vec<String> = lower
+        .split([',', '+', '&'])
+        .flat_map(|p| p.split(" and "))
+        .flat_map(|p| p.split(" plus "))
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.len() > 4 {
+        vec![lower]
+    } else {
+        parts
+    }
+}
 
 fn clean_query(text: &str, slots: &Slots) -> String {
     let lower = text.to_lowercase();
@@ -508,32 +539,57 @@ impl TurnBuilder<'_> {
             "greeting" => self.say("greeting", &[]),
             "off_topic" => self.say("off_topic", &[]),
             "shop" => {
-                let query = clean_query(text, slots);
-                if query.is_empty() {
+                // "pizza from one place and fried chicken from another": one search per part.
+                let diet_only = |q: &str| {
+                    q.split(' ').all(|w| {
+                        [
+                            "veg",
+                            "vegan",
+                            "vegetarian",
+                            "gluten",
+                            "free",
+                            "gluten-free",
+                            "halal",
+                            "organic",
+                        ]
+                        .contains(&w)
+                    })
+                };
+                let parts: Vec<String> = split_items(text)
+                    .iter()
+                    .map(|p| vague_to_snacks(p, clean_query(p, slots)))
+                    .filter(|q| !q.is_empty() && !diet_only(q))
+                    .collect();
+                if parts.is_empty() {
                     return Ok(self.say("clarify_shop", &[]));
                 }
-                let mut args = json!({ "query": query, "limit": 5 });
-                if !slots.tags.is_empty() {
-                    args["tags"] = json!(slots.tags);
-                }
-                if let Some(m) = slots.max_price_minor {
-                    args["max_price_minor"] = json!(m);
-                }
-                match self.tool("search_products", args, key).await {
-                    Ok(r) => {
-                        let products = r["products"].as_array().cloned().unwrap_or_default();
-                        if products.is_empty() {
-                            return Ok(self.say("nothing_found", &[("query", query)]));
-                        }
-                        state.shown = products
-                            .iter()
-                            .filter_map(|p| p["product_id"].as_str().map(str::to_string))
-                            .collect();
-                        self.cards = json!({ "products": products });
-                        self.say("shop", &[("query", query), ("list", self.list(&products))])
+                let per_part = if parts.len() == 1 { 5 } else { 3 };
+                let mut products: Vec<Value> = Vec::new();
+                for query in &parts {
+                    let mut args = json!({ "query": query, "limit": per_part });
+                    if !slots.tags.is_empty() {
+                        args["tags"] = json!(slots.tags);
                     }
-                    Err(e) => self.say("error", &[("message", e)]),
+                    if let Some(m) = slots.max_price_minor {
+                        args["max_price_minor"] = json!(m);
+                    }
+                    match self.tool("search_products", args, key.clone()).await {
+                        Ok(r) => {
+                            products.extend(r["products"].as_array().cloned().unwrap_or_default())
+                        }
+                        Err(e) => return Ok(self.say("error", &[("message", e)])),
+                    }
                 }
+                let query = parts.join(" + ");
+                if products.is_empty() {
+                    return Ok(self.say("nothing_found", &[("query", query)]));
+                }
+                state.shown = products
+                    .iter()
+                    .filter_map(|p| p["product_id"].as_str().map(str::to_string))
+                    .collect();
+                self.cards = json!({ "products": products });
+                self.say("shop", &[("query", query), ("list", self.list(&products))])
             }
             "recipe" => {
                 let recipe = clean_query(text, slots);

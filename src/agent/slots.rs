@@ -11,6 +11,8 @@ pub struct Slots {
     pub servings: Option<u32>,
     /// 1-based position in the last list shown; `usize::MAX` means "the last one".
     pub ordinal: Option<usize>,
+    /// Every position named: "the first and the fourth".
+    pub ordinals: Vec<usize>,
     /// "those", "them", "it", "all of these".
     pub refers_back: bool,
     pub all: bool,
@@ -147,7 +149,8 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
             continue;
         }
         if let Some((_, o)) = ORDINALS.iter().find(|(n, _)| *n == word) {
-            s.ordinal = Some(*o);
+            s.ordinal.get_or_insert(*o);
+            s.ordinals.push(*o);
             continue;
         }
         if matches!(word, "number" | "no" | "#") {

@@ -67,8 +67,8 @@ impl TurnBuilder<'_> {
                 state.shown.get(i.wrapping_sub(1)).cloned()
             }
         };
-        let targets: Vec<String> = if let Some(o) = slots.ordinal {
-            pick(o).into_iter().collect()
+        let targets: Vec<String> = if !slots.ordinals.is_empty() {
+            slots.ordinals.iter().filter_map(|&o| pick(o)).collect()
         } else if slots.all && !state.shown.is_empty() {
             state.shown.clone()
         } else if let Some(id) = self.mentioned(text, &state.shown) {
