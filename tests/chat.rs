@@ -176,6 +176,31 @@ fn customer_dialogues_build_baskets_book_rides_and_confirm_writes() {
     );
     assert_ne!(list[0]["merchant_id"], list[3]["merchant_id"], "{list:?}");
 
+    // Cart edits by name and by verb.
+    chat.say("I need dhania and jeera");
+    let turn = chat.say("add both");
+    assert_eq!(calls(&turn), vec!["add_to_cart", "add_to_cart"], "{turn}");
+    let turn = chat.say("make it 3");
+    assert_eq!(
+        call(&turn, "set_cart_quantity")["arguments"]["quantity"],
+        3,
+        "{turn}"
+    );
+    let turn = chat.say("remove the coriander");
+    let removed = call(&turn, "remove_from_cart")["arguments"]["product_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        turn["reply"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("coriander"),
+        "{turn}"
+    );
+    assert!(!cart_lines(&s, me).iter().any(|(id, _)| *id == removed));
+
     // A hand-over to a person opens a ticket the agents' queue shows.
     let turn = chat.say("I want to speak to a human about my order");
     assert_eq!(

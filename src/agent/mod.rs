@@ -60,6 +60,8 @@ pub struct Agent {
 pub struct DialogueState {
     /// Products last listed, in order, for "the second one".
     shown: Vec<String>,
+    /// The best product for each thing asked for in one message, for "both".
+    firsts: Vec<String>,
     last_added: Option<String>,
     /// A write waiting for the customer's yes.
     pending: Option<Pending>,
@@ -241,6 +243,22 @@ impl Agent {
         }
         if slots.coupon.is_some() {
             return Ok("offers".into());
+        }
+        // A leading verb is surer than any example: "remove the coriander", "make it 3".
+        let first = w.first().map(String::as_str).unwrap_or_default();
+        if matches!(first, "remove" | "delete" | "drop")
+            || text.trim().to_lowercase().starts_with("take out")
+        {
+            return Ok("remove".into());
+        }
+        if matches!(first, "add" | "put") {
+            return Ok("add".into());
+        }
+        if matches!(first, "make" | "change" | "set" | "update")
+            && slots.quantity.is_some()
+            && slots.servings.is_none()
+        {
+            return Ok("set_quantity".into());
         }
         let ridey = [
             "ride", "cab", "taxi", "auto", "bike", "fare", "long", "drive", "drop",
@@ -564,6 +582,7 @@ impl TurnBuilder<'_> {
                     return Ok(self.say("clarify_shop", &[]));
                 }
                 let per_part = if parts.len() == 1 { 5 } else { 3 };
+                let mut firsts: Vec<String> = Vec::new();
                 let mut products: Vec<Value> = Vec::new();
                 for query in &parts {
                     let mut args = json!({ "query": query, "limit": per_part });
@@ -575,7 +594,14 @@ impl TurnBuilder<'_> {
                     }
                     match self.tool("search_products", args, key.clone()).await {
                         Ok(r) => {
-                            products.extend(r["products"].as_array().cloned().unwrap_or_default())
+                            let found = r["products"].as_array().cloned().unwrap_or_default();
+                            firsts.extend(
+                                found
+                                    .first()
+                                    .and_then(|p| p["product_id"].as_str())
+                                    .map(str::to_string),
+                            );
+                            products.extend(found);
                         }
                         Err(e) => return Ok(self.say("error", &[("message", e)])),
                     }
@@ -584,6 +610,7 @@ impl TurnBuilder<'_> {
                 if products.is_empty() {
                     return Ok(self.say("nothing_found", &[("query", query)]));
                 }
+                state.firsts = if parts.len() > 1 { firsts } else { Vec::new() };
                 state.shown = products
                     .iter()
                     .filter_map(|p| p["product_id"].as_str().map(str::to_string))

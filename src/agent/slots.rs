@@ -16,6 +16,8 @@ pub struct Slots {
     /// "those", "them", "it", "all of these".
     pub refers_back: bool,
     pub all: bool,
+    /// "both": the two things just asked for.
+    pub both: bool,
     /// "two more": relative to what is in the cart.
     pub more: bool,
     pub order_id: Option<String>,
@@ -171,6 +173,9 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
         }
         if word == "all" {
             s.all = true;
+        }
+        if word == "both" {
+            s.both = true;
         }
         if word == "more" || word == "another" {
             s.more = true;

@@ -71,6 +71,10 @@ impl TurnBuilder<'_> {
             slots.ordinals.iter().filter_map(|&o| pick(o)).collect()
         } else if slots.all && !state.shown.is_empty() {
             state.shown.clone()
+        } else if slots.both && state.firsts.len() >= 2 {
+            state.firsts.clone()
+        } else if slots.both {
+            state.shown.iter().take(2).cloned().collect()
         } else if let Some(id) = self.mentioned(text, &state.shown) {
             vec![id]
         } else if slots.refers_back || slots.more {
@@ -86,20 +90,44 @@ impl TurnBuilder<'_> {
             if query.is_empty() {
                 vec![]
             } else {
+                // Added straight away only when the top hit names every word asked for;
+                // otherwise the options are shown and the customer picks.
+                let words: Vec<String> = query
+                    .split(' ')
+                    .filter(|w| w.len() >= 3)
+                    .map(|w| w.trim_end_matches('s').to_string())
+                    .collect();
                 match self
                     .tool(
                         "search_products",
-                        json!({ "query": query, "limit": 1 }),
+                        json!({ "query": query, "limit": 5 }),
                         key.clone(),
                     )
                     .await
                 {
-                    Ok(r) => r["products"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|p| p["product_id"].as_str().map(str::to_string))
-                        .collect(),
+                    Ok(r) => {
+                        let found = r["products"].as_array().cloned().unwrap_or_default();
+                        let exact = found.first().filter(|p| {
+                            let title = p["title"].as_str().unwrap_or_default().to_lowercase();
+                            !words.is_empty() && words.iter().all(|w| title.contains(w.as_str()))
+                        });
+                        match exact {
+                            Some(p) => p["product_id"]
+                                .as_str()
+                                .map(str::to_string)
+                                .into_iter()
+                                .collect(),
+                            None if !found.is_empty() => {
+                                state.shown = found
+                                    .iter()
+                                    .filter_map(|p| p["product_id"].as_str().map(str::to_string))
+                                    .collect();
+                                self.cards = json!({ "products": found });
+                                return self.say("which_item", &[("list", self.list(&found))]);
+                            }
+                            None => vec![],
+                        }
+                    }
                     Err(_) => vec![],
                 }
             }
@@ -611,7 +639,15 @@ impl TurnBuilder<'_> {
                         "{} ({policy})",
                         rule["reason"]
                             .as_str()
-                            .unwrap_or("policy does not allow it")
+                            .map(str::to_string)
+                            .unwrap_or_else(|| format!(
+                                "order {} is {}",
+                                r["order"]["id"].as_str().unwrap_or_default(),
+                                r["order"]["status"]
+                                    .as_str()
+                                    .unwrap_or_default()
+                                    .replace('_', " ")
+                            ))
                     ),
                 )],
             );
