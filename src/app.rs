@@ -64,7 +64,7 @@ impl App {
 
     /// True once every index and model needed to answer is loaded.
     pub fn is_ready(&self) -> bool {
-        self.retriever.get().is_some()
+        self.retriever.get().is_some() && self.agent.get().is_some()
     }
 
     /// Brings the indexes up to date with the knowledge and installs them.
@@ -74,16 +74,26 @@ impl App {
     ) -> anyhow::Result<crate::retrieval::IndexReport> {
         let (retriever, report) =
             crate::retrieval::open(&self.config, &self.knowledge, progress).await?;
-        let agent = Agent::load(
-            &self.config.paths.prompts,
-            &self.config.paths.tools,
-            &retriever,
-        )
-        .context("loading the assistant")?;
-        if self.retriever.set(retriever).is_err() || self.agent.set(agent).is_err() {
+        if self.retriever.set(retriever).is_err() {
             anyhow::bail!("retrieval was already loaded");
         }
         Ok(report)
+    }
+
+    /// Loads the assistant (its router embeds the intent examples); needs the
+    /// retriever. Only what chats needs it: indexing and evals skip the work.
+    pub fn load_assistant(&self) -> anyhow::Result<()> {
+        let retriever = self.retriever.get().context("load retrieval first")?;
+        let agent = Agent::load(
+            &self.config.paths.prompts,
+            &self.config.paths.tools,
+            retriever,
+        )
+        .context("loading the assistant")?;
+        if self.agent.set(agent).is_err() {
+            anyhow::bail!("the assistant was already loaded");
+        }
+        Ok(())
     }
 
     pub fn retriever(&self) -> Option<&Retriever> {

@@ -203,7 +203,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 // Listen at once (liveness), load indexes behind /readyz; a load failure stops the server.
                 tokio::spawn(simulate(app.clone()));
                 let loader = app.clone();
-                let loading = tokio::spawn(async move { loader.load_retrieval(false).await });
+                let loading = tokio::spawn(async move {
+                    let report = loader.load_retrieval(false).await?;
+                    loader.load_assistant()?;
+                    anyhow::Ok(report)
+                });
                 let server = errand::http::serve(app, listener);
                 tokio::pin!(server);
                 tokio::select! {
@@ -247,6 +251,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async {
                 app.load_retrieval(false).await?;
+                app.load_assistant()?;
                 let session = app
                     .store
                     .create_conversation(Some(customer.clone()), None, "customer")

@@ -302,16 +302,7 @@ fn exclusions(lower: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn k() -> &'static Knowledge {
-        static K: std::sync::OnceLock<Knowledge> = std::sync::OnceLock::new();
-        K.get_or_init(|| {
-            Knowledge::load(std::path::Path::new(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/knowledge"
-            )))
-            .unwrap()
-        })
-    }
+    use crate::knowledge::shipped as k;
 
     #[test]
     fn quantities_servings_and_references() {

@@ -4,7 +4,7 @@
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
-use super::cart::{available, lines, open_cart, view};
+use super::cart::view;
 use super::money::basis_points;
 use super::payments::{normalise_card, ChargeRequest, PaymentError, SANDBOX_DEFAULT_CARD};
 use super::pricing::{Applied, Item};
@@ -104,13 +104,11 @@ fn place(
             ),
         ));
     }
-    for l in lines(conn, &open_cart(conn, customer)?)? {
-        if l.quantity > available(c, conn, &l.product_id)? {
-            return Err(rejected(
-                "out_of_stock",
-                format!("{} is no longer in stock in that quantity", l.product_id),
-            ));
-        }
+    if let Some(w) = cart.stock_warnings.first() {
+        return Err(rejected(
+            "out_of_stock",
+            format!("no longer in stock in that quantity: {w}"),
+        ));
     }
     let who = c
         .knowledge

@@ -180,7 +180,8 @@ pub struct Diagnosis {
     pub policy: Vec<String>,
 }
 
-fn minutes_between(from: &str, to: DateTime<Utc>, speed: f64) -> f64 {
+/// Lifecycle minutes from an RFC 3339 time to `to`, at the simulator's `speed`.
+pub(super) fn minutes_between(from: &str, to: DateTime<Utc>, speed: f64) -> f64 {
     DateTime::parse_from_rfc3339(from).map_or(0.0, |t| {
         (to - t.with_timezone(&Utc)).num_milliseconds() as f64 / 60_000.0 * speed
     })

@@ -342,16 +342,7 @@ fn nudge(o: &Offer, merchant: Option<&String>, add: i64, unlocks: i64) -> Nudge 
 mod tests {
     use super::*;
 
-    fn knowledge() -> &'static Knowledge {
-        static K: std::sync::OnceLock<Knowledge> = std::sync::OnceLock::new();
-        K.get_or_init(|| {
-            Knowledge::load(std::path::Path::new(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/knowledge"
-            )))
-            .unwrap()
-        })
-    }
+    use crate::knowledge::shipped as knowledge;
 
     fn first_product(k: &Knowledge, merchant: &str, min_price: i64) -> String {
         k.products

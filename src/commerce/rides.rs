@@ -424,12 +424,9 @@ pub(super) fn step(c: &Commerce, conn: &Connection, at: DateTime<Utc>) -> Result
         .collect::<Result<_, _>>()?;
     let mut moved = 0;
     for (id, status, eta, origin, dest, ride_type, since) in rows {
-        let elapsed = since
-            .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
-            .map_or(0.0, |t| {
-                (at - t.with_timezone(&Utc)).num_milliseconds() as f64 / 60_000.0
-                    * c.config.simulator.speed
-            });
+        let elapsed = since.map_or(0.0, |s| {
+            super::orders::minutes_between(&s, at, c.config.simulator.speed)
+        });
         let (o, d): (Point, Point) = (serde_json::from_str(&origin)?, serde_json::from_str(&dest)?);
         let trip = haversine_km((o.lat, o.lon), (d.lat, d.lon)) * ROAD_FACTOR
             / traffic(city_hour(at), &ride_type).1

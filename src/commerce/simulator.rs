@@ -189,9 +189,7 @@ fn step_orders(c: &Commerce, conn: &Connection, at: DateTime<Utc>) -> Result<usi
                 | ("ready", Some("no_driver"))
                 | ("driver_assigned", Some("driver_not_moving"))
         );
-        let elapsed = DateTime::parse_from_rfc3339(&o.since).map_or(0.0, |t| {
-            (at - t.with_timezone(&Utc)).num_milliseconds() as f64 / 60_000.0 * speed
-        });
+        let elapsed = super::orders::minutes_between(&o.since, at, speed);
         if held || elapsed < planned_minutes(c, &o) {
             continue;
         }

@@ -386,6 +386,16 @@ pub(crate) fn tag_set(tags: &[String]) -> HashSet<&str> {
     tags.iter().map(String::as_str).collect()
 }
 
+/// The shipped knowledge, loaded once per test binary.
+#[cfg(test)]
+pub(crate) fn shipped() -> &'static Knowledge {
+    static K: std::sync::OnceLock<Knowledge> = std::sync::OnceLock::new();
+    K.get_or_init(|| {
+        Knowledge::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge"))
+            .expect("shipped knowledge is valid")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
