@@ -100,22 +100,8 @@ impl App {
         self.retriever.get()
     }
 
-    /// Assist mode: a ticket analysed for a care agent, with proposed actions.
-    pub async fn assist(&self, agent: &str, ticket: &str) -> anyhow::Result<crate::agent::Assist> {
-        let (Some(retriever), Some(assistant)) = (self.retriever.get(), self.agent.get()) else {
-            anyhow::bail!("the assistant is still loading");
-        };
-        let env = Env {
-            commerce: &self.commerce,
-            knowledge: &self.knowledge,
-            retriever,
-            store: &self.store,
-        };
-        assistant.assist(&env, agent, ticket).await
-    }
-
-    /// One customer chat turn in a session they own (checked by the caller).
-    pub async fn chat(&self, customer: &str, session: &str, text: &str) -> anyhow::Result<Turn> {
+    /// The engines a turn needs, once the assistant has loaded.
+    fn engines(&self) -> anyhow::Result<(Env<'_>, &Agent)> {
         let (Some(retriever), Some(agent)) = (self.retriever.get(), self.agent.get()) else {
             anyhow::bail!("the assistant is still loading");
         };
@@ -125,7 +111,33 @@ impl App {
             retriever,
             store: &self.store,
         };
+        Ok((env, agent))
+    }
+
+    /// Assist mode: a ticket analysed for a care agent, with proposed actions.
+    pub async fn assist(&self, agent: &str, ticket: &str) -> anyhow::Result<crate::agent::Assist> {
+        let (env, assistant) = self.engines()?;
+        assistant.assist(&env, agent, ticket).await
+    }
+
+    /// One customer chat turn in a session they own (checked by the caller).
+    pub async fn chat(&self, customer: &str, session: &str, text: &str) -> anyhow::Result<Turn> {
+        let (env, agent) = self.engines()?;
         agent.turn(&env, customer, session, text).await
+    }
+
+    /// One care-agent turn about `ticket` in an assist session they own.
+    pub async fn assist_chat(
+        &self,
+        agent: &str,
+        session: &str,
+        ticket: &str,
+        text: &str,
+    ) -> anyhow::Result<Turn> {
+        let (env, assistant) = self.engines()?;
+        assistant
+            .assist_turn(&env, agent, session, ticket, text)
+            .await
     }
 }
 

@@ -30,6 +30,9 @@ pub struct ServerConfig {
     pub request_timeout_secs: u64,
     /// Largest accepted request body.
     pub body_limit_bytes: usize,
+    /// Serve `POST /v1/test_helpers/fixtures` (fresh customers, orders in a
+    /// chosen state, tokens) for the evaluation harness. Never in production.
+    pub test_helpers: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -181,6 +184,7 @@ impl Default for ServerConfig {
             addr: "127.0.0.1:8080".into(),
             request_timeout_secs: 30,
             body_limit_bytes: 256 * 1024,
+            test_helpers: false,
         }
     }
 }

@@ -64,6 +64,9 @@ enum Command {
         /// Search vectors in a Qdrant cluster (gRPC URL) instead of the embedded store.
         #[arg(long, env = "ERRAND_QDRANT_URL")]
         qdrant_url: Option<String>,
+        /// Serve POST /v1/test_helpers/fixtures for `errand eval --url`; never in production.
+        #[arg(long, env = "ERRAND_TEST_HELPERS")]
+        test_helpers: Option<bool>,
     },
     /// Validate the knowledge, load it into the database and bring the search indexes up to date.
     Index {
@@ -77,10 +80,13 @@ enum Command {
         #[arg(long, default_value = "c-0001")]
         customer: String,
     },
-    /// Score the assistant offline (see `errand eval retrieval --help`).
+    /// Replay the recorded dialogues in evals/ against a server and score them
+    /// (`errand eval retrieval` scores search alone).
     Eval {
         #[command(subcommand)]
-        what: EvalWhat,
+        what: Option<EvalWhat>,
+        #[command(flatten)]
+        dialogues: DialogueArgs,
     },
     /// Measure speed (see `errand bench retrieval --help`).
     Bench {
@@ -100,6 +106,38 @@ enum Command {
         #[arg(long, env = "ERRAND_SECRET", hide_env_values = true)]
         secret: Option<String>,
     },
+}
+
+#[derive(Args)]
+struct DialogueArgs {
+    /// Folder of dialogue files (*.yaml).
+    #[arg(long, default_value = "evals/dialogues")]
+    dir: PathBuf,
+    /// A running server (started with `--test-helpers true`); without it one
+    /// is started in-process on a free port, on a fresh database.
+    #[arg(long)]
+    url: Option<String>,
+    /// Only dialogues with this tag (repeatable: any of them).
+    #[arg(long)]
+    filter: Vec<String>,
+    /// Leave out dialogues with this tag (repeatable), e.g. `--exclude holdout` while tuning.
+    #[arg(long)]
+    exclude: Vec<String>,
+    /// Runs per dialogue; a dialogue passes only if every run does (pass^k).
+    #[arg(long, default_value_t = 1)]
+    repeat: usize,
+    /// Dialogues replayed at once.
+    #[arg(long, default_value_t = 4)]
+    jobs: usize,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Write report.md and report.html (charts, every failure) into this folder.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Minimum scores; below them the command fails.
+    #[arg(long, default_value = "evals/thresholds.toml")]
+    thresholds: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -139,6 +177,29 @@ fn main() -> ExitCode {
     }
 }
 
+/// Serves `app` on `listener`: it answers liveness at once, runs the
+/// simulator, and loads the indexes and the assistant behind `/readyz`; a
+/// load failure stops the server.
+async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    tokio::spawn(simulate(app.clone()));
+    let loader = app.clone();
+    let loading = tokio::spawn(async move {
+        let report = loader.load_retrieval(false).await?;
+        loader.load_assistant()?;
+        anyhow::Ok(report)
+    });
+    let server = errand::http::serve(app, listener);
+    tokio::pin!(server);
+    tokio::select! {
+        res = &mut server => res,
+        loaded = loading => {
+            let report = loaded?.map_err(|e| e.context("loading search indexes"))?;
+            tracing::info!(docs = report.docs, embedded = report.embedded, seconds = report.seconds, backend = %report.backend, "ready");
+            server.await
+        }
+    }
+}
+
 /// Moves orders and rides along their lifecycles until the process ends.
 async fn simulate(app: Arc<App>) {
     let every = std::time::Duration::from_millis(app.config.commerce.simulator.tick_ms.max(50));
@@ -173,13 +234,19 @@ fn config(global: &Global) -> anyhow::Result<Config> {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let mut cfg = config(&cli.global)?;
-    errand::telemetry::init(&cfg.log.format, &cfg.log.filter);
+    // An evaluation's in-process server would drown its table in request logs.
+    let filter = match &cli.command {
+        Command::Eval { what: None, .. } => "warn,qdrant_edge=error",
+        _ => cfg.log.filter.as_str(),
+    };
+    errand::telemetry::init(&cfg.log.format, filter);
     match cli.command {
         Command::Serve {
             addr,
             demo,
             secret,
             qdrant_url,
+            test_helpers,
         } => {
             if let Some(u) = qdrant_url {
                 cfg.retrieval.qdrant_url = u;
@@ -193,6 +260,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(s) = secret {
                 cfg.auth.secret = s;
             }
+            if let Some(t) = test_helpers {
+                cfg.server.test_helpers = t;
+            }
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {
                 let addr = cfg.server.addr.clone();
@@ -200,24 +270,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let listener = tokio::net::TcpListener::bind(&addr)
                     .await
                     .map_err(|e| anyhow::anyhow!("binding {addr}: {e}"))?;
-                // Listen at once (liveness), load indexes behind /readyz; a load failure stops the server.
-                tokio::spawn(simulate(app.clone()));
-                let loader = app.clone();
-                let loading = tokio::spawn(async move {
-                    let report = loader.load_retrieval(false).await?;
-                    loader.load_assistant()?;
-                    anyhow::Ok(report)
-                });
-                let server = errand::http::serve(app, listener);
-                tokio::pin!(server);
-                tokio::select! {
-                    res = &mut server => res,
-                    loaded = loading => {
-                        let report = loaded?.map_err(|e| e.context("loading search indexes"))?;
-                        tracing::info!(docs = report.docs, embedded = report.embedded, seconds = report.seconds, backend = %report.backend, "ready");
-                        server.await
-                    }
-                }
+                // One plain line on stdout so scripts and tests can find a port chosen with :0.
+                println!("errand listening on http://{}", listener.local_addr()?);
+                serve(app, listener).await
             })
         }
         Command::Index { qdrant_url } => {
@@ -254,7 +309,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 app.load_assistant()?;
                 let session = app
                     .store
-                    .create_conversation(Some(customer.clone()), None, "customer")
+                    .create_conversation(Some(customer.clone()), None, None, "customer")
                     .await?;
                 println!(
                     "Errand, as {customer} (session {}). Empty line or Ctrl-D to quit.",
@@ -278,7 +333,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })
         }
         Command::Eval {
-            what: EvalWhat::Retrieval { queries, json },
+            what: None,
+            dialogues,
+        } => eval_dialogues(cfg, dialogues),
+        Command::Eval {
+            what: Some(EvalWhat::Retrieval { queries, json }),
+            ..
         } => {
             let labelled = errand::eval::retrieval::load(&queries)?;
             let app = App::open(cfg)?;
@@ -352,4 +412,97 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `errand eval`: replays the dialogues against `--url`, or against a server
+/// started here on a free port with a fresh database beside a copy of the index.
+fn eval_dialogues(mut cfg: Config, a: DialogueArgs) -> anyhow::Result<()> {
+    use errand::eval::{client::Client, dialogues, replay, report};
+    let mut all = dialogues::load(&a.dir)?;
+    if !a.filter.is_empty() {
+        all.retain(|d| d.tags.iter().any(|t| a.filter.contains(t)));
+    }
+    all.retain(|d| !d.tags.iter().any(|t| a.exclude.contains(t)));
+    anyhow::ensure!(
+        !all.is_empty(),
+        "no dialogues to replay in {}",
+        a.dir.display()
+    );
+    let thresholds = report::Thresholds::load(&a.thresholds)?;
+    let rt = tokio::runtime::Runtime::new()?;
+    let scratch = std::env::temp_dir().join(format!("errand-eval-{}", std::process::id()));
+    let base = match &a.url {
+        Some(url) => url.clone(),
+        None => {
+            let index = cfg.paths.data.join("index");
+            if index.is_dir() {
+                errand::eval::copy_dir(&index, &scratch.join("index"))
+                    .context("copying the search index for the evaluation server")?;
+            }
+            cfg.paths.data = scratch.clone();
+            cfg.auth.secret = String::new();
+            cfg.server.test_helpers = true;
+            let app = Arc::new(App::open(cfg)?);
+            let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+            let addr = listener.local_addr()?;
+            let server = rt.spawn(serve(app.clone(), listener));
+            rt.block_on(async {
+                while !app.is_ready() {
+                    anyhow::ensure!(
+                        !server.is_finished(),
+                        "the evaluation server stopped while loading"
+                    );
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                anyhow::Ok(())
+            })?;
+            format!("http://{addr}")
+        }
+    };
+    let client = Client::new(&base)?;
+    let bar = if a.json {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new((all.len() * a.repeat.max(1)) as u64)
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} dialogues {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let failed = std::sync::atomic::AtomicUsize::new(0);
+    let results = rt.block_on(async {
+        tokio::task::block_in_place(|| {
+            replay::run(&client, &all, a.repeat, a.jobs, &|r| {
+                if !r.passed {
+                    let n = failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    bar.set_message(format!("({n} failed)"));
+                }
+                bar.inc(1);
+            })
+        })
+    });
+    bar.finish_and_clear();
+    // Stop the scratch server (its stores flush on drop) before deleting its folder.
+    drop(rt);
+    let _ = std::fs::remove_dir_all(&scratch);
+    let summary = report::summarise(&results, a.repeat.max(1));
+    if a.json {
+        println!("{}", serde_json::to_string(&summary)?);
+    } else {
+        print!("{}", report::table(&summary));
+    }
+    if let Some(dir) = &a.report {
+        report::write(dir, &summary, &results)?;
+        if !a.json {
+            println!("report written to {}", dir.join("report.html").display());
+        }
+    }
+    let misses = thresholds.misses(&summary);
+    anyhow::ensure!(
+        misses.is_empty(),
+        "below the thresholds in {}: {}",
+        a.thresholds.display(),
+        misses.join("; ")
+    );
+    Ok(())
 }

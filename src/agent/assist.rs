@@ -2,22 +2,22 @@
 //! name the problem, cite the help articles and policies that apply, suggest
 //! a reply, and propose actions that run only when the agent approves them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{Agent, Env};
 use crate::commerce::money::format_inr;
-use crate::commerce::{Actor, Diagnosis, OrderView, Proposal, Ticket, TicketAction};
+use crate::commerce::{Actor, Diagnosis, OrderItem, OrderView, Proposal, Ticket, TicketAction};
 use crate::retrieval::{Filters, Kind, Mode, SearchRequest};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Citation {
     pub id: String,
     pub title: String,
     pub policy: Value,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Assist {
     pub ticket: Ticket,
     pub order: Option<OrderView>,
@@ -43,6 +43,36 @@ const ITEM_PROBLEMS: &[&str] = &[
     "did not get",
     "never got",
 ];
+
+/// The order's items a complaint names by a word of their title ("bread").
+pub(super) fn named_items<'a>(items: &'a [OrderItem], lower_text: &str) -> Vec<&'a OrderItem> {
+    // Brand and pack words name every line; only the product's own words count.
+    const GENERIC: &[&str] = &[
+        "freshcart",
+        "green",
+        "basket",
+        "daily",
+        "needs",
+        "quickmart",
+        "select",
+        "organic",
+        "pack",
+        "large",
+        "regular",
+        "medium",
+        "half",
+    ];
+    items
+        .iter()
+        .filter(|i| {
+            i.title
+                .to_lowercase()
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.len() >= 4 && !GENERIC.contains(w))
+                .any(|w| lower_text.contains(w))
+        })
+        .collect()
+}
 
 fn allowed<'a>(d: &'a Diagnosis, action: &str) -> Option<&'a crate::commerce::Action> {
     d.actions.iter().find(|a| a.action == action && a.allowed)
@@ -76,17 +106,10 @@ impl Agent {
         };
 
         // Items the customer names, for a partial refund of just those.
-        let named: Vec<&crate::commerce::OrderItem> = order
-            .iter()
-            .flat_map(|o| &o.items)
-            .filter(|i| {
-                i.title
-                    .to_lowercase()
-                    .split_whitespace()
-                    .filter(|w| w.len() >= 4)
-                    .any(|w| subject.contains(w))
-            })
-            .collect();
+        let named = order
+            .as_ref()
+            .map(|o| named_items(&o.items, &subject))
+            .unwrap_or_default();
         let mut proposals = Vec::new();
         let mut next = self.say("assist_next_wait", &[]);
         if let (Some(o), Some(d)) = (&order, &diagnosis) {
@@ -174,10 +197,9 @@ impl Agent {
             .collect();
 
         let name = env
-            .knowledge
-            .customers
-            .iter()
-            .find(|c| c.id == ticket.customer_id)
+            .commerce
+            .customer(&ticket.customer_id)
+            .await
             .map(|c| c.name.split(' ').next().unwrap_or_default().to_string())
             .unwrap_or_default();
         let items: Vec<&str> = named.iter().map(|i| i.title.as_str()).collect();
@@ -232,4 +254,220 @@ impl Agent {
             actions,
         })
     }
+}
+
+/// What an agent's message in assist chat asks for.
+enum Ask {
+    /// Approve (true) or reject (false) a proposed action.
+    Decide(bool),
+    Reply,
+    Policies,
+    Analysis,
+}
+
+fn ask(text: &str) -> Ask {
+    let lower = text.to_lowercase();
+    let w = super::slots::words(text);
+    let has = |xs: &[&str]| w.iter().any(|x| xs.contains(&x.as_str()));
+    if has(&["reject", "decline", "dismiss", "deny", "discard"]) || lower.contains("don't") {
+        Ask::Decide(false)
+    } else if has(&[
+        "approve", "approved", "execute", "proceed", "confirm", "yes",
+    ]) || lower.contains("go ahead")
+        || lower.contains("do it")
+    {
+        Ask::Decide(true)
+    } else if has(&[
+        "reply", "draft", "respond", "message", "say", "tell", "write",
+    ]) {
+        Ask::Reply
+    } else if has(&[
+        "policy", "policies", "article", "articles", "cite", "rule", "rules",
+    ]) {
+        Ask::Policies
+    } else {
+        Ask::Analysis
+    }
+}
+
+/// The proposed action an agent's words point at: by kind ("the refund"),
+/// by number ("approve 2"), or the only one left.
+fn pick<'a>(text: &str, open: &[&'a TicketAction]) -> Option<&'a TicketAction> {
+    let w = super::slots::words(text);
+    if let Some(a) = open.iter().find(|a| mentions(&w, &a.kind)) {
+        return Some(a);
+    }
+    let number = w.iter().find_map(|x| match x.as_str() {
+        "first" | "1" => Some(1),
+        "second" | "2" => Some(2),
+        "third" | "3" => Some(3),
+        "fourth" | "4" => Some(4),
+        _ => None,
+    });
+    match number {
+        Some(n) => open.get(n - 1).copied(),
+        None if open.len() == 1 => Some(open[0]),
+        None => None,
+    }
+}
+
+/// Whether the words name an action kind: "refund", "reblast", "cancel", "escalate".
+fn mentions(w: &[String], kind: &str) -> bool {
+    let stem = match kind {
+        "escalate" => "escalat",
+        "cancel" => "cancel",
+        k => k,
+    };
+    w.iter().any(|x| x.starts_with(stem))
+}
+
+impl Agent {
+    /// One care-agent turn about `ticket`: analysis, policies, a suggested
+    /// reply, or a decision on a proposed action. The caller has checked the
+    /// agent's identity; the tools check it again.
+    pub async fn assist_turn(
+        &self,
+        env: &Env<'_>,
+        agent: &str,
+        session: &str,
+        ticket: &str,
+        text: &str,
+    ) -> anyhow::Result<super::Turn> {
+        let state = super::load_state(env, session).await?;
+        let ask = ask(text);
+        let intent = match ask {
+            Ask::Decide(_) => "assist_decide",
+            _ => "assist",
+        };
+        let mut t = super::TurnBuilder {
+            agent: self,
+            env,
+            customer: "",
+            agent_ticket: Some((agent, ticket)),
+            session,
+            intent: intent.into(),
+            calls: vec![],
+            cards: json!({}),
+            citations: vec![],
+            cart: None,
+        };
+        let key = format!("{session}:{}", state.turns);
+        let reply = match t.tool("analyse_ticket", json!({}), key.clone()).await {
+            Err(e) => self.say("error", &[("message", e)]),
+            Ok(v) => {
+                let a: Assist = serde_json::from_value(v.clone())?;
+                t.citations = a.citations.iter().map(|c| c.id.clone()).collect();
+                t.cards = json!({ "assist": v });
+                self.assist_reply(&mut t, &a, ask, text, key).await
+            }
+        };
+        t.finish(text, &state, 1.0, reply).await
+    }
+
+    async fn assist_reply(
+        &self,
+        t: &mut super::TurnBuilder<'_>,
+        a: &Assist,
+        ask: Ask,
+        text: &str,
+        key: String,
+    ) -> String {
+        let open: Vec<&TicketAction> = a
+            .actions
+            .iter()
+            .filter(|x| x.status == "proposed")
+            .collect();
+        let numbered = |xs: &[&TicketAction]| -> String {
+            xs.iter()
+                .enumerate()
+                .map(|(i, x)| format!("{}. {}: {}", i + 1, x.kind, x.reason))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        match ask {
+            Ask::Decide(approve) => {
+                // "approve the refund again": say what became of it, never pick another.
+                let w = super::slots::words(text);
+                let decided = a
+                    .actions
+                    .iter()
+                    .find(|x| mentions(&w, &x.kind) && !open.iter().any(|o| o.kind == x.kind));
+                if let Some(x) = decided {
+                    return self.say(
+                        "assist_chat_already",
+                        &[("kind", capitalise(&x.kind)), ("status", x.status.clone())],
+                    );
+                }
+                if open.is_empty() {
+                    return self.say("assist_chat_nothing", &[]);
+                }
+                let Some(action) = pick(text, &open) else {
+                    return self.say("assist_chat_which", &[("list", numbered(&open))]);
+                };
+                let args = json!({
+                    "action_id": action.id,
+                    "decision": if approve { "approve" } else { "reject" },
+                });
+                match t.tool("decide_action", args, key).await {
+                    Ok(done) => {
+                        let detail = done["result"]["message"]
+                            .as_str()
+                            .or(done["result"]["error"].as_str())
+                            .unwrap_or_default()
+                            .to_string();
+                        self.say(
+                            "assist_chat_decided",
+                            &[
+                                ("kind", capitalise(&action.kind)),
+                                ("status", done["status"].as_str().unwrap_or_default().into()),
+                                ("detail", detail),
+                            ],
+                        )
+                    }
+                    Err(e) => self.say("error", &[("message", e)]),
+                }
+            }
+            Ask::Reply => self.say("assist_chat_reply", &[("reply", a.suggested_reply.clone())]),
+            Ask::Policies => {
+                let list = a
+                    .citations
+                    .iter()
+                    .map(|c| format!("- {} ({})", c.title, c.id))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                self.say("assist_chat_policies", &[("list", list)])
+            }
+            Ask::Analysis => {
+                let actions = if open.is_empty() {
+                    self.say("assist_chat_no_actions", &[])
+                } else {
+                    self.say("assist_chat_actions", &[("list", numbered(&open))])
+                };
+                let ids: Vec<&str> = a.citations.iter().map(|c| c.id.as_str()).collect();
+                self.say(
+                    "assist_chat_analysis",
+                    &[
+                        ("ticket", a.ticket.id.clone()),
+                        ("problem", a.problem.replace('_', " ")),
+                        (
+                            "summary",
+                            a.diagnosis
+                                .as_ref()
+                                .map(|d| d.summary.clone())
+                                .unwrap_or_default(),
+                        ),
+                        ("actions", actions),
+                        ("citations", ids.join(", ")),
+                    ],
+                )
+            }
+        }
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

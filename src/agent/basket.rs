@@ -250,11 +250,16 @@ pub async fn recipe_basket(ctx: &Ctx<'_>, args: &Value) -> anyhow::Result<Value>
             limit: 3,
         })
         .await?;
-    let Some(recipe) = hits.first().and_then(|h| {
-        k.recipes
-            .iter()
-            .find(|r| h.id.strip_prefix("recipe:") == Some(r.id.as_str()))
-    }) else {
+    // The recipe must be the dish asked for: "unicorn stew" is not any stew.
+    let Some(recipe) = hits
+        .iter()
+        .filter_map(|h| {
+            k.recipes
+                .iter()
+                .find(|r| h.id.strip_prefix("recipe:") == Some(r.id.as_str()))
+        })
+        .find(|r| names_dish(&r.title, query))
+    else {
         return Ok(json!({ "found": false }));
     };
     let base = recipe.servings.unwrap_or(4).max(1);
@@ -400,5 +405,50 @@ mod tests {
             (i.amount, i.unit.as_deref(), i.name.as_str()),
             (Some(0.5), Some("cup"), "mint leaves")
         );
+    }
+}
+
+/// Whether every word of the dish asked for appears in a recipe title, allowing
+/// plurals and small typos ("brownies", "biriyani").
+fn names_dish(title: &str, query: &str) -> bool {
+    let title: Vec<String> = crate::agent::slots::words(title);
+    let close = |a: &str, b: &str| {
+        let prefix = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+        prefix >= 4 || a == b || (a.len() >= 5 && b.len() >= 5 && edit_distance(a, b) <= 2)
+    };
+    let asked: Vec<String> = crate::agent::slots::words(query)
+        .into_iter()
+        .filter(|w| w.len() >= 3)
+        .collect();
+    !asked.is_empty() && asked.iter().all(|q| title.iter().any(|t| close(q, t)))
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod dish_tests {
+    #[test]
+    fn a_recipe_must_name_the_dish() {
+        assert!(super::names_dish("Chicken Biryani", "chicken biriyani"));
+        assert!(super::names_dish("Chocolate Brownies", "chocolate brownie"));
+        assert!(super::names_dish("Fresh Guacamole", "guacamole"));
+        assert!(!super::names_dish(
+            "Carbonade Flamande (beef stew)",
+            "unicorn stew"
+        ));
+        assert!(!super::names_dish("Chocolate Brownies", "brownie sundae"));
     }
 }

@@ -1,12 +1,17 @@
-//! One handler per tool in `tools/`. Each runs as the session's customer: ids
-//! of carts and orders come from the session, never from the arguments, and
-//! the commerce engine checks ownership again.
+//! One handler per tool in `tools/`. Each runs as the session's customer (or,
+//! in assist mode, its care agent and ticket): ids of carts, orders and
+//! tickets come from the session, never from the arguments, and the commerce
+//! engine checks ownership again.
 
 use serde_json::{json, Value};
 
+use anyhow::Context;
+
+use super::{Agent, Env};
 use crate::commerce::{Actor, BookRequest, Commerce, NewTicket, QuoteRequest};
 use crate::knowledge::Knowledge;
 use crate::retrieval::{Filters, Kind, Mode, Retriever, SearchRequest};
+use crate::store::Store;
 
 pub const BOUND: &[&str] = &[
     "search_products",
@@ -25,6 +30,8 @@ pub const BOUND: &[&str] = &[
     "request_refund",
     "search_help",
     "create_ticket",
+    "analyse_ticket",
+    "decide_action",
 ];
 
 pub fn is_bound(name: &str) -> bool {
@@ -37,6 +44,10 @@ pub struct Ctx<'a> {
     pub knowledge: &'a Knowledge,
     pub retriever: &'a Retriever,
     pub customer: &'a str,
+    /// Assist mode: the care agent acting and the ticket the session is about.
+    pub agent: Option<(&'a str, &'a str)>,
+    pub assistant: &'a Agent,
+    pub store: &'a Store,
     /// Stable per confirmed write, so a retried turn never repeats it.
     pub idempotency_key: String,
 }
@@ -202,6 +213,30 @@ pub async fn call(ctx: &Ctx<'_>, name: &str, args: &Value) -> anyhow::Result<Val
                 .collect();
             json!({ "articles": articles })
         }
+        "analyse_ticket" => {
+            let (agent, ticket) = assist_identity(ctx)?;
+            let env = Env {
+                commerce: c,
+                knowledge: ctx.knowledge,
+                retriever: ctx.retriever,
+                store: ctx.store,
+            };
+            serde_json::to_value(ctx.assistant.assist(&env, agent, ticket).await?)?
+        }
+        "decide_action" => {
+            let (agent, ticket) = assist_identity(ctx)?;
+            let approve = s(args, "decision") == "approve";
+            serde_json::to_value(
+                c.decide(agent, ticket, s(args, "action_id"), approve)
+                    .await?,
+            )?
+        }
         other => anyhow::bail!("tool `{other}` has no handler"),
     })
+}
+
+/// Assist tools act only for a care agent, on the session's own ticket.
+fn assist_identity<'a>(ctx: &Ctx<'a>) -> anyhow::Result<(&'a str, &'a str)> {
+    ctx.agent
+        .context("assist tools need a care agent's identity and a ticket")
 }

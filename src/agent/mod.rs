@@ -6,7 +6,7 @@
 //!
 //! ```no_run
 //! # async fn demo(app: &errand::app::App) -> anyhow::Result<()> {
-//! let session = app.store.create_conversation(Some("c-0001".into()), None, "customer").await?;
+//! let session = app.store.create_conversation(Some("c-0001".into()), None, None, "customer").await?;
 //! let turn = app.chat("c-0001", &session.id, "snacks for a rainy day").await?;
 //! println!("{}", turn.reply);
 //! # Ok(()) }
@@ -40,6 +40,9 @@ use tools::Tools;
 
 /// Below this similarity the router is not trusted; the turn falls back to search or a refusal.
 const MIN_ROUTE_SCORE: f32 = 0.45;
+/// An unsure message this similar to a product (or, asked as a question, to a
+/// help article) is about it.
+const MIN_SIMILARITY: f32 = 0.6;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -169,19 +172,22 @@ impl Agent {
         session: &str,
         text: &str,
     ) -> anyhow::Result<Turn> {
-        let mut state: DialogueState =
-            serde_json::from_value(env.store.dialogue_state(session.to_string()).await?)
-                .unwrap_or_default();
-        state.turns += 1;
+        let mut state = load_state(env, session).await?;
         let slots = slots::extract(text, env.knowledge);
         let route = self
             .router
-            .route(&env.retriever.embedder().embed_query(text)?);
+            .route(text, &env.retriever.embedder().embed_query(text)?);
         let intent = self.decide(env, &route, &slots, text, &state).await?;
+        // A proposal is answered in the next turn or not at all: after "remove
+        // the chips", a "yes" must not pay for a cart the customer never saw.
+        if intent != "confirm" && intent != "deny" {
+            state.pending = None;
+        }
         let mut t = TurnBuilder {
             agent: self,
             env,
             customer,
+            agent_ticket: None,
             session,
             intent: intent.clone(),
             calls: vec![],
@@ -190,32 +196,7 @@ impl Agent {
             cart: None,
         };
         let reply = t.run(&intent, text, &slots, &mut state).await?;
-        env.store
-            .set_dialogue_state(session.to_string(), serde_json::to_value(&state)?)
-            .await?;
-        let turn = Turn {
-            session_id: session.to_string(),
-            intent,
-            confidence: route.score,
-            reply,
-            tool_calls: t.calls,
-            cart: t.cart,
-            cards: t.cards,
-            citations: t.citations,
-        };
-        env.store
-            .append_message(session.to_string(), "user", text.to_string(), None)
-            .await?;
-        let payload = json!({ "intent": turn.intent, "tool_calls": turn.tool_calls, "cards": turn.cards, "citations": turn.citations });
-        env.store
-            .append_message(
-                session.to_string(),
-                "assistant",
-                turn.reply.clone(),
-                Some(payload),
-            )
-            .await?;
-        Ok(turn)
+        t.finish(text, &state, route.score, reply).await
     }
 
     /// The router's answer, corrected by what the slots and the dialogue make certain.
@@ -229,26 +210,25 @@ impl Agent {
     ) -> anyhow::Result<String> {
         let w = slots::words(text);
         let has = |x: &str| w.iter().any(|y| y == x);
-        let yes = matches!(w.as_slice(), [a] | [a, _] if matches!(a.as_str(), "yes" | "yeah" | "yep" | "sure" | "ok" | "okay" | "confirm" | "y"));
-        let no = matches!(w.as_slice(), [a] | [a, _] if matches!(a.as_str(), "no" | "nope" | "nah" | "n"));
-        if state.pending.is_some()
-            && (yes || route.intent == "confirm" && route.score >= MIN_ROUTE_SCORE)
-        {
-            return Ok("confirm".into());
-        }
-        if state.pending.is_some()
-            && (no || route.intent == "deny" && route.score >= MIN_ROUTE_SCORE)
-        {
-            return Ok("deny".into());
+        let lower = format!(" {} ", w.join(" "));
+        let says = |phrases: &[&str]| phrases.iter().any(|p| lower.contains(&format!(" {p} ")));
+        let first = w.first().map(String::as_str).unwrap_or_default();
+        let confident = |intent: &str| route.intent == intent && route.score >= MIN_ROUTE_SCORE;
+        if state.pending.is_some() {
+            // "yes", "yes cancel it", "ok go ahead"; "no, keep it", "not now".
+            let negated = says(&["no", "not", "don t", "dont", "nope", "nah", "never"]);
+            if YES.contains(&first) && !negated || confident("confirm") && !negated {
+                return Ok("confirm".into());
+            }
+            if NO.contains(&first) || confident("deny") {
+                return Ok("deny".into());
+            }
         }
         if slots.coupon.is_some() {
             return Ok("offers".into());
         }
         // A leading verb is surer than any example: "remove the coriander", "make it 3".
-        let first = w.first().map(String::as_str).unwrap_or_default();
-        if matches!(first, "remove" | "delete" | "drop")
-            || text.trim().to_lowercase().starts_with("take out")
-        {
+        if matches!(first, "remove" | "delete" | "drop") || says(&["take out"]) && w.len() < 6 {
             return Ok("remove".into());
         }
         if matches!(first, "add" | "put") {
@@ -265,44 +245,139 @@ impl Agent {
         ]
         .iter()
         .any(|x| has(x));
-        if slots.to.is_some() && (slots.from.is_some() || ridey) && route.intent != "book_ride" {
+        if slots.to.is_some() && (slots.from.is_some() || ridey) && !has("book") {
             return Ok("ride_quote".into());
+        }
+        // Order trouble is named by its words, whatever the nouns around them.
+        let asks_policy = says(&["policy", "policies", "how do", "how does", "how long do"]);
+        if !asks_policy && !ridey {
+            if has("cancel") {
+                return Ok("cancel_order".into());
+            }
+            if says(COMPLAINTS) {
+                return Ok("refund".into());
+            }
+            if slots.order_id.is_some()
+                || says(&[
+                    "where is my",
+                    "where s my",
+                    "wheres my",
+                    "status of my",
+                    "track my",
+                ])
+            {
+                return Ok("order_status".into());
+            }
+        }
+        // "palak paneer for 3, I have paneer already": a pantry is for cooking.
+        let pantry = !slots.exclude.is_empty() && says(&["already", "i have", "i ve got"]);
+        if (says(RECIPE_CUES) || pantry) && !ridey {
+            return Ok("recipe".into());
         }
         if route.score >= MIN_ROUTE_SCORE {
             return Ok(route.intent.clone());
         }
-        // Unsure: if the words name things we sell, it is shopping; otherwise not for us.
-        let filters = Filters {
-            kind: Some(Kind::Product),
-            ..Default::default()
+        self.fallback(env, text, &w).await
+    }
+
+    /// Unsure: a question a help article answers is help; words that name
+    /// things we sell are shopping; anything else is not for us.
+    async fn fallback(&self, env: &Env<'_>, text: &str, w: &[String]) -> anyhow::Result<String> {
+        let top = |kind: Kind| async move {
+            let filters = Filters {
+                kind: Some(kind),
+                ..Default::default()
+            };
+            let hits = env
+                .retriever
+                .search(&SearchRequest {
+                    query: text.into(),
+                    mode: Mode::Hybrid,
+                    filters,
+                    limit: 3,
+                })
+                .await?;
+            // A strong keyword match, or (for typos like "bisuits") a close meaning.
+            anyhow::Ok(hits.iter().any(|h| {
+                h.explanation.bm25_score.unwrap_or(0.0) > 8.0
+                    || h.explanation.dense_score.unwrap_or(0.0) >= MIN_SIMILARITY
+            }))
         };
-        let hits = env
-            .retriever
-            .search(&SearchRequest {
-                query: text.into(),
-                mode: Mode::Bm25,
-                filters,
-                limit: 1,
-            })
-            .await?;
-        Ok(
-            if hits
-                .iter()
-                .any(|h| h.explanation.bm25_score.unwrap_or(0.0) > 8.0)
-            {
-                "shop".into()
-            } else {
-                "off_topic".into()
-            },
-        )
+        let question = w
+            .first()
+            .is_some_and(|f| QUESTION_WORDS.contains(&f.as_str()));
+        if question && top(Kind::Help).await? {
+            return Ok("help".into());
+        }
+        if top(Kind::Product).await? {
+            return Ok("shop".into());
+        }
+        Ok("off_topic".into())
     }
 }
+
+/// First words that accept a proposal.
+const YES: &[&str] = &[
+    "yes", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "y",
+];
+/// First words that decline one.
+const NO: &[&str] = &[
+    "no", "nope", "nah", "n", "cancel", "stop", "don", "dont", "not",
+];
+
+/// Words that report a problem with a delivered order.
+const COMPLAINTS: &[&str] = &[
+    "missing",
+    "spilled",
+    "spilt",
+    "damaged",
+    "broken",
+    "stale",
+    "rotten",
+    "leaking",
+    "expired",
+    "wrong item",
+    "wrong order",
+    "wrong items",
+    "arrived cold",
+    "was cold",
+    "were cold",
+    "came cold",
+    "is cold",
+    "refund",
+    "money back",
+    "never arrived",
+    "not delivered",
+    "didn't get",
+    "didnt get",
+    "did not get",
+];
+
+/// Words that ask for a recipe's ingredients rather than a product.
+const RECIPE_CUES: &[&str] = &[
+    "ingredients",
+    "ingredient",
+    "ingredints",
+    "recipe",
+    "what do i need for",
+    "want to make",
+    "i want to make",
+    "want to cook",
+    "to bake",
+    "everything for",
+];
+
+const QUESTION_WORDS: &[&str] = &[
+    "how", "what", "why", "when", "can", "do", "does", "is", "are", "where", "which", "who",
+];
 
 struct TurnBuilder<'a> {
     agent: &'a Agent,
     intent: String,
     env: &'a Env<'a>,
     customer: &'a str,
+    /// Assist mode: the care agent and the session's ticket.
+    agent_ticket: Option<(&'a str, &'a str)>,
     session: &'a str,
     calls: Vec<ToolCall>,
     cards: Value,
@@ -390,6 +465,12 @@ const FILLER: &[&str] = &[
     "from",
     "into",
     "in",
+    // "pizza from one place and chicken from another, pay once"
+    "pay",
+    "once",
+    "together",
+    "single",
+    "payment",
 ];
 
 /// In a food app "something crunchy" is a snack, not whatever else matches the mood.
@@ -445,13 +526,58 @@ fn clean_query(text: &str, slots: &Slots) -> String {
         .join(" ")
 }
 
+/// The session's dialogue state, counting this turn.
+async fn load_state(env: &Env<'_>, session: &str) -> anyhow::Result<DialogueState> {
+    let mut state: DialogueState =
+        serde_json::from_value(env.store.dialogue_state(session.to_string()).await?)
+            .unwrap_or_default();
+    state.turns += 1;
+    Ok(state)
+}
+
 impl TurnBuilder<'_> {
+    /// Saves the dialogue state and both messages, and returns the turn.
+    async fn finish(
+        self,
+        text: &str,
+        state: &DialogueState,
+        confidence: f32,
+        reply: String,
+    ) -> anyhow::Result<Turn> {
+        let store = self.env.store;
+        let session = self.session.to_string();
+        store
+            .set_dialogue_state(session.clone(), serde_json::to_value(state)?)
+            .await?;
+        let turn = Turn {
+            session_id: session.clone(),
+            intent: self.intent,
+            confidence,
+            reply,
+            tool_calls: self.calls,
+            cart: self.cart,
+            cards: self.cards,
+            citations: self.citations,
+        };
+        store
+            .append_message(session.clone(), "user", text.to_string(), None)
+            .await?;
+        let payload = json!({ "intent": turn.intent, "tool_calls": turn.tool_calls, "cards": turn.cards, "citations": turn.citations });
+        store
+            .append_message(session, "assistant", turn.reply.clone(), Some(payload))
+            .await?;
+        Ok(turn)
+    }
+
     fn ctx(&self, key: String) -> Ctx<'_> {
         Ctx {
             commerce: self.env.commerce,
             knowledge: self.env.knowledge,
             retriever: self.env.retriever,
             customer: self.customer,
+            agent: self.agent_ticket,
+            assistant: self.agent,
+            store: self.env.store,
             idempotency_key: key,
         }
     }
@@ -555,6 +681,7 @@ impl TurnBuilder<'_> {
                 None => self.say("nothing_pending", &[]),
             },
             "greeting" => self.say("greeting", &[]),
+            "thanks" => self.say("thanks", &[]),
             "off_topic" => self.say("off_topic", &[]),
             "shop" => {
                 // "pizza from one place and fried chicken from another": one search per part.

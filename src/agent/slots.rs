@@ -227,6 +227,21 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
             s.coupon = Some(up);
         }
     }
+    // "apply coupon FREEFOOD": an unknown code is still a code, to be refused by name.
+    if s.coupon.is_none() {
+        for pair in w.windows(2) {
+            if matches!(pair[0].as_str(), "coupon" | "code" | "promo" | "voucher")
+                && pair[1].len() >= 4
+                && pair[1].chars().all(|c| c.is_ascii_alphanumeric())
+                && pair[1]
+                    .chars()
+                    .any(|c| c.is_ascii_digit() || c.is_ascii_alphabetic())
+                && !matches!(pair[1].as_str(), "code" | "please" | "work" | "working")
+            {
+                s.coupon = Some(pair[1].to_uppercase());
+            }
+        }
+    }
     let (from, to) = places(&lower);
     s.from = from;
     s.to = to;
@@ -288,6 +303,9 @@ fn exclusions(lower: &str) -> Vec<String> {
                     .trim()
                     .trim_start_matches("the ")
                     .trim_start_matches("some ")
+                    .trim_end_matches(" already")
+                    .trim_end_matches(" at home")
+                    .trim_end_matches(" too")
                     .trim();
                 if !p.is_empty() && p.len() < 40 {
                     out.push(p.to_string());

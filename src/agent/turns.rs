@@ -381,14 +381,9 @@ impl TurnBuilder<'_> {
     }
 
     /// "home" and "work" are the customer's saved addresses.
-    fn place(&self, phrase: &str) -> String {
-        let customer = self
-            .env
-            .knowledge
-            .customers
-            .iter()
-            .find(|c| c.id == self.customer);
-        let saved = customer.and_then(|c| {
+    async fn place(&self, phrase: &str) -> String {
+        let customer = self.env.commerce.customer(self.customer).await.ok();
+        let saved = customer.as_ref().and_then(|c| {
             c.addresses.iter().find(|a| {
                 phrase.contains(&a.label.to_lowercase())
                     || (phrase == "my place" && a.label == "home")
@@ -407,7 +402,7 @@ impl TurnBuilder<'_> {
             return self.say("ride_which", &[]);
         };
         let from = slots.from.clone().unwrap_or_else(|| "home".into());
-        let mut args = json!({ "from": self.place(&from), "to": self.place(to) });
+        let mut args = json!({ "from": self.place(&from).await, "to": self.place(to).await });
         if let Some(t) = &slots.ride_type {
             args["ride_type"] = json!(t);
         }
@@ -673,10 +668,22 @@ impl TurnBuilder<'_> {
             )
         } else {
             let refundable = r["diagnosis"]["refundable_minor"].as_i64().unwrap_or(0);
-            let amount = slots.money_minor.unwrap_or(refundable);
+            // A named amount, else the value of the items named ("the bread was
+            // missing"), else everything still refundable; never more than that.
+            let items: Vec<crate::commerce::OrderItem> =
+                serde_json::from_value(r["order"]["items"].clone()).unwrap_or_default();
+            let named: i64 = super::assist::named_items(&items, &text.to_lowercase())
+                .iter()
+                .map(|i| i.unit_price_minor * i64::from(i.quantity))
+                .sum();
+            let amount = slots
+                .money_minor
+                .or((named > 0).then_some(named))
+                .unwrap_or(refundable)
+                .min(refundable);
             let mut args =
                 json!({ "order_id": id, "reason": text.chars().take(300).collect::<String>() });
-            if slots.money_minor.is_some() {
+            if amount < refundable {
                 args["amount_minor"] = json!(amount);
             }
             state.pending = Some(Pending {

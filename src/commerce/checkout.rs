@@ -110,12 +110,7 @@ fn place(
             format!("no longer in stock in that quantity: {w}"),
         ));
     }
-    let who = c
-        .knowledge
-        .customers
-        .iter()
-        .find(|x| x.id == customer)
-        .ok_or_else(|| CommerceError::NotFound(format!("customer {customer}")))?;
+    let who = super::customer_row(conn, customer)?;
     let addr = match address {
         Some(label) => who
             .addresses
@@ -128,7 +123,10 @@ fn place(
                     format!("no address labelled `{label}`; yours: {}", known.join(", ")),
                 )
             })?,
-        None => &who.addresses[0],
+        None => who
+            .addresses
+            .first()
+            .ok_or_else(|| invalid("address", "there is no saved address to deliver to"))?,
     };
 
     let checkout_id = new_id("co");

@@ -16,6 +16,7 @@
 
 mod cart;
 mod checkout;
+mod fixtures;
 mod geo;
 pub mod money;
 mod orders;
@@ -31,6 +32,7 @@ use rusqlite::Connection;
 
 pub use cart::CartView;
 pub use checkout::{CheckoutRequest, CheckoutResult};
+pub use fixtures::{Fixture, FixtureRequest};
 pub use orders::{Action, ActionResult, Diagnosis, OrderItem, OrderView};
 pub use rides::{BookRequest, QuoteRequest, RideQuote, RideView};
 pub use tickets::{NewTicket, Proposal, Ticket, TicketAction};
@@ -165,6 +167,45 @@ fn segment(conn: &Connection, customer: &str) -> Result<String> {
     )
     .optional()?
     .ok_or_else(|| CommerceError::NotFound(format!("customer {customer}")))
+}
+
+/// A customer as the database knows them: seeded ones and any created since.
+fn customer_row(conn: &Connection, id: &str) -> Result<crate::knowledge::Customer> {
+    use rusqlite::OptionalExtension;
+    let row: Option<(crate::knowledge::Customer, String)> = conn
+        .query_row(
+            "SELECT id, name, area, diet, language, segment, addresses FROM customers WHERE id = ?1",
+            [id],
+            |r| {
+                Ok((
+                    crate::knowledge::Customer {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        area: r.get(2)?,
+                        diet: r.get(3)?,
+                        language: r.get(4)?,
+                        segment: r.get(5)?,
+                        addresses: vec![],
+                    },
+                    r.get(6)?,
+                ))
+            },
+        )
+        .optional()?;
+    let (mut c, addresses) =
+        row.ok_or_else(|| CommerceError::NotFound(format!("customer {id}")))?;
+    c.addresses = serde_json::from_str(&addresses)?;
+    Ok(c)
+}
+
+impl Commerce {
+    /// A customer's profile and saved addresses.
+    pub async fn customer(&self, id: &str) -> Result<crate::knowledge::Customer> {
+        let id = id.to_string();
+        self.store
+            .call(move |conn| Ok(customer_row(conn, &id)))
+            .await?
+    }
 }
 
 fn today() -> String {

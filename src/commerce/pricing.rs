@@ -27,6 +27,8 @@ pub struct Context<'a> {
 pub struct Item {
     pub product_id: String,
     pub title: String,
+    #[serde(default)]
+    pub category: String,
     pub pack: String,
     pub tags: Vec<String>,
     pub unit_price_minor: i64,
@@ -170,6 +172,7 @@ pub fn price(k: &Knowledge, lines: &[Line], ctx: &Context) -> Priced {
         groups[gi].items.push(Item {
             product_id: p.id.clone(),
             title: p.title.clone(),
+            category: p.category.clone(),
             pack: format!("{} {}", p.pack_size, p.pack_unit),
             tags: p.tags.clone(),
             unit_price_minor: p.price_minor,

@@ -1,7 +1,29 @@
-//! Offline evaluation and benchmarks: `errand eval retrieval`, `errand bench retrieval`.
+//! Evaluation and benchmarks: `errand eval` (dialogues replayed over HTTP),
+//! `errand eval retrieval`, `errand bench retrieval`.
 
 pub mod bench;
+pub mod client;
+pub mod dialogues;
+pub mod replay;
+pub mod report;
 pub mod retrieval;
+
+use std::path::Path;
+
+/// Copies a folder tree (the search index, for a scratch server).
+pub fn copy_dir(src: &Path, dst: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dst)?;
+    for entry in std::fs::read_dir(src)? {
+        let entry = entry?;
+        let to = dst.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &to)?;
+        } else {
+            std::fs::copy(entry.path(), to)?;
+        }
+    }
+    Ok(())
+}
 
 /// The value at quantile `q` (0..=1) of an already sorted slice.
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {

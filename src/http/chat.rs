@@ -13,14 +13,16 @@ use serde::Deserialize;
 use super::extract::{ApiJson, Caller};
 use super::{ApiError, AppState};
 use crate::agent::Turn;
+use crate::commerce::Actor;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChatRequest {
     session_id: Option<String>,
     message: String,
-    /// `customer` (the default). Assist mode is for care agents.
+    /// `customer` (the default) or `assist` (care agents, about `ticket_id`).
     mode: Option<String>,
+    ticket_id: Option<String>,
 }
 
 const MAX_MESSAGE: usize = 2000;
@@ -31,12 +33,6 @@ pub async fn chat(
     headers: HeaderMap,
     ApiJson(req): ApiJson<ChatRequest>,
 ) -> Result<Response, ApiError> {
-    if req.mode.as_deref().is_some_and(|m| m != "customer") {
-        return Err(ApiError::bad_request(
-            "only `mode: customer` chat is available; care agents use the /v1/assist endpoints",
-        ));
-    }
-    let me = who.customer()?.to_string();
     let text = req.message.trim();
     if text.is_empty() || text.chars().count() > MAX_MESSAGE {
         return Err(ApiError::new(
@@ -45,20 +41,13 @@ pub async fn chat(
             format!("`message` must be 1 to {MAX_MESSAGE} characters"),
         ));
     }
-    let session = match req.session_id {
-        Some(id) => {
-            let conv = s.app.store.conversation(id.clone()).await?;
-            if conv.customer_id.as_deref() != Some(me.as_str()) {
-                return Err(ApiError::not_found(format!("session {id} not found")));
-            }
-            id
-        }
-        None => {
-            s.app
-                .store
-                .create_conversation(Some(me.clone()), None, "customer")
-                .await?
-                .id
+    let assist = match req.mode.as_deref() {
+        None | Some("customer") => false,
+        Some("assist") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "`mode` must be `customer` or `assist`, got `{other}`"
+            )))
         }
     };
     if !s.app.is_ready() {
@@ -68,7 +57,64 @@ pub async fn chat(
             "the assistant is still loading",
         ));
     }
-    let turn = s.app.chat(&me, &session, text).await.map_err(|e| {
+    let turn = if assist {
+        let me = who.agent()?.to_string();
+        let ticket = req
+            .ticket_id
+            .ok_or_else(|| ApiError::bad_request("assist mode needs `ticket_id`"))?;
+        // A missing ticket is a 404 before any session is made for it.
+        s.app
+            .commerce
+            .ticket(&Actor::Agent(me.clone()), &ticket)
+            .await?;
+        let session = match req.session_id {
+            Some(id) => {
+                let conv = s.app.store.conversation(id.clone()).await?;
+                if conv.mode != "assist" || conv.agent_id.as_deref() != Some(me.as_str()) {
+                    return Err(ApiError::not_found(format!("session {id} not found")));
+                }
+                if conv.ticket_id.as_ref().is_some_and(|t| *t != ticket) {
+                    return Err(ApiError::bad_request(format!(
+                        "session {id} is about another ticket"
+                    )));
+                }
+                id
+            }
+            None => {
+                s.app
+                    .store
+                    .create_conversation(None, Some(me.clone()), Some(ticket.clone()), "assist")
+                    .await?
+                    .id
+            }
+        };
+        s.app.assist_chat(&me, &session, &ticket, text).await
+    } else {
+        if req.ticket_id.is_some() {
+            return Err(ApiError::bad_request(
+                "`ticket_id` is for assist mode (`mode: assist`, care agents)",
+            ));
+        }
+        let me = who.customer()?.to_string();
+        let session = match req.session_id {
+            Some(id) => {
+                let conv = s.app.store.conversation(id.clone()).await?;
+                if conv.customer_id.as_deref() != Some(me.as_str()) {
+                    return Err(ApiError::not_found(format!("session {id} not found")));
+                }
+                id
+            }
+            None => {
+                s.app
+                    .store
+                    .create_conversation(Some(me.clone()), None, None, "customer")
+                    .await?
+                    .id
+            }
+        };
+        s.app.chat(&me, &session, text).await
+    }
+    .map_err(|e| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "chat_failed",

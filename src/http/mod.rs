@@ -5,6 +5,7 @@ mod chat;
 mod commerce;
 mod error;
 mod extract;
+mod fixtures;
 mod health;
 mod metrics;
 mod search;
@@ -72,6 +73,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/tickets/{id}/assist", get(tickets::assist))
         .route("/v1/tickets/{id}/actions/{action}/approve", post(tickets::approve))
         .route("/v1/tickets/{id}/actions/{action}/reject", post(tickets::reject))
+        .route("/v1/test_helpers/fixtures", post(fixtures::create))
         .route("/v1/sessions", post(sessions::create))
         .route("/v1/sessions/{id}", get(sessions::get))
         .fallback(|| async { ApiError::not_found("no such route") })
@@ -90,10 +92,7 @@ pub fn router(app: Arc<App>) -> Router {
 
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
-    let addr = listener.local_addr()?;
-    tracing::info!(%addr, "listening");
-    // One plain line on stdout so scripts and tests can find a port chosen with :0.
-    println!("errand listening on http://{addr}");
+    tracing::info!(addr = %listener.local_addr()?, "listening");
     axum::serve(listener, router(app))
         .with_graceful_shutdown(shutdown_signal())
         .await?;

@@ -32,13 +32,13 @@ pub async fn create(
         ("customer", Principal::Customer(id)) => {
             s.app
                 .store
-                .create_conversation(Some(id), None, "customer")
+                .create_conversation(Some(id), None, None, "customer")
                 .await?
         }
         ("assist", Principal::Agent(id)) => {
             s.app
                 .store
-                .create_conversation(None, Some(id), "assist")
+                .create_conversation(None, Some(id), None, "assist")
                 .await?
         }
         ("customer" | "assist", _) => {

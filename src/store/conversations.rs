@@ -30,6 +30,7 @@ impl Store {
         &self,
         customer_id: Option<String>,
         agent_id: Option<String>,
+        ticket_id: Option<String>,
         mode: &'static str,
     ) -> Result<Conversation, StoreError> {
         self.call(move |c| {
@@ -42,10 +43,10 @@ impl Store {
             let id = format!("s-{}", uuid::Uuid::new_v4().simple());
             let at = now();
             c.execute(
-                "INSERT INTO conversations (id, customer_id, agent_id, mode, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-                params![id, customer_id, agent_id, mode, at],
+                "INSERT INTO conversations (id, customer_id, agent_id, ticket_id, mode, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                params![id, customer_id, agent_id, ticket_id, mode, at],
             )?;
-            Ok(Conversation { id, customer_id, agent_id, mode: mode.into(), ticket_id: None, created_at: at, messages: vec![] })
+            Ok(Conversation { id, customer_id, agent_id, mode: mode.into(), ticket_id, created_at: at, messages: vec![] })
         })
         .await
     }

@@ -128,51 +128,19 @@ impl Server {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> (u16, String) {
-        let hostport = self.base.trim_start_matches("http://");
-        let Ok(mut s) = TcpStream::connect(hostport) else {
-            return (0, String::new());
-        };
-        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        let mut req =
-            format!("{method} {path} HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\n");
+        let mut all: Vec<(&str, &str)> = headers.to_vec();
         match auth {
-            Some(a) if a.starts_with("demo:") => {
-                req.push_str(&format!("X-Demo-Customer: {}\r\n", &a[5..]))
-            }
-            Some(a) => req.push_str(&format!("Authorization: {a}\r\n")),
+            Some(a) if a.starts_with("demo:") => all.push(("X-Demo-Customer", &a[5..])),
+            Some(a) => all.push(("Authorization", a)),
             None => {}
         }
-        for (name, value) in headers {
-            req.push_str(&format!("{name}: {value}\r\n"));
-        }
-        let body = body.unwrap_or("");
-        if !body.is_empty() {
-            req.push_str("Content-Type: application/json\r\n");
-        }
-        req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-        if s.write_all(req.as_bytes()).is_err() {
-            return (0, String::new());
-        }
-        let mut resp = Vec::new();
-        let _ = s.read_to_end(&mut resp);
-        let resp = String::from_utf8_lossy(&resp).to_string();
-        let status = resp
-            .split(' ')
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let head_end = resp.find("\r\n\r\n").map(|i| i + 4).unwrap_or(resp.len());
-        let head = &resp[..head_end];
-        let body = &resp[head_end..];
-        let body = if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
+        match errand::eval::client::Client::new(&self.base)
+            .unwrap()
+            .send(method, path, &all, body)
         {
-            dechunk(body)
-        } else {
-            body.to_string()
-        };
-        (status, body)
+            Ok(r) => (r.status, r.body),
+            Err(_) => (0, String::new()),
+        }
     }
 
     pub fn kill9(mut self) {
@@ -186,21 +154,6 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some(nl) = s.find("\r\n") {
-        let Ok(n) = usize::from_str_radix(s[..nl].trim(), 16) else {
-            break;
-        };
-        if n == 0 {
-            break;
-        }
-        out.push_str(&s[nl + 2..nl + 2 + n]);
-        s = &s[nl + 2 + n + 2..];
-    }
-    out
 }
 
 /// `Bearer <token>` for `who` (`--customer ID` or `--agent ID`), signed with the test secret.
@@ -222,21 +175,8 @@ pub fn token(data: &Path, who: &[&str]) -> String {
 /// Copies the shipped knowledge to a private folder a test may corrupt.
 pub fn copy_knowledge() -> PathBuf {
     let dst = temp_dir("knowledge");
-    copy_dir(&repo().join("knowledge"), &dst);
+    errand::eval::copy_dir(&repo().join("knowledge"), &dst).unwrap();
     dst
-}
-
-fn copy_dir(src: &Path, dst: &Path) {
-    std::fs::create_dir_all(dst).unwrap();
-    for entry in std::fs::read_dir(src).unwrap() {
-        let entry = entry.unwrap();
-        let to = dst.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &to);
-        } else {
-            std::fs::copy(entry.path(), to).unwrap();
-        }
-    }
 }
 
 /// Replaces the first occurrence of `from` on line `line` (1-based) of `file`.
@@ -277,7 +217,7 @@ pub fn prebuilt_data() -> &'static Path {
 /// A fresh data folder holding a copy of the prebuilt search index.
 pub fn data_with_index(tag: &str) -> PathBuf {
     let dir = temp_dir(tag);
-    copy_dir(&prebuilt_data().join("index"), &dir.join("index"));
+    errand::eval::copy_dir(&prebuilt_data().join("index"), &dir.join("index")).unwrap();
     dir
 }
 
