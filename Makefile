@@ -11,9 +11,10 @@ BIN := target/release/errand
 serve: index
 	$(BIN) serve
 
-test: build
+test: index
 	python3 knowledge/generate.py --check
 	$(CARGO) test --release --locked
+	$(BIN) eval --thresholds evals/thresholds.toml
 	$(CARGO) fmt --all -- --check
 
 setup:

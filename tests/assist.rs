@@ -131,4 +131,41 @@ fn a_stuck_order_ticket_is_diagnosed_and_the_approved_reblast_runs_once() {
         .find(|a| a["id"] == reblast.as_str())
         .unwrap();
     assert_eq!(executed["status"], "executed");
+
+    // Assist chat about the same ticket: only for agents, only about a ticket.
+    let chat = |auth: &str, body: Value| s.post("/v1/chat", Some(auth), Some(&body.to_string()));
+    let ask = |message: &str, session: &Value| json!({ "mode": "assist", "ticket_id": id, "message": message, "session_id": session });
+    assert_eq!(chat(me, ask("what's wrong?", &Value::Null)).0, 403);
+    assert_eq!(
+        chat(&agent, json!({ "mode": "assist", "message": "hi" })).0,
+        400
+    );
+    assert_eq!(chat(&agent, json!({ "message": "hi" })).0, 403);
+    let (status, turn) = chat(&agent, ask("what's wrong with this order?", &Value::Null));
+    assert_eq!(status, 200, "{turn}");
+    assert_eq!(turn["tool_calls"][0]["name"], "analyse_ticket");
+    let reply = turn["reply"].as_str().unwrap();
+    // The reblast found a driver, so the order is moving again; escalation stays open.
+    assert!(
+        reply.contains("on track") && reply.contains("escalate"),
+        "{reply}"
+    );
+    assert!(turn["citations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c == "help-reblast-policy"));
+    // The reblast already ran: approving it again says so and runs nothing.
+    let (_, again) = chat(&agent, ask("approve the reblast", &turn["session_id"]));
+    assert!(
+        again["reply"].as_str().unwrap().contains("already decided"),
+        "{again}"
+    );
+    assert!(again["tool_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["name"] != "decide_action"));
+    // Test helpers are off unless the server is started with them.
+    assert_eq!(s.post("/v1/test_helpers/fixtures", None, Some("{}")).0, 404);
 }

@@ -414,28 +414,15 @@ fn names_dish(title: &str, query: &str) -> bool {
     let title: Vec<String> = crate::agent::slots::words(title);
     let close = |a: &str, b: &str| {
         let prefix = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
-        prefix >= 4 || a == b || (a.len() >= 5 && b.len() >= 5 && edit_distance(a, b) <= 2)
+        prefix >= 4
+            || a == b
+            || (a.len() >= 5 && b.len() >= 5 && crate::agent::slots::edit_distance(a, b) <= 2)
     };
     let asked: Vec<String> = crate::agent::slots::words(query)
         .into_iter()
         .filter(|w| w.len() >= 3)
         .collect();
     !asked.is_empty() && asked.iter().all(|q| title.iter().any(|t| close(q, t)))
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]

@@ -217,7 +217,7 @@ impl Agent {
         if state.pending.is_some() {
             // "yes", "yes cancel it", "ok go ahead"; "no, keep it", "not now".
             let negated = says(&["no", "not", "don t", "dont", "nope", "nah", "never"]);
-            if YES.contains(&first) && !negated || confident("confirm") && !negated {
+            if !negated && (YES.contains(&first) || confident("confirm")) {
                 return Ok("confirm".into());
             }
             if NO.contains(&first) || confident("deny") {
@@ -251,7 +251,7 @@ impl Agent {
         // Order trouble is named by its words, whatever the nouns around them.
         let asks_policy = says(&["policy", "policies", "how do", "how does", "how long do"]);
         if !asks_policy && !ridey {
-            if has("cancel") {
+            if w.iter().any(|x| slots::near(x, "cancel")) {
                 return Ok("cancel_order".into());
             }
             if says(COMPLAINTS) {
@@ -274,47 +274,69 @@ impl Agent {
         if (says(RECIPE_CUES) || pantry) && !ridey {
             return Ok("recipe".into());
         }
+        let question = QUESTION_WORDS.contains(&first);
+        if confident("ride_quote") && slots.to.is_none() && question {
+            // "what kinds of rides do you offer?" asks about rides, not for one.
+            return Ok("help".into());
+        }
         if route.score >= MIN_ROUTE_SCORE {
             return Ok(route.intent.clone());
         }
         self.fallback(env, text, &w).await
     }
 
-    /// Unsure: a question a help article answers is help; words that name
-    /// things we sell are shopping; anything else is not for us.
+    /// Unsure: a question a help article's title answers is help; words that
+    /// name things we sell are shopping; anything else is not for us.
     async fn fallback(&self, env: &Env<'_>, text: &str, w: &[String]) -> anyhow::Result<String> {
-        let top = |kind: Kind| async move {
-            let filters = Filters {
-                kind: Some(kind),
-                ..Default::default()
+        let search = |kind: Kind| async move {
+            let req = SearchRequest {
+                query: text.into(),
+                mode: Mode::Hybrid,
+                filters: Filters {
+                    kind: Some(kind),
+                    ..Default::default()
+                },
+                limit: 3,
             };
-            let hits = env
-                .retriever
-                .search(&SearchRequest {
-                    query: text.into(),
-                    mode: Mode::Hybrid,
-                    filters,
-                    limit: 3,
-                })
-                .await?;
-            // A strong keyword match, or (for typos like "bisuits") a close meaning.
-            anyhow::Ok(hits.iter().any(|h| {
-                h.explanation.bm25_score.unwrap_or(0.0) > 8.0
-                    || h.explanation.dense_score.unwrap_or(0.0) >= MIN_SIMILARITY
-            }))
+            env.retriever.search(&req).await
         };
         let question = w
             .first()
             .is_some_and(|f| QUESTION_WORDS.contains(&f.as_str()));
-        if question && top(Kind::Help).await? {
-            return Ok("help".into());
+        if question {
+            // Articles share everyday words, so the top one's title must name the subject.
+            let hits = search(Kind::Help).await?;
+            let topical = hits.first().is_some_and(|h| {
+                let title = slots::words(&h.title);
+                w.iter()
+                    .filter(|x| x.len() >= 4 && !QUESTION_FILLER.contains(&x.as_str()))
+                    .any(|x| {
+                        title
+                            .iter()
+                            .any(|t| slots::near(x, t) || t.starts_with(x.as_str()))
+                    })
+            });
+            if topical {
+                return Ok("help".into());
+            }
         }
-        if top(Kind::Product).await? {
+        // A strong keyword match, or (for typos like "bisuits") a close meaning.
+        let products = search(Kind::Product).await?;
+        if products.iter().any(|h| {
+            h.explanation.bm25_score.unwrap_or(0.0) > 8.0
+                || h.explanation.dense_score.unwrap_or(0.0) >= MIN_SIMILARITY
+        }) {
             return Ok("shop".into());
         }
         Ok("off_topic".into())
     }
 }
+
+/// Words of a question that say nothing about its subject.
+const QUESTION_FILLER: &[&str] = &[
+    "what", "does", "with", "your", "have", "this", "that", "work", "works", "when", "where",
+    "which", "there", "they", "about", "from", "will", "should", "would", "could", "errand",
+];
 
 /// First words that accept a proposal.
 const YES: &[&str] = &[

@@ -80,6 +80,36 @@ pub fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Edit distance counting a swap of neighbours as one edit ("cancle"), for
+/// typos in the few words rules depend on.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// `word` is `target` or one typo away from it ("cancle", "chps").
+pub fn near(word: &str, target: &str) -> bool {
+    word == target || (word.len() >= 4 && target.len() >= 4 && edit_distance(word, target) <= 1)
+}
+
 fn number(w: &str) -> Option<u32> {
     w.parse::<u32>()
         .ok()
@@ -321,6 +351,14 @@ mod tests {
     use super::*;
 
     use crate::knowledge::shipped as k;
+
+    #[test]
+    fn one_typo_away() {
+        assert_eq!(edit_distance("cancle", "cancel"), 1);
+        assert_eq!(edit_distance("chps", "chips"), 1);
+        assert!(near("cancle", "cancel") && near("chps", "chips"));
+        assert!(!near("can", "cancel") && !near("parcel", "cancel"));
+    }
 
     #[test]
     fn quantities_servings_and_references() {

@@ -30,7 +30,10 @@ impl TurnBuilder<'_> {
                 (
                     words
                         .iter()
-                        .filter(|w| title.contains(w.trim_end_matches('s')))
+                        .filter(|w| {
+                            title.contains(w.trim_end_matches('s'))
+                                || title.split(' ').any(|t| super::slots::near(w, t))
+                        })
                         .count(),
                     id,
                 )
