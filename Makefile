@@ -4,7 +4,7 @@
 
 CARGO ?= cargo
 export ERRAND_MODELS ?= $(CURDIR)/.models
-BIN := target/release/errand
+BIN := $(or $(CARGO_TARGET_DIR),target)/release/errand
 
 .PHONY: serve test setup build index lint bench
 
