@@ -84,10 +84,15 @@ impl App {
     /// retriever. Only what chats needs it: indexing and evals skip the work.
     pub fn load_assistant(&self) -> anyhow::Result<()> {
         let retriever = self.retriever.get().context("load retrieval first")?;
+        let llm = crate::llm::open(&self.config.llm).context("opening the language model")?;
+        if let Some(l) = &llm {
+            tracing::info!(model = %l.describe(), "unsure turns go to a language model");
+        }
         let agent = Agent::load(
             &self.config.paths.prompts,
             &self.config.paths.tools,
             retriever,
+            llm,
         )
         .context("loading the assistant")?;
         if self.agent.set(agent).is_err() {

@@ -18,6 +18,7 @@ pub struct Config {
     pub retrieval: RetrievalConfig,
     pub commerce: CommerceConfig,
     pub auth: AuthConfig,
+    pub llm: LlmConfig,
     pub log: LogConfig,
 }
 
@@ -167,6 +168,33 @@ pub struct AuthConfig {
     pub secret: String,
     /// Demo mode lets the widget act as any seeded customer without a token.
     pub demo: bool,
+}
+
+/// An optional language model for the turns the router is unsure of.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmConfig {
+    /// `none` (the default: no model) or `openai` (any OpenAI-compatible endpoint).
+    pub backend: String,
+    /// Base URL of the chat-completions API, e.g. `http://localhost:11434/v1` for Ollama.
+    pub base_url: String,
+    pub model: String,
+    /// Name of the environment variable holding the API key; the key itself never goes in a file.
+    pub api_key_env: String,
+    /// Beyond this the deterministic answer stands.
+    pub timeout_secs: u64,
+}
+
+impl Default for LlmConfig {
+    fn default() -> Self {
+        LlmConfig {
+            backend: "none".into(),
+            base_url: "https://api.openai.com/v1".into(),
+            model: "gpt-4o-mini".into(),
+            api_key_env: "OPENAI_API_KEY".into(),
+            timeout_secs: 10,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -9,6 +9,7 @@ pub mod config;
 pub mod eval;
 pub mod http;
 pub mod knowledge;
+pub mod llm;
 pub mod retrieval;
 pub mod store;
 pub mod telemetry;

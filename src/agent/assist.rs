@@ -344,6 +344,7 @@ impl Agent {
             env,
             customer: "",
             agent_ticket: Some((agent, ticket)),
+            interpreter: None,
             session,
             intent: intent.into(),
             calls: vec![],

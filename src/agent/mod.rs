@@ -22,6 +22,7 @@ mod turns;
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,7 @@ use serde_json::{json, Value};
 use crate::commerce::money::format_inr;
 use crate::commerce::Commerce;
 use crate::knowledge::Knowledge;
+use crate::llm::Interpreter;
 use crate::retrieval::{Filters, Kind, Mode, Retriever, SearchRequest};
 use crate::store::Store;
 pub use assist::{Assist, Citation};
@@ -56,6 +58,8 @@ pub struct Agent {
     tools: Tools,
     flows: BTreeMap<String, Flow>,
     replies: BTreeMap<String, String>,
+    /// A model for the turns the router is unsure of, with its system prompt.
+    llm: Option<(Arc<dyn Interpreter>, String)>,
 }
 
 /// What the dialogue remembers between turns.
@@ -100,6 +104,9 @@ pub struct Turn {
     pub cards: Value,
     /// Help articles the reply relied on.
     pub citations: Vec<String>,
+    /// The model that interpreted this turn, when the router was unsure and one is configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interpreted_by: Option<String>,
 }
 
 /// The engines a turn works with.
@@ -111,7 +118,12 @@ pub struct Env<'a> {
 }
 
 impl Agent {
-    pub fn load(prompts: &Path, tools: &Path, retriever: &Retriever) -> anyhow::Result<Agent> {
+    pub fn load(
+        prompts: &Path,
+        tools: &Path,
+        retriever: &Retriever,
+        llm: Option<Arc<dyn Interpreter>>,
+    ) -> anyhow::Result<Agent> {
         #[derive(Deserialize)]
         struct Flows {
             flow: BTreeMap<String, Flow>,
@@ -140,11 +152,16 @@ impl Agent {
                 "intent {intent} has no flow in flows.toml"
             );
         }
+        let llm = match llm {
+            Some(l) => Some((l, read("interpret.md")?)),
+            None => None,
+        };
         Ok(Agent {
             router,
             tools,
             flows: flows.flow,
             replies,
+            llm,
         })
     }
 
@@ -177,7 +194,15 @@ impl Agent {
         let route = self
             .router
             .route(text, &env.retriever.embedder().embed_query(text)?);
-        let intent = self.decide(env, &route, &slots, text, &state).await?;
+        let (mut intent, sure) = self.decide(env, &route, &slots, text, &state).await?;
+        // Unsure, and a model is configured: let it propose what the message asks for.
+        let (mut slots, mut flow_text, mut interpreter) = (slots, text.to_string(), None);
+        if !sure {
+            if let Some((i, t, by)) = self.interpret(text).await {
+                slots = slots::extract(&t, env.knowledge);
+                (intent, flow_text, interpreter) = (i, t, Some(by));
+            }
+        }
         // A proposal is answered in the next turn or not at all: after "remove
         // the chips", a "yes" must not pay for a cart the customer never saw.
         if intent != "confirm" && intent != "deny" {
@@ -188,6 +213,7 @@ impl Agent {
             env,
             customer,
             agent_ticket: None,
+            interpreter: None,
             session,
             intent: intent.clone(),
             calls: vec![],
@@ -195,11 +221,13 @@ impl Agent {
             citations: vec![],
             cart: None,
         };
-        let reply = t.run(&intent, text, &slots, &mut state).await?;
+        let reply = t.run(&intent, &flow_text, &slots, &mut state).await?;
+        t.interpreter = interpreter;
         t.finish(text, &state, route.score, reply).await
     }
 
-    /// The router's answer, corrected by what the slots and the dialogue make certain.
+    /// The router's answer, corrected by what the slots and the dialogue make
+    /// certain, and whether it is sure (false when only the fallback decided).
     async fn decide(
         &self,
         env: &Env<'_>,
@@ -207,7 +235,7 @@ impl Agent {
         slots: &Slots,
         text: &str,
         state: &DialogueState,
-    ) -> anyhow::Result<String> {
+    ) -> anyhow::Result<(String, bool)> {
         let w = slots::words(text);
         let has = |x: &str| w.iter().any(|y| y == x);
         let lower = format!(" {} ", w.join(" "));
@@ -218,27 +246,27 @@ impl Agent {
             // "yes", "yes cancel it", "ok go ahead"; "no, keep it", "not now".
             let negated = says(&["no", "not", "don t", "dont", "nope", "nah", "never"]);
             if !negated && (YES.contains(&first) || confident("confirm")) {
-                return Ok("confirm".into());
+                return Ok(("confirm".into(), true));
             }
             if NO.contains(&first) || confident("deny") {
-                return Ok("deny".into());
+                return Ok(("deny".into(), true));
             }
         }
         if slots.coupon.is_some() {
-            return Ok("offers".into());
+            return Ok(("offers".into(), true));
         }
         // A leading verb is surer than any example: "remove the coriander", "make it 3".
         if matches!(first, "remove" | "delete" | "drop") || says(&["take out"]) && w.len() < 6 {
-            return Ok("remove".into());
+            return Ok(("remove".into(), true));
         }
         if matches!(first, "add" | "put") {
-            return Ok("add".into());
+            return Ok(("add".into(), true));
         }
         if matches!(first, "make" | "change" | "set" | "update")
             && slots.quantity.is_some()
             && slots.servings.is_none()
         {
-            return Ok("set_quantity".into());
+            return Ok(("set_quantity".into(), true));
         }
         let ridey = [
             "ride", "cab", "taxi", "auto", "bike", "fare", "long", "drive", "drop",
@@ -246,16 +274,16 @@ impl Agent {
         .iter()
         .any(|x| has(x));
         if slots.to.is_some() && (slots.from.is_some() || ridey) && !has("book") {
-            return Ok("ride_quote".into());
+            return Ok(("ride_quote".into(), true));
         }
         // Order trouble is named by its words, whatever the nouns around them.
         let asks_policy = says(&["policy", "policies", "how do", "how does", "how long do"]);
         if !asks_policy && !ridey {
             if w.iter().any(|x| slots::near(x, "cancel")) {
-                return Ok("cancel_order".into());
+                return Ok(("cancel_order".into(), true));
             }
             if says(COMPLAINTS) {
-                return Ok("refund".into());
+                return Ok(("refund".into(), true));
             }
             if slots.order_id.is_some()
                 || says(&[
@@ -266,23 +294,73 @@ impl Agent {
                     "track my",
                 ])
             {
-                return Ok("order_status".into());
+                return Ok(("order_status".into(), true));
             }
         }
         // "palak paneer for 3, I have paneer already": a pantry is for cooking.
         let pantry = !slots.exclude.is_empty() && says(&["already", "i have", "i ve got"]);
         if (says(RECIPE_CUES) || pantry) && !ridey {
-            return Ok("recipe".into());
+            return Ok(("recipe".into(), true));
         }
         let question = QUESTION_WORDS.contains(&first);
         if confident("ride_quote") && slots.to.is_none() && question {
             // "what kinds of rides do you offer?" asks about rides, not for one.
-            return Ok("help".into());
+            return Ok(("help".into(), true));
         }
         if route.score >= MIN_ROUTE_SCORE {
-            return Ok(route.intent.clone());
+            return Ok((route.intent.clone(), true));
         }
-        self.fallback(env, text, &w).await
+        Ok((self.fallback(env, text, &w).await?, false))
+    }
+
+    /// Asks the model what an unsure message wants. Its first proposed call
+    /// counts only if the `interpret` flow lists the tool (all read-only) and
+    /// the arguments pass the tool's schema; then the flow that answers that
+    /// tool runs with the model's reading of the message. Anything else, or
+    /// no answer in time, leaves the deterministic answer standing.
+    async fn interpret(&self, text: &str) -> Option<(String, String, String)> {
+        let (llm, system) = self.llm.as_ref()?;
+        let allowed = &self.flows.get("interpret")?.tools;
+        let offered: Vec<crate::llm::ToolSpec> = self
+            .tools
+            .specs()
+            .filter(|s| allowed.contains(&s.name))
+            .cloned()
+            .collect();
+        let out = match llm.interpret(system, text, &offered).await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::warn!(model = %llm.describe(), error = %format!("{e:#}"), "interpreter failed");
+                return None;
+            }
+        };
+        let call = out.calls.first()?;
+        if !allowed.contains(&call.name) {
+            tracing::warn!(model = %llm.describe(), tool = %call.name, "refused a tool the model may not call");
+            return None;
+        }
+        if let Err(e) = self.tools.validate(&call.name, &call.arguments) {
+            tracing::warn!(model = %llm.describe(), tool = %call.name, error = %e, "refused invalid arguments");
+            return None;
+        }
+        let arg = |k: &str| call.arguments[k].as_str().unwrap_or_default().to_string();
+        let (intent, reading) = match call.name.as_str() {
+            "search_products" => ("shop", arg("query")),
+            "recipe_basket" => ("recipe", format!("ingredients for {}", arg("recipe"))),
+            "search_help" => ("help", arg("query")),
+            "quote_ride" => (
+                "ride_quote",
+                format!("from {} to {}", arg("from"), arg("to")),
+            ),
+            "order_status" => (
+                "order_status",
+                format!("status of my order {}", arg("order_id")),
+            ),
+            "view_cart" => ("view_cart", text.to_string()),
+            "list_offers" => ("offers", text.to_string()),
+            _ => return None,
+        };
+        Some((intent.to_string(), reading, llm.describe()))
     }
 
     /// Unsure: a question a help article's title answers is help; words that
@@ -400,6 +478,8 @@ struct TurnBuilder<'a> {
     customer: &'a str,
     /// Assist mode: the care agent and the session's ticket.
     agent_ticket: Option<(&'a str, &'a str)>,
+    /// The model that chose this turn's flow, if one did.
+    interpreter: Option<String>,
     session: &'a str,
     calls: Vec<ToolCall>,
     cards: Value,
@@ -580,6 +660,7 @@ impl TurnBuilder<'_> {
             cart: self.cart,
             cards: self.cards,
             citations: self.citations,
+            interpreted_by: self.interpreter,
         };
         store
             .append_message(session.clone(), "user", text.to_string(), None)

@@ -8,12 +8,7 @@ use std::path::Path;
 use anyhow::Context;
 use serde_json::Value;
 
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct ToolSpec {
-    pub name: String,
-    pub description: String,
-    pub parameters: Value,
-}
+pub use crate::llm::ToolSpec;
 
 pub struct Tools {
     specs: BTreeMap<String, ToolSpec>,
