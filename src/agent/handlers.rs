@@ -19,6 +19,7 @@ pub const BOUND: &[&str] = &[
     "set_cart_quantity",
     "remove_from_cart",
     "view_cart",
+    "clear_cart",
     "apply_coupon",
     "list_offers",
     "checkout",
@@ -115,6 +116,7 @@ pub async fn call(ctx: &Ctx<'_>, name: &str, args: &Value) -> anyhow::Result<Val
             serde_json::to_value(c.remove_from_cart(me, s(args, "product_id")).await?)?
         }
         "view_cart" => serde_json::to_value(c.cart(me).await?)?,
+        "clear_cart" => serde_json::to_value(c.clear_cart(me).await?)?,
         "apply_coupon" => serde_json::to_value(c.set_coupon(me, Some(s(args, "code"))).await?)?,
         "list_offers" => json!({ "offers": c.offers(me).await?, "cart": c.cart(me).await? }),
         "checkout" => serde_json::to_value(

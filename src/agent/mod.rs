@@ -255,6 +255,21 @@ impl Agent {
         if slots.coupon.is_some() {
             return Ok(("offers".into(), true));
         }
+        if says(&[
+            "clear my cart",
+            "clear the cart",
+            "clear cart",
+            "empty my cart",
+            "empty the cart",
+            "empty my basket",
+            "empty the basket",
+            "clear my basket",
+            "remove everything",
+            "remove all items",
+            "start over",
+        ]) {
+            return Ok(("clear_cart".into(), true));
+        }
         // A leading verb is surer than any example: "remove the coriander", "make it 3".
         if matches!(first, "remove" | "delete" | "drop") || says(&["take out"]) && w.len() < 6 {
             return Ok(("remove".into(), true));
@@ -269,7 +284,8 @@ impl Agent {
             return Ok(("set_quantity".into(), true));
         }
         let ridey = [
-            "ride", "cab", "taxi", "auto", "bike", "fare", "long", "drive", "drop",
+            "ride", "cab", "taxi", "auto", "bike", "fare", "long", "drive", "drop", "far",
+            "distance",
         ]
         .iter()
         .any(|x| has(x));
@@ -297,9 +313,23 @@ impl Agent {
                 return Ok(("order_status".into(), true));
             }
         }
+        // "do you sell coca cola", "show me the menu of Slice Republic": shopping.
+        let names_merchant = env.knowledge.merchants.iter().any(|m| {
+            let name = slots::words(&m.name);
+            let short = name.iter().take(2).cloned().collect::<Vec<_>>().join(" ");
+            lower.contains(&format!(" {short} "))
+        });
+        let cooking = says(RECIPE_CUES);
+        if !cooking
+            && !ridey
+            && (says(&["do you sell", "do you have", "do you stock", "have you got"])
+                || names_merchant && route.score < MIN_ROUTE_SCORE)
+        {
+            return Ok(("shop".into(), true));
+        }
         // "palak paneer for 3, I have paneer already": a pantry is for cooking.
         let pantry = !slots.exclude.is_empty() && says(&["already", "i have", "i ve got"]);
-        if (says(RECIPE_CUES) || pantry) && !ridey {
+        if (cooking || pantry) && !ridey {
             return Ok(("recipe".into(), true));
         }
         let question = QUESTION_WORDS.contains(&first);
@@ -391,7 +421,7 @@ impl Agent {
                     .any(|x| {
                         title
                             .iter()
-                            .any(|t| slots::near(x, t) || t.starts_with(x.as_str()))
+                            .any(|t| t.starts_with(x.as_str()) || x.len() >= 5 && slots::near(x, t))
                     })
             });
             if topical {
@@ -573,6 +603,24 @@ const FILLER: &[&str] = &[
     "together",
     "single",
     "payment",
+    // Contractions split by the tokenizer ("I'm", "I'd", "what's") and request words.
+    "m",
+    "d",
+    "s",
+    "ll",
+    "re",
+    "ve",
+    "also",
+    "too",
+    "packet",
+    "packets",
+    "packs",
+    "rupees",
+    "rupee",
+    "menu",
+    "sell",
+    "suggest",
+    "recommend",
 ];
 
 /// In a food app "something crunchy" is a snack, not whatever else matches the mood.
@@ -940,6 +988,10 @@ impl TurnBuilder<'_> {
             }
             "add" => self.add(text, slots, state, key).await,
             "remove" | "set_quantity" => self.change(intent, text, slots, state, key).await,
+            "clear_cart" => match self.tool("clear_cart", json!({}), key).await {
+                Ok(_) => self.say("cart_cleared", &[]),
+                Err(e) => self.say("error", &[("message", e)]),
+            },
             "view_cart" => match self.tool("view_cart", json!({}), key).await {
                 Ok(cart) => self.describe_cart(&cart),
                 Err(e) => self.say("error", &[("message", e)]),

@@ -300,7 +300,18 @@ fn places(lower: &str) -> (Option<String>, Option<String>) {
         if let Some(t) = rest.find(" to ") {
             return (clean(&rest[..t]), clean(&rest[t + 4..]));
         }
-        return (clean(rest), None);
+        // "how far is Central Mall from the station": the place before "from" is the goal.
+        let before = &lower[..f];
+        let asks_distance = ["how far", "how long", "distance"]
+            .iter()
+            .any(|q| before.contains(q));
+        let goal = [" is ", " to get to ", " reach "]
+            .iter()
+            .filter(|_| asks_distance)
+            .filter_map(|m| before.rfind(m).map(|i| &before[i + m.len()..]))
+            .next_back()
+            .and_then(clean);
+        return (clean(rest), goal);
     }
     for lead in [" to ", "to "] {
         if let Some(t) = lower.find(lead) {
@@ -351,6 +362,18 @@ mod tests {
     use super::*;
 
     use crate::knowledge::shipped as k;
+
+    #[test]
+    fn how_far_is_a_place_from_another() {
+        assert_eq!(
+            places("how far is central mall from the railway station"),
+            (Some("railway station".into()), Some("central mall".into()))
+        );
+        assert_eq!(
+            places("what is the status of my order from slice republic").1,
+            None
+        );
+    }
 
     #[test]
     fn one_typo_away() {
