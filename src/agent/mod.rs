@@ -274,7 +274,14 @@ impl Agent {
         if matches!(first, "remove" | "delete" | "drop") || says(&["take out"]) && w.len() < 6 {
             return Ok(("remove".into(), true));
         }
-        if matches!(first, "add" | "put") {
+        // "order 2 chicken dum biryani": a count and a thing is a request to add it.
+        let counted = |i: usize| {
+            w.get(i)
+                .is_some_and(|x| x.parse::<u32>().is_ok() || NUMBERS.contains(&x.as_str()))
+        };
+        let ordering = matches!(first, "order" | "buy") && counted(1)
+            || says(&["get me"]) && first == "get" && counted(2);
+        if matches!(first, "add" | "put") || ordering && slots.servings.is_none() {
             return Ok(("add".into(), true));
         }
         if matches!(first, "make" | "change" | "set" | "update")
@@ -446,6 +453,9 @@ const QUESTION_FILLER: &[&str] = &[
     "which", "there", "they", "about", "from", "will", "should", "would", "could", "errand",
 ];
 
+/// Counts written as words, for "order two pizzas".
+const NUMBERS: &[&str] = &["one", "two", "three", "four", "five", "six"];
+
 /// First words that accept a proposal.
 const YES: &[&str] = &[
     "yes", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "y",
@@ -481,6 +491,12 @@ const COMPLAINTS: &[&str] = &[
     "didn't get",
     "didnt get",
     "did not get",
+    "terrible",
+    "awful",
+    "inedible",
+    "undercooked",
+    "burnt",
+    "poor quality",
 ];
 
 /// Words that ask for a recipe's ingredients rather than a product.
@@ -611,6 +627,8 @@ const FILLER: &[&str] = &[
     "re",
     "ve",
     "also",
+    "actually",
+    "cheapest",
     "too",
     "packet",
     "packets",

@@ -311,6 +311,13 @@ fn places(lower: &str) -> (Option<String>, Option<String>) {
             .filter_map(|m| before.rfind(m).map(|i| &before[i + m.len()..]))
             .next_back()
             .and_then(clean);
+        // "a ride home from the mall".
+        let goal = goal.or_else(|| {
+            ["home", "work", "office"]
+                .into_iter()
+                .find(|p| before.split_whitespace().any(|w| w == *p))
+                .map(|p| if p == "office" { "work" } else { p }.to_string())
+        });
         return (clean(rest), goal);
     }
     for lead in [" to ", "to "] {

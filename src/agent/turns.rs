@@ -38,9 +38,28 @@ impl TurnBuilder<'_> {
                     id,
                 )
             })
-            .filter(|(n, _)| *n > 0)
-            .max_by_key(|(n, _)| *n)
-            .map(|(_, id)| id.clone())
+            .enumerate()
+            .filter(|(_, (n, _))| *n > 0)
+            // Most words named; on a tie, the one listed first (the better match).
+            .max_by_key(|(i, (n, _))| (*n, std::cmp::Reverse(*i)))
+            .map(|(_, (_, id))| id.clone())
+    }
+
+    /// "the cheapest one" among those listed that have `quantity` in stock.
+    fn cheapest(&self, text: &str, shown: &[String], quantity: u32) -> Option<String> {
+        let w = super::slots::words(text);
+        if !w
+            .iter()
+            .any(|x| matches!(x.as_str(), "cheapest" | "cheaper" | "lowest"))
+        {
+            return None;
+        }
+        shown
+            .iter()
+            .filter_map(|id| self.env.knowledge.product(id))
+            .filter(|p| p.stock >= quantity)
+            .min_by_key(|p| p.price_minor)
+            .map(|p| p.id.clone())
     }
 
     async fn cart_ids(&mut self, key: &str) -> Vec<String> {
@@ -78,6 +97,8 @@ impl TurnBuilder<'_> {
             state.firsts.clone()
         } else if slots.both {
             state.shown.iter().take(2).cloned().collect()
+        } else if let Some(id) = self.cheapest(text, &state.shown, slots.quantity.unwrap_or(1)) {
+            vec![id]
         } else if let Some(id) = self.mentioned(text, &state.shown) {
             vec![id]
         } else if slots.refers_back || slots.more {
@@ -456,6 +477,10 @@ impl TurnBuilder<'_> {
                         ("options", options.join("\n")),
                     ],
                 )
+            }
+            // "koramangala" is two places: ask, naming them.
+            Err(e) if e.contains("unknown place") => {
+                self.say("ride_place_unclear", &[("detail", e.replace('`', ""))])
             }
             Err(e) => self.say("not_allowed", &[("reason", e)]),
         }
