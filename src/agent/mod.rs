@@ -299,6 +299,18 @@ impl Agent {
         if slots.to.is_some() && (slots.from.is_some() || ridey) && !has("book") {
             return Ok(("ride_quote".into(), true));
         }
+        // "and by car?" right after a quote.
+        let alternative = says(&["by", "what about", "how about", "and", "instead"])
+            || text.trim_end().ends_with('?');
+        if state.quote.is_some()
+            && slots.ride_type.is_some()
+            && slots.to.is_none()
+            && alternative
+            && !says(&["book", "get me", "take"])
+            && w.len() <= 5
+        {
+            return Ok(("ride_option".into(), true));
+        }
         // Order trouble is named by its words, whatever the nouns around them.
         let asks_policy = says(&["policy", "policies", "how do", "how does", "how long do"]);
         if !asks_policy && !ridey {
@@ -629,6 +641,20 @@ const FILLER: &[&str] = &[
     "also",
     "actually",
     "cheapest",
+    // Units: "2 litres of milk" asks for milk.
+    "litre",
+    "litres",
+    "liter",
+    "liters",
+    "kilo",
+    "kilos",
+    "kg",
+    "gram",
+    "grams",
+    "ml",
+    "pcs",
+    "piece",
+    "pieces",
     "too",
     "packet",
     "packets",
@@ -1047,6 +1073,7 @@ impl TurnBuilder<'_> {
             }
             "ride_quote" => self.quote(slots, state, key).await,
             "book_ride" => self.propose_booking(slots, state, key),
+            "ride_option" => self.ride_option(slots, state, key).await,
             "order_status" => self.status(slots, key).await,
             "escalate" => self.escalate(text, slots, key).await,
             "cancel_order" | "refund" => {

@@ -416,6 +416,45 @@ impl TurnBuilder<'_> {
         saved.map_or_else(|| phrase.to_string(), |a| format!("{},{}", a.lat, a.lon))
     }
 
+    /// "and by car?" after a quote: that option's fare and time from the quote,
+    /// or a new quote for the same trip when the first was for another type.
+    pub(super) async fn ride_option(
+        &mut self,
+        slots: &Slots,
+        state: &mut DialogueState,
+        key: String,
+    ) -> String {
+        let (Some(q), Some(kind)) = (state.quote.clone(), slots.ride_type.clone()) else {
+            return self.say("ride_which", &[]);
+        };
+        match q["options"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|o| o["ride_type"] == kind.as_str())
+        {
+            Some(o) => self.say(
+                "ride_option",
+                &[
+                    ("type", kind.clone()),
+                    ("from", q["from"].as_str().unwrap_or_default().into()),
+                    ("to", q["to"].as_str().unwrap_or_default().into()),
+                    ("fare", money(&o["total_minor"])),
+                    ("minutes", o["minutes"].to_string()),
+                ],
+            ),
+            None => {
+                let again = Slots {
+                    from: q["from"].as_str().map(str::to_string),
+                    to: q["to"].as_str().map(str::to_string),
+                    ride_type: Some(kind),
+                    ..Default::default()
+                };
+                self.quote(&again, state, key).await
+            }
+        }
+    }
+
     pub(super) async fn quote(
         &mut self,
         slots: &Slots,
@@ -461,7 +500,7 @@ impl TurnBuilder<'_> {
                 let (from_name, to_name) = (name(&q["from"], &from), name(&q["to"], to));
                 state.quote = Some(json!({
                     "quote_id": q["quote_id"], "from": from_name, "to": to_name,
-                    "options": q["options"].as_array().into_iter().flatten().map(|o| json!({ "ride_type": o["ride_type"], "total_minor": o["fare"]["total_minor"] })).collect::<Vec<_>>(),
+                    "options": q["options"].as_array().into_iter().flatten().map(|o| json!({ "ride_type": o["ride_type"], "total_minor": o["fare"]["total_minor"], "minutes": o["duration_minutes"] })).collect::<Vec<_>>(),
                 }));
                 let minutes = q["options"][0]["duration_minutes"].to_string();
                 self.cards = json!({ "ride_quote": q });
