@@ -260,6 +260,8 @@ impl Agent {
 enum Ask {
     /// Approve (true) or reject (false) a proposed action.
     Decide(bool),
+    /// "reblast the driver": an action named without a decision; asked back.
+    Command,
     Reply,
     Policies,
     Analysis,
@@ -277,6 +279,11 @@ fn ask(text: &str) -> Ask {
         || lower.contains("do it")
     {
         Ask::Decide(true)
+    } else if ["reblast", "refund", "cancel", "escalat"]
+        .iter()
+        .any(|k| w.iter().any(|x| x.starts_with(k)))
+    {
+        Ask::Command
     } else if has(&[
         "reply", "draft", "respond", "message", "say", "tell", "write",
     ]) {
@@ -333,7 +340,7 @@ impl Agent {
         ticket: &str,
         text: &str,
     ) -> anyhow::Result<super::Turn> {
-        let state = super::load_state(env, session).await?;
+        let mut state = super::load_state(env, session).await?;
         let ask = ask(text);
         let intent = match ask {
             Ask::Decide(_) => "assist_decide",
@@ -359,7 +366,8 @@ impl Agent {
                 let a: Assist = serde_json::from_value(v.clone())?;
                 t.citations = a.citations.iter().map(|c| c.id.clone()).collect();
                 t.cards = json!({ "assist": v });
-                self.assist_reply(&mut t, &a, ask, text, key).await
+                self.assist_reply(&mut t, &a, ask, text, &mut state, key)
+                    .await
             }
         };
         t.finish(text, &state, 1.0, reply).await
@@ -371,8 +379,11 @@ impl Agent {
         a: &Assist,
         ask: Ask,
         text: &str,
+        state: &mut super::DialogueState,
         key: String,
     ) -> String {
+        // An action asked back ("Approve the reblast?") waits one turn for its yes.
+        let asked = state.pending.take().map(|p| p.args["action_id"].clone());
         let open: Vec<&TicketAction> = a
             .actions
             .iter()
@@ -402,7 +413,10 @@ impl Agent {
                 if open.is_empty() {
                     return self.say("assist_chat_nothing", &[]);
                 }
-                let Some(action) = pick(text, &open) else {
+                let named = pick(text, &open);
+                let Some(action) =
+                    named.or_else(|| open.iter().copied().find(|x| Some(json!(x.id)) == asked))
+                else {
                     return self.say("assist_chat_which", &[("list", numbered(&open))]);
                 };
                 let args = json!({
@@ -426,6 +440,24 @@ impl Agent {
                         )
                     }
                     Err(e) => self.say("error", &[("message", e)]),
+                }
+            }
+            Ask::Command => {
+                let w = super::slots::words(text);
+                match open.iter().find(|x| mentions(&w, &x.kind)) {
+                    Some(x) => {
+                        state.pending = Some(super::Pending {
+                            tool: "decide_action".into(),
+                            args: json!({ "action_id": x.id }),
+                            key,
+                        });
+                        self.say(
+                            "assist_chat_confirm",
+                            &[("kind", x.kind.clone()), ("reason", x.reason.clone())],
+                        )
+                    }
+                    None if open.is_empty() => self.say("assist_chat_nothing", &[]),
+                    None => self.say("assist_chat_which", &[("list", numbered(&open))]),
                 }
             }
             Ask::Reply => self.say("assist_chat_reply", &[("reply", a.suggested_reply.clone())]),
