@@ -6,7 +6,7 @@ CARGO ?= cargo
 export ERRAND_MODELS ?= $(CURDIR)/.models
 BIN := $(or $(CARGO_TARGET_DIR),target)/release/errand
 
-.PHONY: serve test setup build index lint bench
+.PHONY: serve test browser setup build index lint bench
 
 serve: index
 	$(BIN) serve
@@ -15,7 +15,13 @@ test: index
 	python3 knowledge/generate.py --check
 	$(CARGO) test --release --locked
 	$(BIN) eval --thresholds evals/thresholds.toml
+	$(MAKE) --no-print-directory browser
 	$(CARGO) fmt --all -- --check
+
+# The widget and console scenarios alone, in headless Chromium.
+browser: index
+	bash .ci/setup-browser
+	ERRAND_BIN=$(BIN) node tests/browser/run.mjs
 
 setup:
 	bash .ci/setup

@@ -84,7 +84,8 @@ impl App {
     /// retriever. Only what chats needs it: indexing and evals skip the work.
     pub fn load_assistant(&self) -> anyhow::Result<()> {
         let retriever = self.retriever.get().context("load retrieval first")?;
-        let llm = crate::llm::open(&self.config.llm).context("opening the language model")?;
+        let llm = crate::llm::open(&self.config.llm, &self.config.paths.models)
+            .context("opening the language model")?;
         if let Some(l) = &llm {
             tracing::info!(model = %l.describe(), "unsure turns go to a language model");
         }
@@ -129,6 +130,18 @@ impl App {
     pub async fn chat(&self, customer: &str, session: &str, text: &str) -> anyhow::Result<Turn> {
         let (env, agent) = self.engines()?;
         agent.turn(&env, customer, session, text).await
+    }
+
+    /// The model's correction of a turn only the fallback understood, if it
+    /// reads the message differently (see [`Agent::revise`]).
+    pub async fn revise(
+        &self,
+        customer: &str,
+        text: &str,
+        first: &Turn,
+    ) -> anyhow::Result<Option<Turn>> {
+        let (env, agent) = self.engines()?;
+        agent.revise(&env, customer, text, first).await
     }
 
     /// One care-agent turn about `ticket` in an assist session they own.

@@ -34,6 +34,9 @@ pub struct ServerConfig {
     /// Serve `POST /v1/test_helpers/fixtures` (fresh customers, orders in a
     /// chosen state, tokens) for the evaluation harness. Never in production.
     pub test_helpers: bool,
+    /// Other sites whose pages may embed the widget (CORS), e.g.
+    /// `https://shop.example.com`. Empty: only pages Errand serves itself.
+    pub widget_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -174,7 +177,8 @@ pub struct AuthConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LlmConfig {
-    /// `none` (the default: no model) or `openai` (any OpenAI-compatible endpoint).
+    /// `none` (the default: no model), `openai` (any OpenAI-compatible
+    /// endpoint) or `local` (a GGUF model run in-process by llama.cpp).
     pub backend: String,
     /// Base URL of the chat-completions API, e.g. `http://localhost:11434/v1` for Ollama.
     pub base_url: String,
@@ -183,6 +187,12 @@ pub struct LlmConfig {
     pub api_key_env: String,
     /// Beyond this the deterministic answer stands.
     pub timeout_secs: u64,
+    /// `local`: the GGUF file; empty means the pinned SmolLM2 under `paths.models`.
+    pub model_path: PathBuf,
+    /// `local`: CPU threads per generation. One is steadier when other work shares the cores.
+    pub threads: u32,
+    /// `local`: the longest answer generated.
+    pub max_tokens: usize,
 }
 
 impl Default for LlmConfig {
@@ -193,6 +203,9 @@ impl Default for LlmConfig {
             model: "gpt-4o-mini".into(),
             api_key_env: "OPENAI_API_KEY".into(),
             timeout_secs: 10,
+            model_path: PathBuf::new(),
+            threads: 2,
+            max_tokens: 160,
         }
     }
 }
@@ -213,6 +226,7 @@ impl Default for ServerConfig {
             request_timeout_secs: 30,
             body_limit_bytes: 256 * 1024,
             test_helpers: false,
+            widget_origins: vec![],
         }
     }
 }

@@ -324,11 +324,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         return Ok(());
                     }
                     let turn = app.chat(&customer, &session.id, line.trim()).await?;
-                    for c in &turn.tool_calls {
-                        let failed = if c.ok { "" } else { " failed" };
-                        println!("  [{}{failed}] {}", c.name, c.arguments);
+                    let correction = app.revise(&customer, line.trim(), &turn).await?;
+                    for (t, label) in [(Some(turn), ""), (correction, "(corrected) ")] {
+                        let Some(t) = t else { continue };
+                        for c in &t.tool_calls {
+                            let failed = if c.ok { "" } else { " failed" };
+                            println!("  [{}{failed}] {}", c.name, c.arguments);
+                        }
+                        println!("{label}{}\n", t.reply);
                     }
-                    println!("{}\n", turn.reply);
                 }
             })
         }

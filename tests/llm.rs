@@ -82,6 +82,10 @@ fn unsure_turns_follow_a_validated_model_proposal_and_never_a_forbidden_one() {
             Some("request_refund"),
             "{\"order_id\": \"o-00001\"}",
         )],
+        vec![tool_delta(
+            Some("search_help"),
+            "{\"query\": \"delivery fee\"}",
+        )],
     ]);
     let config = temp_dir("llm-config").join("errand.toml");
     std::fs::write(
@@ -144,4 +148,127 @@ fn unsure_turns_follow_a_validated_model_proposal_and_never_a_forbidden_one() {
         .iter()
         .all(|c| c["name"] != "request_refund"));
     assert_eq!(turn["intent"], "off_topic");
+
+    // Streamed, the rules' answer comes first and the model's reading follows
+    // as a `correction`, then `done` carries the corrected turn.
+    let (status, text) = s.raw(
+        "POST",
+        "/v1/chat",
+        me,
+        &[("Accept", "text/event-stream")],
+        Some(&json!({ "message": "vvgrk snorp" }).to_string()),
+    );
+    assert_eq!(status, 200, "{text}");
+    let events: Vec<(String, Value)> = text
+        .split("\n\n")
+        .filter_map(|block| {
+            let name = block.lines().find_map(|l| l.strip_prefix("event: "))?;
+            let data = block.lines().find_map(|l| l.strip_prefix("data: "))?;
+            Some((name.to_string(), serde_json::from_str(data).unwrap()))
+        })
+        .collect();
+    let at = |name: &str| events.iter().position(|(n, _)| n == name);
+    let (delta, correction, done) = (
+        at("message.delta").expect("deltas"),
+        at("correction").expect("a correction"),
+        at("done").expect("done"),
+    );
+    assert!(delta < correction && correction < done, "{text}");
+    let corrected = &events[correction].1;
+    assert_eq!(corrected["interpreted_by"], "openai:scripted");
+    assert_eq!(corrected["tool_calls"][0]["name"], "search_help");
+    assert_eq!(events[done].1["reply"], corrected["reply"]);
+
+    // The session keeps both answers, the second marked as a correction.
+    let session = corrected["session_id"].as_str().unwrap();
+    let (_, history) = s.get(&format!("/v1/sessions/{session}"), me);
+    let messages = history["messages"].as_array().unwrap();
+    let last = &messages[messages.len() - 1];
+    assert_eq!(last["role"], "assistant");
+    assert_eq!(last["payload"]["correction"], true, "{last}");
+    assert_eq!(messages[messages.len() - 3]["content"], "vvgrk snorp");
+}
+
+/// The local backend with the real SmolLM2 model. Its quality is not under
+/// test (it is a 135M model): what is, is that its output is held to the
+/// offered tools by the grammar, and that through the server an unsure turn
+/// either follows a call that passed validation or keeps the rules' answer.
+#[test]
+fn local_gguf_backend_proposes_only_offered_tools_or_falls_back() {
+    let models = std::env::var_os("ERRAND_MODELS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| common::repo().join(".models"));
+    let cfg = errand::config::LlmConfig {
+        backend: "local".into(),
+        threads: 1,
+        max_tokens: 64,
+        timeout_secs: 60,
+        ..Default::default()
+    };
+    let llm = errand::llm::open(&cfg, &models)
+        .unwrap()
+        .expect("a local model");
+    assert!(
+        llm.describe().starts_with("local:SmolLM2"),
+        "{}",
+        llm.describe()
+    );
+    let tool = |name: &str| -> errand::llm::ToolSpec {
+        let text =
+            std::fs::read_to_string(common::repo().join(format!("tools/{name}.json"))).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    let offered = [tool("search_products"), tool("quote_ride")];
+    let system = std::fs::read_to_string(common::repo().join("prompts/interpret.md")).unwrap();
+    let out = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(llm.interpret(&system, "crisps and cola for the cricket match", &offered))
+        .unwrap();
+    eprintln!("SmolLM2 proposed {out:?}");
+    assert!(out.calls.len() <= 1, "{out:?}");
+    for call in &out.calls {
+        assert!(
+            offered.iter().any(|t| t.name == call.name),
+            "the grammar let through a tool that was not offered: {call:?}"
+        );
+        assert!(call.arguments.is_object(), "{call:?}");
+    }
+
+    let config = temp_dir("llm-local-config").join("errand.toml");
+    std::fs::write(
+        &config,
+        "[llm]\nbackend = \"local\"\nthreads = 1\nmax_tokens = 64\ntimeout_secs = 60\n",
+    )
+    .unwrap();
+    let s = Server::start(
+        &data_with_index("llm-local"),
+        &["--config", config.to_str().unwrap()],
+    );
+    // Not understood by the rules (the scripted test above shows it reaches the model).
+    let (status, turn) = s.post(
+        "/v1/chat",
+        Some("demo:c-0001"),
+        Some(&json!({ "message": "qwzx blorf vrrm" }).to_string()),
+    );
+    assert_eq!(status, 200, "{turn}");
+    assert!(!turn["reply"].as_str().unwrap().is_empty());
+    let interpret = [
+        "search_products",
+        "recipe_basket",
+        "search_help",
+        "order_status",
+        "view_cart",
+        "list_offers",
+        "quote_ride",
+    ];
+    for call in turn["tool_calls"].as_array().unwrap() {
+        assert!(
+            interpret.contains(&call["name"].as_str().unwrap()),
+            "a tool outside the interpret flow ran: {call}"
+        );
+    }
+    match turn.get("interpreted_by") {
+        Some(by) => assert!(by.as_str().unwrap().starts_with("local:SmolLM2"), "{by}"),
+        None => eprintln!("the model's proposal was refused or empty; the rules' answer stood"),
+    }
 }

@@ -28,6 +28,8 @@ pub struct Assist {
     pub citations: Vec<Citation>,
     pub suggested_reply: String,
     pub actions: Vec<TicketAction>,
+    /// The customer's chat that raised the ticket (`GET /v1/sessions/{id}`).
+    pub session_id: Option<String>,
 }
 
 const ITEM_PROBLEMS: &[&str] = &[
@@ -244,7 +246,9 @@ impl Agent {
                 ("next", next),
             ],
         );
+        let session_id = env.store.ticket_conversation(ticket.id.clone()).await?;
         Ok(Assist {
+            session_id,
             ticket,
             order,
             diagnosis,
@@ -346,19 +350,8 @@ impl Agent {
             Ask::Decide(_) => "assist_decide",
             _ => "assist",
         };
-        let mut t = super::TurnBuilder {
-            agent: self,
-            env,
-            customer: "",
-            agent_ticket: Some((agent, ticket)),
-            interpreter: None,
-            session,
-            intent: intent.into(),
-            calls: vec![],
-            cards: json!({}),
-            citations: vec![],
-            cart: None,
-        };
+        let mut t = super::TurnBuilder::new(self, env, "", session, intent);
+        t.agent_ticket = Some((agent, ticket));
         let key = format!("{session}:{}", state.turns);
         let reply = match t.tool("analyse_ticket", json!({}), key.clone()).await {
             Err(e) => self.say("error", &[("message", e)]),
@@ -370,7 +363,7 @@ impl Agent {
                     .await
             }
         };
-        t.finish(text, &state, 1.0, reply).await
+        t.finish(Some(text), &state, 1.0, reply).await
     }
 
     async fn assist_reply(

@@ -49,6 +49,8 @@ pub struct Ctx<'a> {
     pub agent: Option<(&'a str, &'a str)>,
     pub assistant: &'a Agent,
     pub store: &'a Store,
+    /// The conversation this call is made in.
+    pub session: &'a str,
     /// Stable per confirmed write, so a retried turn never repeats it.
     pub idempotency_key: String,
 }
@@ -190,7 +192,11 @@ pub async fn call(ctx: &Ctx<'_>, name: &str, args: &Value) -> anyhow::Result<Val
                 subject: s(args, "subject").into(),
                 customer_id: None,
             };
-            serde_json::to_value(c.create_ticket(&Actor::Customer(me.into()), req).await?)?
+            let ticket = c.create_ticket(&Actor::Customer(me.into()), req).await?;
+            ctx.store
+                .link_ticket(ctx.session.to_string(), ticket.id.clone())
+                .await?;
+            serde_json::to_value(ticket)?
         }
         "search_help" => {
             let filters = Filters {

@@ -51,6 +51,9 @@ const MIN_SIMILARITY: f32 = 0.6;
 struct Flow {
     /// The only tools a turn of this intent may call.
     tools: Vec<String>,
+    /// Quick replies offered after a turn of this intent.
+    #[serde(default)]
+    chips: Vec<String>,
 }
 
 pub struct Agent {
@@ -104,9 +107,15 @@ pub struct Turn {
     pub cards: Value,
     /// Help articles the reply relied on.
     pub citations: Vec<String>,
+    /// Quick replies for the widget: yes/no while a proposal waits, else the flow's chips.
+    pub suggestions: Vec<String>,
     /// The model that interpreted this turn, when the router was unsure and one is configured.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interpreted_by: Option<String>,
+    /// Only the fallback understood this turn and a model is configured: it
+    /// may be revised by [`Agent::revise`] after it is shown.
+    #[serde(skip)]
+    pub revisable: bool,
 }
 
 /// The engines a turn works with.
@@ -194,36 +203,48 @@ impl Agent {
         let route = self
             .router
             .route(text, &env.retriever.embedder().embed_query(text)?);
-        let (mut intent, sure) = self.decide(env, &route, &slots, text, &state).await?;
-        // Unsure, and a model is configured: let it propose what the message asks for.
-        let (mut slots, mut flow_text, mut interpreter) = (slots, text.to_string(), None);
-        if !sure {
-            if let Some((i, t, by)) = self.interpret(text).await {
-                slots = slots::extract(&t, env.knowledge);
-                (intent, flow_text, interpreter) = (i, t, Some(by));
-            }
-        }
+        let (intent, sure) = self.decide(env, &route, &slots, text, &state).await?;
         // A proposal is answered in the next turn or not at all: after "remove
         // the chips", a "yes" must not pay for a cart the customer never saw.
         if intent != "confirm" && intent != "deny" {
             state.pending = None;
         }
-        let mut t = TurnBuilder {
-            agent: self,
-            env,
-            customer,
-            agent_ticket: None,
-            interpreter: None,
-            session,
-            intent: intent.clone(),
-            calls: vec![],
-            cards: json!({}),
-            citations: vec![],
-            cart: None,
+        let mut t = TurnBuilder::new(self, env, customer, session, &intent);
+        let reply = t.run(&intent, text, &slots, &mut state).await?;
+        let mut turn = t.finish(Some(text), &state, route.score, reply).await?;
+        turn.revisable = !sure && self.llm.is_some();
+        Ok(turn)
+    }
+
+    /// A second reading of a turn only the fallback understood: the model
+    /// proposes what `text` asks for and, when that differs from what was
+    /// done, the flow for its proposal runs and its answer is recorded as a
+    /// correction of `first`. `None` when there is nothing to correct. What
+    /// the first answer did is kept: the fallback only reads, and the model's
+    /// flows spend no money.
+    pub async fn revise(
+        &self,
+        env: &Env<'_>,
+        customer: &str,
+        text: &str,
+        first: &Turn,
+    ) -> anyhow::Result<Option<Turn>> {
+        if !first.revisable {
+            return Ok(None);
+        }
+        let Some((intent, reading, by)) = self.interpret(text).await else {
+            return Ok(None);
         };
-        let reply = t.run(&intent, &flow_text, &slots, &mut state).await?;
-        t.interpreter = interpreter;
-        t.finish(text, &state, route.score, reply).await
+        if intent == first.intent && reading == text {
+            return Ok(None);
+        }
+        let session = first.session_id.as_str();
+        let mut state = load_state(env, session).await?;
+        let slots = slots::extract(&reading, env.knowledge);
+        let mut t = TurnBuilder::new(self, env, customer, session, &intent);
+        t.interpreter = Some(by);
+        let reply = t.run(&intent, &reading, &slots, &mut state).await?;
+        Ok(Some(t.finish(None, &state, first.confidence, reply).await?))
     }
 
     /// The router's answer, corrected by what the slots and the dialogue make
@@ -290,12 +311,16 @@ impl Agent {
         {
             return Ok(("set_quantity".into(), true));
         }
-        let ridey = [
-            "ride", "cab", "taxi", "auto", "bike", "fare", "long", "drive", "drop", "far",
-            "distance",
-        ]
-        .iter()
-        .any(|x| has(x));
+        // "a long day, something to cheer me up" is no trip: words that only
+        // suggest one count when the destination is a place we know.
+        let ridey = ["ride", "cab", "taxi", "auto", "bike", "fare", "drop"]
+            .iter()
+            .any(|x| has(x))
+            || ["long", "drive", "far", "distance"].iter().any(|x| has(x))
+                && slots.to.as_deref().is_some_and(|to| {
+                    matches!(to, "home" | "work")
+                        || crate::commerce::resolve_place(env.knowledge, to).is_ok()
+                });
         if slots.to.is_some() && (slots.from.is_some() || ridey) && !has("book") {
             return Ok(("ride_quote".into(), true));
         }
@@ -363,7 +388,7 @@ impl Agent {
     }
 
     /// Asks the model what an unsure message wants. Its first proposed call
-    /// counts only if the `interpret` flow lists the tool (all read-only) and
+    /// counts only if the `interpret` flow lists the tool (none spends money) and
     /// the arguments pass the tool's schema; then the flow that answers that
     /// tool runs with the model's reading of the message. Anything else, or
     /// no answer in time, leaves the deterministic answer standing.
@@ -543,6 +568,30 @@ struct TurnBuilder<'a> {
     cards: Value,
     citations: Vec<String>,
     cart: Option<Value>,
+}
+
+impl<'a> TurnBuilder<'a> {
+    fn new(
+        agent: &'a Agent,
+        env: &'a Env<'a>,
+        customer: &'a str,
+        session: &'a str,
+        intent: &str,
+    ) -> Self {
+        TurnBuilder {
+            agent,
+            intent: intent.to_string(),
+            env,
+            customer,
+            agent_ticket: None,
+            interpreter: None,
+            session,
+            calls: vec![],
+            cards: json!({}),
+            citations: vec![],
+            cart: None,
+        }
+    }
 }
 
 /// Words that carry no item meaning in a shopping request.
@@ -731,9 +780,11 @@ async fn load_state(env: &Env<'_>, session: &str) -> anyhow::Result<DialogueStat
 
 impl TurnBuilder<'_> {
     /// Saves the dialogue state and both messages, and returns the turn.
+    /// Saves the dialogue state and the exchange; `user` is `None` for a
+    /// correction, which follows the message it corrects.
     async fn finish(
         self,
-        text: &str,
+        user: Option<&str>,
         state: &DialogueState,
         confidence: f32,
         reply: String,
@@ -743,6 +794,15 @@ impl TurnBuilder<'_> {
         store
             .set_dialogue_state(session.clone(), serde_json::to_value(state)?)
             .await?;
+        let suggestions = if state.pending.is_some() {
+            vec!["Yes".into(), "No".into()]
+        } else {
+            self.agent
+                .flows
+                .get(&self.intent)
+                .map(|f| f.chips.clone())
+                .unwrap_or_default()
+        };
         let turn = Turn {
             session_id: session.clone(),
             intent: self.intent,
@@ -753,11 +813,18 @@ impl TurnBuilder<'_> {
             cards: self.cards,
             citations: self.citations,
             interpreted_by: self.interpreter,
+            revisable: false,
+            suggestions,
         };
-        store
-            .append_message(session.clone(), "user", text.to_string(), None)
-            .await?;
-        let payload = json!({ "intent": turn.intent, "tool_calls": turn.tool_calls, "cards": turn.cards, "citations": turn.citations });
+        if let Some(text) = user {
+            store
+                .append_message(session.clone(), "user", text.to_string(), None)
+                .await?;
+        }
+        let mut payload = json!({ "intent": turn.intent, "tool_calls": turn.tool_calls, "cards": turn.cards, "citations": turn.citations });
+        if user.is_none() {
+            payload["correction"] = json!(true);
+        }
         store
             .append_message(session, "assistant", turn.reply.clone(), Some(payload))
             .await?;
@@ -773,6 +840,7 @@ impl TurnBuilder<'_> {
             agent: self.agent_ticket,
             assistant: self.agent,
             store: self.env.store,
+            session: self.session,
             idempotency_key: key,
         }
     }
@@ -1049,6 +1117,29 @@ impl TurnBuilder<'_> {
                 let groups = cart["groups"].as_array().cloned().unwrap_or_default();
                 if groups.is_empty() {
                     return Ok(self.say("cart_empty", &[]));
+                }
+                // Said before the customer is asked, not after they say yes.
+                if let Some(g) = groups
+                    .iter()
+                    .find(|g| g["below_minimum_by_minor"].as_i64().unwrap_or(0) > 0)
+                {
+                    return Ok(self.say(
+                        "below_minimum",
+                        &[
+                            (
+                                "merchant",
+                                g["merchant_name"].as_str().unwrap_or_default().into(),
+                            ),
+                            (
+                                "more",
+                                format_inr(g["below_minimum_by_minor"].as_i64().unwrap_or(0)),
+                            ),
+                            (
+                                "minimum",
+                                format_inr(g["min_order_minor"].as_i64().unwrap_or(0)),
+                            ),
+                        ],
+                    ));
                 }
                 let merchants: Vec<&str> = groups
                     .iter()

@@ -311,6 +311,14 @@ fn places(lower: &str) -> (Option<String>, Option<String>) {
             .filter_map(|m| before.rfind(m).map(|i| &before[i + m.len()..]))
             .next_back()
             .and_then(clean);
+        // "how long to the airport from Central Mall", "a cab to work from here".
+        let goal = goal.or_else(|| {
+            before
+                .rfind(" to ")
+                .map(|i| &before[i + 4..])
+                .or_else(|| before.strip_prefix("to "))
+                .and_then(clean)
+        });
         // "a ride home from the mall".
         let goal = goal.or_else(|| {
             ["home", "work", "office"]
@@ -415,6 +423,11 @@ mod tests {
         assert_eq!(
             (s.from.as_deref(), s.to.as_deref()),
             (Some("airport"), Some("central mall"))
+        );
+        let s = extract("how long to the airport from Central Mall?", k());
+        assert_eq!(
+            (s.from.as_deref(), s.to.as_deref()),
+            (Some("central mall"), Some("airport"))
         );
         let s = extract("vegan snacks under Rs 200", k());
         assert_eq!(

@@ -57,6 +57,8 @@ pub async fn chat(
             "the assistant is still loading",
         ));
     }
+    // Customer turns may be revised by a model after the first answer.
+    let mut revisable_by = None;
     let turn = if assist {
         let me = who.agent()?.to_string();
         let ticket = req
@@ -112,7 +114,9 @@ pub async fn chat(
                     .id
             }
         };
-        s.app.chat(&me, &session, text).await
+        let turn = s.app.chat(&me, &session, text).await;
+        revisable_by = Some(me);
+        turn
     }
     .map_err(|e| {
         ApiError::new(
@@ -125,37 +129,79 @@ pub async fn chat(
         .get(axum::http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/event-stream"));
+    let revision = {
+        let (app, text, first) = (s.app.clone(), text.to_string(), turn.clone());
+        async move {
+            let me = revisable_by.filter(|_| first.revisable)?;
+            app.revise(&me, &text, &first)
+                .await
+                .inspect_err(
+                    |e| tracing::warn!(error = %format!("{e:#}"), "revising a turn failed"),
+                )
+                .ok()
+                .flatten()
+        }
+    };
     Ok(if wants_stream {
-        stream(turn).into_response()
+        stream(turn, revision).into_response()
     } else {
-        Json(turn).into_response()
+        Json(revision.await.unwrap_or(turn)).into_response()
     })
 }
 
+fn event(name: &str, v: &serde_json::Value) -> Event {
+    Event::default().event(name).data(v.to_string())
+}
+
 /// The turn as events: each tool call and result, the cart, the reply in
-/// word-sized deltas, then `done` with the whole turn.
-fn stream(turn: Turn) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+/// word-sized deltas; then, once `revision` resolves, a `correction` with
+/// the whole revised turn if there is one; then `done` with the final turn.
+fn stream(
+    turn: Turn,
+    revision: impl std::future::Future<Output = Option<Turn>> + Send + 'static,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+    use futures_util::StreamExt;
+    let first = events(&turn);
+    let rest = async move {
+        let revised = revision.await;
+        let mut out = Vec::new();
+        if let Some(r) = &revised {
+            out.push(event(
+                "correction",
+                &serde_json::to_value(r).unwrap_or_default(),
+            ));
+        }
+        let last = revised.as_ref().unwrap_or(&turn);
+        out.push(event(
+            "done",
+            &serde_json::to_value(last).unwrap_or_default(),
+        ));
+        futures_util::stream::iter(out)
+    };
+    Sse::new(
+        futures_util::stream::iter(first)
+            .chain(futures_util::stream::once(rest).flatten())
+            .map(Ok),
+    )
+}
+
+fn events(turn: &Turn) -> Vec<Event> {
     let mut events = Vec::new();
-    let json = |name: &str, v: &serde_json::Value| Event::default().event(name).data(v.to_string());
     for c in &turn.tool_calls {
-        events.push(json(
+        events.push(event(
             "tool_call",
             &serde_json::json!({ "name": c.name, "arguments": c.arguments }),
         ));
-        events.push(json(
+        events.push(event(
             "tool_result",
             &serde_json::json!({ "name": c.name, "ok": c.ok, "result": c.result }),
         ));
     }
     if let Some(cart) = &turn.cart {
-        events.push(json("cart", cart));
+        events.push(event("cart", cart));
     }
     for word in turn.reply.split_inclusive(' ') {
-        events.push(json("message.delta", &serde_json::json!({ "text": word })));
+        events.push(event("message.delta", &serde_json::json!({ "text": word })));
     }
-    events.push(json(
-        "done",
-        &serde_json::to_value(&turn).unwrap_or_default(),
-    ));
-    Sse::new(futures_util::stream::iter(events.into_iter().map(Ok)))
+    events
 }

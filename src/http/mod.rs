@@ -7,17 +7,20 @@ mod error;
 mod extract;
 mod fixtures;
 mod health;
+mod help;
 mod metrics;
 mod search;
 mod sessions;
 mod tickets;
+mod web;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{HeaderName, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::routing::{get, patch, post, put};
 use axum::Router;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -40,11 +43,16 @@ pub fn router(app: Arc<App>) -> Router {
     let cfg = &app.config.server;
     let timeout = Duration::from_secs(cfg.request_timeout_secs);
     let body_limit = cfg.body_limit_bytes;
+    let cors = widget_cors(&cfg.widget_origins);
     let state = AppState {
         app,
         metrics: Arc::new(Metrics::default()),
     };
     Router::new()
+        .route("/", get(web::storefront))
+        .route("/widget.js", get(web::widget))
+        .route("/console", get(web::console))
+        .route("/console.js", get(web::console_script))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
@@ -68,6 +76,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/rides", post(commerce::book))
         .route("/v1/rides/{id}", get(commerce::ride))
         .route("/v1/chat", post(chat::chat))
+        .route("/v1/help/{id}", get(help::article))
         .route("/v1/tickets", post(tickets::create).get(tickets::list))
         .route("/v1/tickets/{id}", get(tickets::get))
         .route("/v1/tickets/{id}/assist", get(tickets::assist))
@@ -87,7 +96,40 @@ pub fn router(app: Arc<App>) -> Router {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(cors)
         .with_state(state)
+}
+
+/// Lets the configured shop pages call the API from the browser, with the
+/// headers the widget sends. Origins that are not valid header values are
+/// reported and left out.
+fn widget_cors(origins: &[String]) -> CorsLayer {
+    let allowed: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| {
+            HeaderValue::from_str(o.trim_end_matches('/'))
+                .inspect_err(
+                    |_| tracing::warn!(origin = %o, "server.widget_origins: not a valid origin"),
+                )
+                .ok()
+        })
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(allowed))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PATCH,
+            Method::PUT,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("x-demo-customer"),
+        ])
 }
 
 /// Serves until Ctrl-C or SIGTERM.

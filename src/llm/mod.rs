@@ -1,7 +1,8 @@
 //! Pluggable interpreters: a language model reads a message the router was
 //! unsure of and proposes a tool call. What it proposes is only a proposal:
 //! the agent validates it against the tool's schema and its flow, and a model
-//! is only ever offered read-only tools, so it can never grant a permission.
+//! is only ever offered tools that spend no money and change no order, so
+//! it can never grant a permission.
 //!
 //! ```no_run
 //! # async fn demo(llm: &dyn errand::llm::Interpreter) -> anyhow::Result<()> {
@@ -15,10 +16,12 @@
 //! # Ok(()) }
 //! ```
 
+mod local;
 mod openai;
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -66,12 +69,14 @@ pub trait Interpreter: Send + Sync {
     ) -> BoxFuture<'a, anyhow::Result<Interpretation>>;
 }
 
-/// The configured interpreter, if any (`llm.backend`).
-pub fn open(cfg: &LlmConfig) -> anyhow::Result<Option<Arc<dyn Interpreter>>> {
+/// The configured interpreter, if any (`llm.backend`); `models` is where
+/// `make setup` put the pinned GGUF model.
+pub fn open(cfg: &LlmConfig, models: &Path) -> anyhow::Result<Option<Arc<dyn Interpreter>>> {
     match cfg.backend.as_str() {
         "" | "none" => Ok(None),
         "openai" => Ok(Some(Arc::new(openai::OpenAi::new(cfg)?))),
-        other => anyhow::bail!("llm.backend `{other}` is not one of: none, openai"),
+        "local" => Ok(Some(Arc::new(local::Local::new(cfg, models)?))),
+        other => anyhow::bail!("llm.backend `{other}` is not one of: none, openai, local"),
     }
 }
 

@@ -113,6 +113,9 @@ struct Manifest {
 
 #[derive(serde::Deserialize)]
 struct Wheel {
+    /// `llm` for the optional language model, which retrieval never loads.
+    #[serde(default)]
+    role: String,
     files: Vec<ModelFile>,
 }
 
@@ -122,8 +125,12 @@ struct ModelFile {
     sha256: String,
 }
 
+/// The embedding model's files, runtime first.
 fn manifest() -> Manifest {
-    serde_json::from_str(MANIFEST).expect("models.json is valid (checked by a test)")
+    let mut m: Manifest =
+        serde_json::from_str(MANIFEST).expect("models.json is valid (checked by a test)");
+    m.wheels.retain(|w| w.role != "llm");
+    m
 }
 
 fn manifest_model_digest() -> String {

@@ -113,6 +113,32 @@ impl Store {
         .await
     }
 
+    /// Records that the customer conversation `id` raised `ticket`, so the
+    /// care console can show the agent what the customer said.
+    pub async fn link_ticket(&self, id: String, ticket: String) -> Result<(), StoreError> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE conversations SET ticket_id = ?2 WHERE id = ?1 AND mode = 'customer'",
+                params![id, ticket],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The customer conversation that raised `ticket`, if one did.
+    pub async fn ticket_conversation(&self, ticket: String) -> Result<Option<String>, StoreError> {
+        self.call(move |c| {
+            Ok(c.query_row(
+                "SELECT id FROM conversations WHERE ticket_id = ?1 AND mode = 'customer' ORDER BY created_at DESC LIMIT 1",
+                [&ticket],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })
+        .await
+    }
+
     /// The dialogue state kept between turns (JSON).
     pub async fn dialogue_state(&self, id: String) -> Result<serde_json::Value, StoreError> {
         self.call(move |c| {

@@ -1,0 +1,239 @@
+// Browser scenarios for the chat widget and the care console, in Debian's
+// headless Chromium driven by playwright-core. Starts `errand serve` on a
+// free port over a scratch copy of the built index, runs each scenario in a
+// fresh page, saves a screenshot of each under tests/browser/screenshots/,
+// and exits non-zero if any failed.
+//
+//   node tests/browser/run.mjs            (after `make index`)
+//   ERRAND_BIN=path/to/errand CHROMIUM=/usr/bin/chromium node tests/browser/run.mjs
+import { spawn } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "../..");
+const bin = process.env.ERRAND_BIN || join(process.env.CARGO_TARGET_DIR || join(root, "target"), "release/errand");
+const shots = join(here, "screenshots");
+const DEMO = "c-0001";
+
+/// Starts the server on a free port; resolves with its base URL once ready.
+async function startServer() {
+  const data = mkdtempSync(join(tmpdir(), "errand-browser-"));
+  cpSync(join(root, "data/index"), join(data, "index"), { recursive: true });
+  const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--data", data, "--test-helpers", "true"], {
+    cwd: root,
+    env: { ...process.env, ERRAND_LOG: "warn,qdrant_edge=error" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const first = await new Promise((ok, fail) => {
+    child.once("exit", (code) => fail(new Error(`errand serve exited with ${code}`)));
+    createInterface({ input: child.stdout }).once("line", ok);
+  });
+  const base = first.replace("errand listening on ", "").trim();
+  for (let i = 0; i < 600; i++) {
+    const r = await fetch(base + "/readyz").catch(() => null);
+    if (r && r.ok) return { base, child, data };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("the server did not become ready in 120 s");
+}
+
+function check(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+/// A typed JSON call to the API, for setting up and for checking the page.
+async function api(base, method, path, body, headers) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { "content-type": "application/json", ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json();
+  check(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+const digits = (s) => Number(String(s).replace(/[^0-9]/g, ""));
+
+async function openWidget(page, base) {
+  await page.goto(base + "/");
+  // Keyboard only: the launcher is the first thing Tab reaches after the page's link.
+  await page.getByRole("button", { name: "Open the shopping assistant" }).focus();
+  await page.keyboard.press("Enter");
+  await page.getByRole("textbox", { name: "Message" }).waitFor();
+}
+
+async function say(page, text) {
+  const before = await page.locator(".ew-bot").count();
+  await page.getByRole("textbox", { name: "Message" }).fill(text);
+  await page.keyboard.press("Enter");
+  // The answer is complete when its bubble is no longer busy.
+  await page.waitForFunction(
+    (n) => document.querySelectorAll(".ew-bot").length > n && !document.querySelector(".ew-bot[aria-busy]"),
+    before,
+    { timeout: 20000 }
+  );
+  return page.locator(".ew-bot").last();
+}
+
+const scenarios = {
+  async "biryani basket: the cart panel's totals match the API"(page, base) {
+    await openWidget(page, base);
+    const answer = await say(page, "ingredients for chicken biryani for 4");
+    await answer.locator(".ew-recipe").waitFor();
+    const checked = await answer.locator(".ew-recipe li.ew-ok").count();
+    check(checked >= 3, `expected at least 3 matched ingredients, saw ${checked}`);
+    await page.getByRole("button", { name: "Show cart" }).click();
+    const cart = await api(base, "GET", "/v1/cart", undefined, { "x-demo-customer": DEMO });
+    check(cart.item_count > 0, "the API cart is empty");
+    const total = await page.locator(".ew-cart-total").textContent();
+    check(digits(total) === cart.total_minor, `panel total ${total} but API total_minor ${cart.total_minor}`);
+    for (const g of cart.groups) {
+      await page.getByRole("region", { name: g.merchant_name }).waitFor();
+    }
+    const count = await page.getByRole("button", { name: "Back to chat" }).textContent();
+    check(count === `Cart (${cart.item_count})`, `cart button says ${count}, API has ${cart.item_count} items`);
+  },
+
+  async "ride: quote from the airport to Central Mall, then book it"(page, base) {
+    await openWidget(page, base);
+    const quote = await say(page, "how long from the airport to Central Mall and what does it cost?");
+    const card = quote.locator(".ew-ride");
+    await card.waitFor();
+    const book = card.getByRole("button", { name: /^Book a auto/ });
+    await book.click();
+    await page.waitForFunction(() => !document.querySelector(".ew-bot[aria-busy]") && document.querySelector(".ew-chip"));
+    const ask = await page.locator(".ew-bot").last().textContent();
+    check(/yes \/ no/i.test(ask), `expected a confirmation question, got: ${ask}`);
+    const before = await page.locator(".ew-bot").count();
+    await page.getByRole("button", { name: "Yes", exact: true }).click();
+    await page.waitForFunction(
+      (n) => document.querySelectorAll(".ew-bot").length > n && !document.querySelector(".ew-bot[aria-busy]"),
+      before
+    );
+    const booked = await page.locator(".ew-bot").last().textContent();
+    const id = (booked.match(/ride (r-[\w-]+)/) || [])[1];
+    check(id, `expected a booked ride id in: ${booked}`);
+    const ride = await api(base, "GET", "/v1/rides/" + id, undefined, { "x-demo-customer": DEMO });
+    check(ride.ride_type === "auto", `booked ${ride.ride_type}, clicked auto`);
+  },
+
+  async "console: an agent approves a reblast and the timeline shows it"(page, base) {
+    const f = await api(base, "POST", "/v1/test_helpers/fixtures", {
+      orders: [{ items: [{ product_id: "p-slicerepublic-0003", quantity: 1 }], state: "ready", minutes_in_state: 40 }],
+    });
+    const order = f.orders[0];
+    const ticket = await api(
+      base,
+      "POST",
+      "/v1/tickets",
+      { order_id: order, subject: "My pizza has been ready for ages and nobody picked it up" },
+      { authorization: "Bearer " + f.customer_token }
+    );
+    await page.goto(base + "/console");
+    await page.getByLabel("Agent token").fill(f.agent_token);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator(`[data-ticket="${ticket.id}"]`).click();
+    const action = page.locator('[data-action="reblast"]');
+    await action.waitFor();
+    await page.getByRole("region", { name: "Policies cited" }).getByRole("link").first().click();
+    await page.locator("dialog[open]").waitFor();
+    await page.locator("dialog[open]").getByRole("button", { name: "Close" }).click();
+    await action.getByRole("button", { name: "Approve reblast" }).click();
+    await page.getByRole("list", { name: "Order timeline" }).getByText("driver assigned").waitFor();
+    await action.getByText("executed").waitFor();
+    const o = await api(base, "GET", "/v1/orders/" + order, undefined, { authorization: "Bearer " + f.customer_token });
+    check(o.status === "driver_assigned", `order is ${o.status} after the reblast`);
+  },
+
+  async "a server error is shown as a readable message"(page, base) {
+    await page.route("**/v1/chat", (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: "application/json",
+        body: JSON.stringify({ error: { code: "not_ready", message: "the assistant is still loading" } }),
+      })
+    );
+    await openWidget(page, base);
+    await page.getByRole("textbox", { name: "Message" }).fill("snacks for a rainy day");
+    await page.keyboard.press("Enter");
+    const alert = page.getByRole("alert");
+    await alert.waitFor();
+    const text = await alert.textContent();
+    check(text.includes("the assistant is still loading"), `alert says: ${text}`);
+    await page.unroute("**/v1/chat");
+    await page.route("**/v1/chat", (route) => route.abort("connectionrefused"));
+    await page.getByRole("textbox", { name: "Message" }).fill("snacks for a rainy day");
+    await page.keyboard.press("Enter");
+    await page.getByRole("alert").filter({ hasText: "cannot reach the assistant" }).waitFor();
+  },
+
+  async "phone-sized screen: the widget fits 375 px and streams an answer"(page, base) {
+    await page.setViewportSize({ width: 375, height: 720 });
+    await openWidget(page, base);
+    const box = await page.getByRole("dialog", { name: "Errand shopping assistant" }).boundingBox();
+    check(box && box.width <= 375 && box.x >= 0, `panel is ${JSON.stringify(box)} on a 375 px screen`);
+    const answer = await say(page, "snacks for a rainy day");
+    await answer.locator(".ew-product").first().waitFor();
+    await answer.getByRole("button", { name: /^Add / }).first().click();
+    await page.waitForFunction(() => /Cart \([1-9]/.test(document.querySelector("[aria-controls=ew-cart]").textContent));
+  },
+};
+
+async function main() {
+  mkdirSync(shots, { recursive: true });
+  const server = await startServer();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  let failed = 0;
+  try {
+    for (const [name, run] of Object.entries(scenarios)) {
+      // A fresh context per scenario: its own storage, its own profile state.
+      const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+      const page = await context.newPage();
+      page.setDefaultTimeout(20000);
+      const started = Date.now();
+      const file = join(shots, name.split(":")[0].replace(/[^a-z0-9]+/gi, "-").toLowerCase() + ".png");
+      try {
+        await run(page, server.base);
+        console.log(`ok    ${name} (${Date.now() - started} ms)`);
+      } catch (e) {
+        failed++;
+        console.log(`FAIL  ${name}\n      ${e.message.split("\n").join("\n      ")}`);
+      }
+      await page.screenshot({ path: file, fullPage: false }).catch(() => {});
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+    // The data folder goes only after the server has shut down cleanly.
+    await new Promise((ok) => {
+      server.child.once("exit", ok);
+      server.child.kill("SIGTERM");
+    });
+    rmSync(server.data, { recursive: true, force: true });
+  }
+  console.log(`${Object.keys(scenarios).length - failed} passed, ${failed} failed; screenshots in ${shots}`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
