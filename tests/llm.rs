@@ -84,7 +84,11 @@ fn unsure_turns_follow_a_validated_model_proposal_and_never_a_forbidden_one() {
         )],
         vec![tool_delta(
             Some("search_help"),
-            "{\"query\": \"delivery fee\"}",
+            "{\"query\": \"delivry fee\"}",
+        )],
+        vec![tool_delta(
+            Some("search_products"),
+            "{\"query\": \"potato chips\"}",
         )],
     ]);
     let config = temp_dir("llm-config").join("errand.toml");
@@ -106,7 +110,7 @@ fn unsure_turns_follow_a_validated_model_proposal_and_never_a_forbidden_one() {
         )
     };
 
-    let (status, turn) = say("qwzx blorf vrrm");
+    let (status, turn) = say("vrrm potato chps plz");
     assert_eq!(status, 200, "{turn}");
     assert_eq!(turn["interpreted_by"], "openai:scripted", "{turn}");
     assert_eq!(turn["intent"], "shop");
@@ -156,7 +160,7 @@ fn unsure_turns_follow_a_validated_model_proposal_and_never_a_forbidden_one() {
         "/v1/chat",
         me,
         &[("Accept", "text/event-stream")],
-        Some(&json!({ "message": "vvgrk snorp" }).to_string()),
+        Some(&json!({ "message": "vvgrk delivry feez snorp" }).to_string()),
     );
     assert_eq!(status, 200, "{text}");
     let events: Vec<(String, Value)> = text
@@ -186,7 +190,16 @@ fn unsure_turns_follow_a_validated_model_proposal_and_never_a_forbidden_one() {
     let last = &messages[messages.len() - 1];
     assert_eq!(last["role"], "assistant");
     assert_eq!(last["payload"]["correction"], true, "{last}");
-    assert_eq!(messages[messages.len() - 3]["content"], "vvgrk snorp");
+    assert_eq!(
+        messages[messages.len() - 3]["content"],
+        "vvgrk delivry feez snorp"
+    );
+
+    // A proposal that shares no word with the message is the model talking:
+    // refused, and the rules' answer stands.
+    let (status, turn) = say("zzkq plonk frmp");
+    assert_eq!(status, 200, "{turn}");
+    assert!(turn.get("interpreted_by").is_none(), "{turn}");
 }
 
 /// The local backend with the real SmolLM2 model. Its quality is not under

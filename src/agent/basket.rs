@@ -211,11 +211,17 @@ fn relevant(name: &str, hit: &Hit, p: &Product) -> bool {
         || hit.explanation.dense_score.is_some_and(|s| s >= 0.65)
 }
 
+/// Plurals count: "tomatoes" names "Tomato 500 g", "onions" names "Onion".
 fn shares_a_word(name: &str, title: &str) -> bool {
     let title = title.to_lowercase();
-    name.split_whitespace()
+    name.split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.len() >= 3)
-        .any(|w| title.contains(w.trim_end_matches('s')))
+        .any(|w| {
+            [w.strip_suffix("es"), w.strip_suffix('s'), Some(w)]
+                .into_iter()
+                .flatten()
+                .any(|stem| stem.len() >= 3 && title.contains(stem))
+        })
 }
 
 fn is_excluded(ing: &str, product: Option<&Product>, exclude: &[String]) -> bool {
@@ -427,6 +433,13 @@ fn names_dish(title: &str, query: &str) -> bool {
 
 #[cfg(test)]
 mod dish_tests {
+    #[test]
+    fn plural_ingredients_name_singular_products() {
+        assert!(shares_a_word("tomatoes, chopped", "FreshCart Tomato 500 g"));
+        assert!(shares_a_word("2 onions", "QuickMart Onion 1 kg"));
+        assert!(!shares_a_word("tomatoes", "FreshCart Onion 1 kg"));
+    }
+
     #[test]
     fn a_recipe_must_name_the_dish() {
         assert!(super::names_dish("Chicken Biryani", "chicken biriyani"));

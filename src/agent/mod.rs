@@ -417,6 +417,10 @@ impl Agent {
             tracing::warn!(model = %llm.describe(), tool = %call.name, error = %e, "refused invalid arguments");
             return None;
         }
+        if !grounded(&call.arguments, text) {
+            tracing::warn!(model = %llm.describe(), tool = %call.name, arguments = %call.arguments, "refused arguments the message does not contain");
+            return None;
+        }
         let arg = |k: &str| call.arguments[k].as_str().unwrap_or_default().to_string();
         let (intent, reading) = match call.name.as_str() {
             "search_products" => ("shop", arg("query")),
@@ -767,6 +771,25 @@ fn clean_query(text: &str, slots: &Slots) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Whether every text argument a model proposed shares a word with the
+/// message: a search for "list of items" or a trip from "vrbm-1234" when the
+/// customer said neither is the model talking, not the customer.
+fn grounded(args: &Value, text: &str) -> bool {
+    let said = slots::words(text);
+    args.as_object()
+        .into_iter()
+        .flatten()
+        .all(|(_, v)| match v {
+            Value::String(s) => slots::words(s).iter().any(|w| {
+                w.chars().count() >= 3
+                    && said.contains(w)
+                    && !FILLER.contains(&w.as_str())
+                    && !QUESTION_FILLER.contains(&w.as_str())
+            }),
+            _ => true,
+        })
 }
 
 /// The session's dialogue state, counting this turn.

@@ -173,6 +173,42 @@ const scenarios = {
     await page.getByRole("alert").filter({ hasText: "cannot reach the assistant" }).waitFor();
   },
 
+  async "order tracker: where is my order shows the lifecycle timeline"(page, base) {
+    await openWidget(page, base);
+    const answer = await say(page, "where is my order?");
+    const { orders } = await api(base, "GET", "/v1/orders", undefined, { "x-demo-customer": DEMO });
+    const latest = orders[0];
+    const card = answer.locator(".ew-order");
+    await card.waitFor();
+    const title = await card.locator("h3").textContent();
+    check(title.includes(latest.id), `tracker shows ${title}, latest order is ${latest.id}`);
+    const steps = await card.getByRole("list", { name: "Order timeline" }).locator("li").count();
+    check(steps === latest.events.length, `timeline has ${steps} steps, the order ${latest.events.length} events`);
+  },
+
+  async "a correction replaces the streamed answer in place"(page, base) {
+    // A model's revision arrives after the rules' answer; the server side is
+    // covered in tests/llm.rs, this checks what the customer sees.
+    const turn = (reply, extra) => ({ session_id: "s-x", intent: "help", confidence: 0.3, reply, tool_calls: [], cart: null, cards: {}, citations: [], suggestions: [], ...extra });
+    const sse = (name, data) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+    await page.route("**/v1/chat", (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: "text/event-stream",
+        body:
+          sse("message.delta", { text: "Sorry, I can't help with that." }) +
+          sse("correction", turn("Delivery is free above Rs 499 from one store.", { interpreted_by: "local:test" })) +
+          sse("done", turn("Delivery is free above Rs 499 from one store.")),
+      })
+    );
+    await openWidget(page, base);
+    const answer = await say(page, "qwzx delivery blorf");
+    const text = await answer.textContent();
+    check(text.includes("free above Rs 499") && !text.includes("can't help"), `answer reads: ${text}`);
+    await answer.getByText("Updated answer").waitFor();
+    check((await page.locator(".ew-bot").count()) === 2, "the correction added a bubble instead of replacing one");
+  },
+
   async "phone-sized screen: the widget fits 375 px and streams an answer"(page, base) {
     await page.setViewportSize({ width: 375, height: 720 });
     await openWidget(page, base);
