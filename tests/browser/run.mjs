@@ -216,8 +216,14 @@ const scenarios = {
     check(box && box.width <= 375 && box.x >= 0, `panel is ${JSON.stringify(box)} on a 375 px screen`);
     const answer = await say(page, "snacks for a rainy day");
     await answer.locator(".ew-product").first().waitFor();
-    await answer.getByRole("button", { name: /^Add / }).first().click();
-    await page.waitForFunction(() => /Cart \([1-9]/.test(document.querySelector("[aria-controls=ew-cart]").textContent));
+    const card = answer.locator(".ew-product").first();
+    await card.getByRole("button", { name: /^Add / }).click();
+    await card.getByText("1 in cart").waitFor();
+    await card.getByRole("button", { name: /^Remove / }).click();
+    await card.getByRole("button", { name: /^Remove / }).waitFor({ state: "hidden" });
+    const id = await card.getAttribute("data-product");
+    const cart = await api(base, "GET", "/v1/cart", undefined, { "x-demo-customer": DEMO });
+    check(!cart.groups.some((g) => g.items.some((i) => i.product_id === id)), `${id} is still in the API cart`);
   },
 };
 

@@ -23,7 +23,7 @@
   box-shadow:0 4px 14px rgba(0,0,0,.25)}
 .ew-panel{position:fixed;right:20px;bottom:20px;z-index:2147483001;width:400px;height:min(640px,calc(100vh - 40px));
   background:var(--ew-bg);border-radius:14px;box-shadow:0 8px 30px rgba(0,0,0,.3);display:flex;flex-direction:column;overflow:hidden}
-.ew-panel[hidden],.ew-launch[hidden],.ew-cart[hidden]{display:none}
+.ew-root [hidden]{display:none!important}
 .ew-head{display:flex;align-items:center;gap:8px;padding:12px 14px;background:var(--ew-accent);color:#fff}
 .ew-head h2{font-size:16px;margin:0;flex:1}
 .ew-head button{background:rgba(255,255,255,.15);color:#fff;border:0;border-radius:8px;padding:6px 10px;font:inherit;cursor:pointer}
@@ -193,11 +193,23 @@
   // ---- cards ----
   const badges = (tags) => (tags || []).map((t) => el("span", { class: "ew-badge", text: t }));
 
-  function productCard(p, quantity) {
+  // Product id -> packs in the cart, from the last cart seen; product cards
+  // show it and offer Remove only for what is in the cart.
+  let inCart = new Map();
+
+  function syncProductCards() {
+    for (const card of log.querySelectorAll(".ew-product")) {
+      const n = inCart.get(card.dataset.product) || 0;
+      card.querySelector(".ew-incart").textContent = n ? `${n} in cart` : "";
+      card.querySelector(".ew-remove").hidden = !n;
+    }
+  }
+
+  function productCard(p) {
     return el(
       "article",
-      { class: "ew-card ew-product", "aria-label": p.title },
-      el("h3", { text: (quantity ? quantity + " × " : "") + p.title }),
+      { class: "ew-card ew-product", "aria-label": p.title, "data-product": p.product_id },
+      el("h3", { text: p.title }),
       el("div", { class: "ew-meta" }, `${p.merchant_name} · ${p.pack} · `, el("span", { class: "ew-price", text: money(p.price_minor) })),
       el("div", {}, badges(p.tags)),
       el(
@@ -211,12 +223,14 @@
           onclick: () => cartChange("POST", "/v1/cart/items", { product_id: p.product_id, quantity: 1 }),
         }),
         el("button", {
-          class: "ew-btn",
+          class: "ew-btn ew-remove",
           type: "button",
           "aria-label": "Remove " + p.title + " from cart",
           text: "Remove",
+          hidden: !inCart.get(p.product_id),
           onclick: () => cartChange("DELETE", "/v1/cart/items/" + encodeURIComponent(p.product_id)),
-        })
+        }),
+        el("span", { class: "ew-meta ew-incart", "aria-live": "polite" })
       )
     );
   }
@@ -296,6 +310,7 @@
     b.replaceChildren(text);
     const cards = cardsFor(turn);
     if (cards) b.append(cards);
+    syncProductCards();
     if (corrected) b.append(el("span", { class: "ew-updated", text: "Updated answer" }));
     setChips(turn.suggestions);
     if (turn.cart) showCart(turn.cart);
@@ -304,6 +319,8 @@
 
   // ---- cart ----
   function showCart(c) {
+    inCart = new Map((c.groups || []).flatMap((g) => g.items.map((i) => [i.product_id, i.quantity])));
+    syncProductCards();
     const count = c.item_count || 0;
     cartBtn.textContent = `Cart (${count})`;
     const row = (label, m, cls) =>
