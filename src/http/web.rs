@@ -16,12 +16,25 @@ fn asset(kind: &'static str, body: &'static str) -> impl IntoResponse {
 const HTML: &str = "text/html; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
 
+/// A page script with the shared helpers, inside one function so that
+/// nothing leaks into the page that hosts it.
+macro_rules! script {
+    ($file:literal) => {
+        concat!(
+            "(function () {\n",
+            include_str!("web/ui.js"),
+            include_str!($file),
+            "})();\n"
+        )
+    };
+}
+
 pub async fn storefront() -> impl IntoResponse {
     asset(HTML, include_str!("web/index.html"))
 }
 
 pub async fn widget() -> impl IntoResponse {
-    asset(JS, include_str!("web/widget.js"))
+    asset(JS, script!("web/widget.js"))
 }
 
 pub async fn console() -> impl IntoResponse {
@@ -29,5 +42,5 @@ pub async fn console() -> impl IntoResponse {
 }
 
 pub async fn console_script() -> impl IntoResponse {
-    asset(JS, include_str!("web/console.js"))
+    asset(JS, script!("web/console.js"))
 }

@@ -4,25 +4,19 @@
 // `errand token`), demo-customer (demo mode only: act as a seeded customer),
 // api (the server, default: where this script came from), open ("true" to
 // start open). Everything it shows comes from the public HTTP API.
-(function () {
-  "use strict";
-  const script = document.currentScript;
-  const opt = (k) => script && script.dataset[k];
-  const api = (opt("api") || new URL(script ? script.src : location.href).origin).replace(/\/$/, "");
-  const money = (m) =>
-    new Intl.NumberFormat("en-IN", { style: "currency", currency: "INR" }).format((m || 0) / 100);
-  const uuid = () =>
-    crypto.randomUUID ? crypto.randomUUID() : Date.now().toString(36) + Math.random().toString(36).slice(2);
+const script = document.currentScript;
+const opt = (k) => script && script.dataset[k];
+const api = (opt("api") || new URL(script ? script.src : location.href).origin).replace(/\/$/, "");
 
-  const CSS = `
+const CSS = `
 .ew-root{--ew-accent:#0b6e4f;--ew-bg:#fff;--ew-soft:#f2f5f3;--ew-text:#1b1f1d;--ew-muted:#5b6660;
-  font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ew-text)}
+font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ew-text)}
 .ew-root *{box-sizing:border-box}
 .ew-launch{position:fixed;right:20px;bottom:20px;z-index:2147483000;border:0;border-radius:28px;
-  padding:14px 20px;background:var(--ew-accent);color:#fff;font:inherit;font-weight:600;cursor:pointer;
-  box-shadow:0 4px 14px rgba(0,0,0,.25)}
+padding:14px 20px;background:var(--ew-accent);color:#fff;font:inherit;font-weight:600;cursor:pointer;
+box-shadow:0 4px 14px rgba(0,0,0,.25)}
 .ew-panel{position:fixed;right:20px;bottom:20px;z-index:2147483001;width:400px;height:min(640px,calc(100vh - 40px));
-  background:var(--ew-bg);border-radius:14px;box-shadow:0 8px 30px rgba(0,0,0,.3);display:flex;flex-direction:column;overflow:hidden}
+background:var(--ew-bg);border-radius:14px;box-shadow:0 8px 30px rgba(0,0,0,.3);display:flex;flex-direction:column;overflow:hidden}
 .ew-root [hidden]{display:none!important}
 .ew-head{display:flex;align-items:center;gap:8px;padding:12px 14px;background:var(--ew-accent);color:#fff}
 .ew-head h2{font-size:16px;margin:0;flex:1}
@@ -34,7 +28,7 @@
 .ew-error{align-self:flex-start;background:#fdecea;color:#8a1c12;border:1px solid #f3b8b0}
 .ew-updated{font-size:12px;color:var(--ew-muted);font-style:italic;display:block;margin-top:4px}
 .ew-typing span{display:inline-block;width:7px;height:7px;margin:0 2px;border-radius:50%;background:var(--ew-muted);
-  animation:ew-blink 1s infinite}
+animation:ew-blink 1s infinite}
 .ew-typing span:nth-child(2){animation-delay:.2s}.ew-typing span:nth-child(3){animation-delay:.4s}
 @keyframes ew-blink{0%,100%{opacity:.2}50%{opacity:1}}
 .ew-cards{display:flex;flex-direction:column;gap:8px;margin-top:8px}
@@ -68,482 +62,457 @@
 .ew-sum{display:flex;justify-content:space-between;font-size:13px;padding:2px 0}
 .ew-total{font-weight:700;font-size:15px;border-top:1px solid #dfe5e1;margin-top:6px;padding-top:6px}
 .ew-nudge{background:#fff6de;border-radius:8px;padding:6px 8px;font-size:13px;margin:8px 0}
-.ew-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 @media (max-width:480px){.ew-panel{right:0;bottom:0;width:100vw;height:100vh;border-radius:0}}
 `;
 
-  const el = (tag, attrs, ...kids) => {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (k === "class") e.className = v;
-      else if (k === "text") e.textContent = v;
-      else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-      else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? "" : v);
-    }
-    for (const kid of kids.flat()) if (kid) e.append(kid);
-    return e;
-  };
+function headers(extra) {
+  const h = Object.assign({ "content-type": "application/json" }, extra);
+  if (opt("token")) h.authorization = "Bearer " + opt("token");
+  else if (opt("demoCustomer")) h["x-demo-customer"] = opt("demoCustomer");
+  return h;
+}
 
-  function headers(extra) {
-    const h = Object.assign({ "content-type": "application/json" }, extra);
-    if (opt("token")) h.authorization = "Bearer " + opt("token");
-    else if (opt("demoCustomer")) h["x-demo-customer"] = opt("demoCustomer");
-    return h;
+async function call(method, path, body, extra) {
+  let res;
+  try {
+    res = await fetch(api + path, {
+      method,
+      headers: headers(extra),
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new Error("cannot reach the assistant (" + e.message + ")");
   }
+  if (!res.ok) throw new Error(await problem(res));
+  return res.json();
+}
 
-  /// A readable sentence for a failed response: the server's JSON error, or the status.
-  async function problem(res) {
-    try {
-      const body = await res.json();
-      if (body && body.error && body.error.message) return body.error.message;
-    } catch (_) {
-      /* not JSON */
-    }
-    return `the server answered ${res.status} ${res.statusText || ""}`.trim();
-  }
+// ---- layout ----
+const style = el("style", { text: CSS });
+const root = el("div", { class: "ew-root", id: "errand-widget" });
+const launch = el("button", {
+  class: "ew-launch",
+  type: "button",
+  "aria-label": "Open the shopping assistant",
+  "aria-expanded": "false",
+  text: "Ask Errand",
+});
+const log = el("div", { class: "ew-log", role: "log", "aria-live": "polite", "aria-label": "Conversation" });
+const chips = el("div", { class: "ew-chips", role: "group", "aria-label": "Suggested replies" });
+const input = el("textarea", {
+  id: "ew-input",
+  rows: "1",
+  placeholder: "Ask for groceries, food or a ride…",
+  "aria-label": "Message",
+  maxlength: "2000",
+});
+const sendBtn = el("button", { class: "ew-btn ew-primary", type: "submit", text: "Send" });
+const form = el("form", { class: "ew-form", "aria-label": "Send a message" }, input, sendBtn);
+const cartBtn = el("button", {
+  type: "button",
+  "aria-label": "Show cart",
+  "aria-controls": "ew-cart",
+  "aria-expanded": "false",
+  text: "Cart (0)",
+});
+const closeBtn = el("button", { type: "button", "aria-label": "Close the assistant", text: "✕" });
+const cartPanel = el("section", { class: "ew-cart", id: "ew-cart", "aria-label": "Cart", hidden: true });
+const panel = el(
+  "section",
+  { class: "ew-panel", role: "dialog", "aria-label": "Errand shopping assistant", hidden: true },
+  el("div", { class: "ew-head" }, el("h2", { text: "Errand" }), cartBtn, closeBtn),
+  log,
+  chips,
+  form,
+  cartPanel
+);
+root.append(style, launch, panel);
 
-  async function call(method, path, body, extra) {
-    let res;
-    try {
-      res = await fetch(api + path, {
-        method,
-        headers: headers(extra),
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (e) {
-      throw new Error("cannot reach the assistant (" + e.message + ")");
-    }
-    if (!res.ok) throw new Error(await problem(res));
-    return res.json();
-  }
+let session = null;
+let busy = false;
 
-  // ---- layout ----
-  const style = el("style", { text: CSS });
-  const root = el("div", { class: "ew-root", id: "errand-widget" });
-  const launch = el("button", {
-    class: "ew-launch",
-    type: "button",
-    "aria-label": "Open the shopping assistant",
-    "aria-expanded": "false",
-    text: "Ask Errand",
-  });
-  const log = el("div", { class: "ew-log", role: "log", "aria-live": "polite", "aria-label": "Conversation" });
-  const chips = el("div", { class: "ew-chips", role: "group", "aria-label": "Suggested replies" });
-  const input = el("textarea", {
-    id: "ew-input",
-    rows: "1",
-    placeholder: "Ask for groceries, food or a ride…",
-    "aria-label": "Message",
-    maxlength: "2000",
-  });
-  const sendBtn = el("button", { class: "ew-btn ew-primary", type: "submit", text: "Send" });
-  const form = el("form", { class: "ew-form", "aria-label": "Send a message" }, input, sendBtn);
-  const cartBtn = el("button", {
-    type: "button",
-    "aria-label": "Show cart",
-    "aria-controls": "ew-cart",
-    "aria-expanded": "false",
-    text: "Cart (0)",
-  });
-  const closeBtn = el("button", { type: "button", "aria-label": "Close the assistant", text: "✕" });
-  const cartPanel = el("section", { class: "ew-cart", id: "ew-cart", "aria-label": "Cart", hidden: true });
-  const panel = el(
-    "section",
-    { class: "ew-panel", role: "dialog", "aria-label": "Errand shopping assistant", hidden: true },
-    el("div", { class: "ew-head" }, el("h2", { text: "Errand" }), cartBtn, closeBtn),
-    log,
-    chips,
-    form,
-    cartPanel
+function open(show) {
+  panel.hidden = !show;
+  launch.hidden = show;
+  launch.setAttribute("aria-expanded", String(show));
+  if (show) {
+    input.focus();
+    if (!log.children.length) greet();
+  } else launch.focus();
+}
+
+function greet() {
+  bubble("bot", "Hi! I can fill your basket, cook up a recipe list, book a ride or check an order.");
+  setChips(["Snacks for a rainy day", "Ingredients for chicken biryani for 4", "Where is my order?"]);
+}
+
+function bubble(kind, text) {
+  const b = el("div", { class: "ew-msg ew-" + kind });
+  if (text) b.append(el("span", { class: "ew-text", text }));
+  log.append(b);
+  log.scrollTop = log.scrollHeight;
+  return b;
+}
+
+function setChips(list) {
+  chips.replaceChildren(
+    ...(list || []).map((c) => el("button", { class: "ew-chip", type: "button", text: c, onclick: () => send(c) }))
   );
-  root.append(style, launch, panel);
+}
 
-  let session = null;
-  let busy = false;
+// ---- cards ----
+const badges = (tags) => (tags || []).map((t) => el("span", { class: "ew-badge", text: t }));
 
-  function open(show) {
-    panel.hidden = !show;
-    launch.hidden = show;
-    launch.setAttribute("aria-expanded", String(show));
-    if (show) {
-      input.focus();
-      if (!log.children.length) greet();
-    } else launch.focus();
+// Product id -> packs in the cart, from the last cart seen; product cards
+// show it and offer Remove only for what is in the cart.
+let inCart = new Map();
+
+function syncProductCards() {
+  for (const card of log.querySelectorAll(".ew-product")) {
+    const n = inCart.get(card.dataset.product) || 0;
+    card.querySelector(".ew-incart").textContent = n ? `${n} in cart` : "";
+    card.querySelector(".ew-remove").hidden = !n;
   }
+}
 
-  function greet() {
-    bubble("bot", "Hi! I can fill your basket, cook up a recipe list, book a ride or check an order.");
-    setChips(["Snacks for a rainy day", "Ingredients for chicken biryani for 4", "Where is my order?"]);
-  }
+function productCard(p) {
+  return el(
+    "article",
+    { class: "ew-card ew-product", "aria-label": p.title, "data-product": p.product_id },
+    el("h3", { text: p.title }),
+    el("div", { class: "ew-meta" }, `${p.merchant_name} · ${p.pack} · `, el("span", { class: "ew-price", text: money(p.price_minor) })),
+    el("div", {}, badges(p.tags)),
+    el(
+      "div",
+      { class: "ew-row" },
+      el("button", {
+        class: "ew-btn",
+        type: "button",
+        "aria-label": "Add " + p.title + " to cart",
+        text: "Add",
+        onclick: () => cartChange("POST", "/v1/cart/items", { product_id: p.product_id, quantity: 1 }),
+      }),
+      el("button", {
+        class: "ew-btn ew-remove",
+        type: "button",
+        "aria-label": "Remove " + p.title + " from cart",
+        text: "Remove",
+        hidden: !inCart.get(p.product_id),
+        onclick: () => cartChange("DELETE", "/v1/cart/items/" + encodeURIComponent(p.product_id)),
+      }),
+      el("span", { class: "ew-meta ew-incart", "aria-live": "polite" })
+    )
+  );
+}
 
-  function bubble(kind, text) {
-    const b = el("div", { class: "ew-msg ew-" + kind });
-    if (text) b.append(el("span", { class: "ew-text", text }));
-    log.append(b);
-    log.scrollTop = log.scrollHeight;
-    return b;
-  }
+function recipeCard(r) {
+  const li = (cls, text) => el("li", { class: cls, text });
+  const items = [
+    ...(r.matched || []).map((m) => li("ew-ok", `${m.quantity} × ${m.product.title} (${m.ingredient})`)),
+    ...(r.substituted || []).map((m) =>
+      li("ew-sub", `${m.quantity} × ${m.product.title}, instead of ${m.instead_of} (out of stock)`)
+    ),
+    ...(r.skipped || []).map((s) => li("ew-skip", `${s} (you have it)`)),
+    ...(r.missing || []).map((s) => li("ew-miss", `${s}: not found`)),
+  ];
+  return el(
+    "article",
+    { class: "ew-card ew-recipe", "aria-label": "Recipe basket for " + r.recipe.title },
+    el("h3", { text: `${r.recipe.title}, ${r.recipe.servings} servings` }),
+    el("ul", { class: "ew-check", "aria-label": "Ingredients" }, items)
+  );
+}
 
-  function setChips(list) {
-    chips.replaceChildren(
-      ...(list || []).map((c) => el("button", { class: "ew-chip", type: "button", text: c, onclick: () => send(c) }))
-    );
-  }
-
-  // ---- cards ----
-  const badges = (tags) => (tags || []).map((t) => el("span", { class: "ew-badge", text: t }));
-
-  // Product id -> packs in the cart, from the last cart seen; product cards
-  // show it and offer Remove only for what is in the cart.
-  let inCart = new Map();
-
-  function syncProductCards() {
-    for (const card of log.querySelectorAll(".ew-product")) {
-      const n = inCart.get(card.dataset.product) || 0;
-      card.querySelector(".ew-incart").textContent = n ? `${n} in cart` : "";
-      card.querySelector(".ew-remove").hidden = !n;
-    }
-  }
-
-  function productCard(p) {
-    return el(
-      "article",
-      { class: "ew-card ew-product", "aria-label": p.title, "data-product": p.product_id },
-      el("h3", { text: p.title }),
-      el("div", { class: "ew-meta" }, `${p.merchant_name} · ${p.pack} · `, el("span", { class: "ew-price", text: money(p.price_minor) })),
-      el("div", {}, badges(p.tags)),
-      el(
-        "div",
-        { class: "ew-row" },
+function rideCard(q) {
+  return el(
+    "article",
+    { class: "ew-card ew-ride", "aria-label": "Ride quote" },
+    el("h3", { text: `${q.from.name} → ${q.to.name}` }),
+    el("div", { class: "ew-meta", text: `${q.distance_km} km · ${q.traffic} traffic` }),
+    el(
+      "div",
+      { class: "ew-row" },
+      (q.options || []).map((o) =>
         el("button", {
           class: "ew-btn",
           type: "button",
-          "aria-label": "Add " + p.title + " to cart",
-          text: "Add",
-          onclick: () => cartChange("POST", "/v1/cart/items", { product_id: p.product_id, quantity: 1 }),
-        }),
-        el("button", {
-          class: "ew-btn ew-remove",
-          type: "button",
-          "aria-label": "Remove " + p.title + " from cart",
-          text: "Remove",
-          hidden: !inCart.get(p.product_id),
-          onclick: () => cartChange("DELETE", "/v1/cart/items/" + encodeURIComponent(p.product_id)),
-        }),
-        el("span", { class: "ew-meta ew-incart", "aria-live": "polite" })
+          "aria-label": `Book a ${o.ride_type} for ${money(o.fare.total_minor)}, about ${o.duration_minutes} minutes`,
+          text: `Book ${o.ride_type} · ${money(o.fare.total_minor)} · ${o.duration_minutes} min`,
+          onclick: () => send("book the " + o.ride_type),
+        })
       )
-    );
-  }
+    )
+  );
+}
 
-  function recipeCard(r) {
-    const li = (cls, text) => el("li", { class: cls, text });
-    const items = [
-      ...(r.matched || []).map((m) => li("ew-ok", `${m.quantity} × ${m.product.title} (${m.ingredient})`)),
-      ...(r.substituted || []).map((m) =>
-        li("ew-sub", `${m.quantity} × ${m.product.title}, instead of ${m.instead_of} (out of stock)`)
-      ),
-      ...(r.skipped || []).map((s) => li("ew-skip", `${s} (you have it)`)),
-      ...(r.missing || []).map((s) => li("ew-miss", `${s}: not found`)),
-    ];
-    return el(
-      "article",
-      { class: "ew-card ew-recipe", "aria-label": "Recipe basket for " + r.recipe.title },
-      el("h3", { text: `${r.recipe.title}, ${r.recipe.servings} servings` }),
-      el("ul", { class: "ew-check", "aria-label": "Ingredients" }, items)
-    );
-  }
-
-  function rideCard(q) {
-    return el(
-      "article",
-      { class: "ew-card ew-ride", "aria-label": "Ride quote" },
-      el("h3", { text: `${q.from.name} → ${q.to.name}` }),
-      el("div", { class: "ew-meta", text: `${q.distance_km} km · ${q.traffic} traffic` }),
-      el(
-        "div",
-        { class: "ew-row" },
-        (q.options || []).map((o) =>
-          el("button", {
-            class: "ew-btn",
-            type: "button",
-            "aria-label": `Book a ${o.ride_type} for ${money(o.fare.total_minor)}, about ${o.duration_minutes} minutes`,
-            text: `Book ${o.ride_type} · ${money(o.fare.total_minor)} · ${o.duration_minutes} min`,
-            onclick: () => send("book the " + o.ride_type),
-          })
-        )
+function orderCard(o, d) {
+  return el(
+    "article",
+    { class: "ew-card ew-order", "aria-label": "Order " + o.id },
+    el("h3", { text: `Order ${o.id} · ${o.merchant_name}` }),
+    el("div", { class: "ew-meta", text: `${o.status.replace(/_/g, " ")} · ${money(o.total_minor)}` }),
+    d && d.summary ? el("div", { class: "ew-meta", text: d.summary }) : null,
+    el(
+      "ol",
+      { class: "ew-timeline", "aria-label": "Order timeline" },
+      (o.events || []).map((e) =>
+        el("li", { text: `${e.state.replace(/_/g, " ")} · ${new Date(e.at).toLocaleTimeString()}${e.note ? " · " + e.note : ""}` })
       )
-    );
-  }
+    )
+  );
+}
 
-  function orderCard(o, d) {
-    return el(
-      "article",
-      { class: "ew-card ew-order", "aria-label": "Order " + o.id },
-      el("h3", { text: `Order ${o.id} · ${o.merchant_name}` }),
-      el("div", { class: "ew-meta", text: `${o.status.replace(/_/g, " ")} · ${money(o.total_minor)}` }),
-      d && d.summary ? el("div", { class: "ew-meta", text: d.summary }) : null,
+function cardsFor(turn) {
+  const c = turn.cards || {};
+  const out = [];
+  (c.products || []).forEach((p) => out.push(productCard(p)));
+  if (c.recipe && c.recipe.found) out.push(recipeCard(c.recipe));
+  if (c.ride_quote) out.push(rideCard(c.ride_quote));
+  if (c.order) out.push(orderCard(c.order, c.diagnosis));
+  (c.offers || []).forEach((o) =>
+    out.push(el("article", { class: "ew-card" }, el("h3", { text: o.title }), el("div", { class: "ew-meta", text: o.description || "" })))
+  );
+  return out.length ? el("div", { class: "ew-cards" }, out) : null;
+}
+
+function render(b, turn, corrected) {
+  const text = el("span", { class: "ew-text", text: turn.reply });
+  b.replaceChildren(text);
+  const cards = cardsFor(turn);
+  if (cards) b.append(cards);
+  syncProductCards();
+  if (corrected) b.append(el("span", { class: "ew-updated", text: "Updated answer" }));
+  setChips(turn.suggestions);
+  if (turn.cart) showCart(turn.cart);
+  log.scrollTop = log.scrollHeight;
+}
+
+// ---- cart ----
+function showCart(c) {
+  inCart = new Map((c.groups || []).flatMap((g) => g.items.map((i) => [i.product_id, i.quantity])));
+  syncProductCards();
+  const count = c.item_count || 0;
+  cartBtn.textContent = `Cart (${count})`;
+  const row = (label, m, cls) =>
+    m ? el("div", { class: "ew-sum " + (cls || "") }, el("span", { text: label }), el("span", { text: money(m) })) : null;
+  const groups = (c.groups || []).map((g) =>
+    el(
+      "section",
+      { class: "ew-group", "aria-label": g.merchant_name },
+      el("h3", { text: g.merchant_name }),
       el(
-        "ol",
-        { class: "ew-timeline", "aria-label": "Order timeline" },
-        (o.events || []).map((e) =>
-          el("li", { text: `${e.state.replace(/_/g, " ")} · ${new Date(e.at).toLocaleTimeString()}${e.note ? " · " + e.note : ""}` })
-        )
-      )
-    );
-  }
-
-  function cardsFor(turn) {
-    const c = turn.cards || {};
-    const out = [];
-    (c.products || []).forEach((p) => out.push(productCard(p)));
-    if (c.recipe && c.recipe.found) out.push(recipeCard(c.recipe));
-    if (c.ride_quote) out.push(rideCard(c.ride_quote));
-    if (c.order) out.push(orderCard(c.order, c.diagnosis));
-    (c.offers || []).forEach((o) =>
-      out.push(el("article", { class: "ew-card" }, el("h3", { text: o.title }), el("div", { class: "ew-meta", text: o.description || "" })))
-    );
-    return out.length ? el("div", { class: "ew-cards" }, out) : null;
-  }
-
-  function render(b, turn, corrected) {
-    const text = el("span", { class: "ew-text", text: turn.reply });
-    b.replaceChildren(text);
-    const cards = cardsFor(turn);
-    if (cards) b.append(cards);
-    syncProductCards();
-    if (corrected) b.append(el("span", { class: "ew-updated", text: "Updated answer" }));
-    setChips(turn.suggestions);
-    if (turn.cart) showCart(turn.cart);
-    log.scrollTop = log.scrollHeight;
-  }
-
-  // ---- cart ----
-  function showCart(c) {
-    inCart = new Map((c.groups || []).flatMap((g) => g.items.map((i) => [i.product_id, i.quantity])));
-    syncProductCards();
-    const count = c.item_count || 0;
-    cartBtn.textContent = `Cart (${count})`;
-    const row = (label, m, cls) =>
-      m ? el("div", { class: "ew-sum " + (cls || "") }, el("span", { text: label }), el("span", { text: money(m) })) : null;
-    const groups = (c.groups || []).map((g) =>
-      el(
-        "section",
-        { class: "ew-group", "aria-label": g.merchant_name },
-        el("h3", { text: g.merchant_name }),
+        "table",
+        { class: "ew-lines" },
         el(
-          "table",
-          { class: "ew-lines" },
-          el(
-            "tbody",
-            {},
-            g.items.map((i) =>
+          "tbody",
+          {},
+          g.items.map((i) =>
+            el(
+              "tr",
+              {},
+              el("td", { text: i.title }),
               el(
-                "tr",
-                {},
-                el("td", { text: i.title }),
-                el(
-                  "td",
-                  { class: "ew-num" },
-                  el("button", {
-                    class: "ew-btn",
-                    type: "button",
-                    "aria-label": "One fewer " + i.title,
-                    text: "−",
-                    onclick: () => setQuantity(i.product_id, i.quantity - 1),
-                  }),
-                  el("span", { text: " " + i.quantity + " " }),
-                  el("button", {
-                    class: "ew-btn",
-                    type: "button",
-                    "aria-label": "One more " + i.title,
-                    text: "+",
-                    onclick: () => setQuantity(i.product_id, i.quantity + 1),
-                  })
-                ),
-                el("td", { class: "ew-num", text: money(i.line_total_minor) })
-              )
+                "td",
+                { class: "ew-num" },
+                el("button", {
+                  class: "ew-btn",
+                  type: "button",
+                  "aria-label": "One fewer " + i.title,
+                  text: "−",
+                  onclick: () => setQuantity(i.product_id, i.quantity - 1),
+                }),
+                el("span", { text: " " + i.quantity + " " }),
+                el("button", {
+                  class: "ew-btn",
+                  type: "button",
+                  "aria-label": "One more " + i.title,
+                  text: "+",
+                  onclick: () => setQuantity(i.product_id, i.quantity + 1),
+                })
+              ),
+              el("td", { class: "ew-num", text: money(i.line_total_minor) })
             )
           )
-        ),
-        row("Delivery", g.delivery_fee_minor),
-        row("Packaging", g.packaging_fee_minor),
-        g.below_minimum_by_minor ? el("div", { class: "ew-nudge", text: `Add ${money(g.below_minimum_by_minor)} more to reach this shop's minimum order.` }) : null
-      )
-    );
-    const parts = [
-      el("h3", { text: count ? "Your cart" : "Your cart is empty" }),
-      groups,
-      c.nudge ? el("div", { class: "ew-nudge", role: "note", text: c.nudge.message }) : null,
-      count
-        ? el(
-            "div",
-            { class: "ew-summary" },
-            row("Items", c.subtotal_minor),
-            row("Delivery", c.delivery_fee_minor),
-            row("Packaging", c.packaging_fee_minor),
-            c.discount_minor ? row("Discounts", -c.discount_minor) : null,
-            (c.applied_offers || []).map((o) => el("div", { class: "ew-meta", text: `${o.title}: −${money(o.amount_minor)}` })),
-            row("Taxes", c.tax_minor),
-            el("div", { class: "ew-sum ew-total" }, el("span", { text: "Total" }), el("span", { class: "ew-cart-total", text: money(c.total_minor) }))
-          )
-        : null,
-      count
-        ? el("div", { class: "ew-row" }, el("button", {
-            class: "ew-btn ew-primary",
-            type: "button",
-            text: "Checkout",
-            onclick: () => {
-              toggleCart(false);
-              send("checkout");
-            },
-          }))
-        : null,
-    ];
-    cartPanel.replaceChildren(...parts.flat().filter(Boolean));
-  }
+        )
+      ),
+      row("Delivery", g.delivery_fee_minor),
+      row("Packaging", g.packaging_fee_minor),
+      g.below_minimum_by_minor ? el("div", { class: "ew-nudge", text: `Add ${money(g.below_minimum_by_minor)} more to reach this shop's minimum order.` }) : null
+    )
+  );
+  const parts = [
+    el("h3", { text: count ? "Your cart" : "Your cart is empty" }),
+    groups,
+    c.nudge ? el("div", { class: "ew-nudge", role: "note", text: c.nudge.message }) : null,
+    count
+      ? el(
+          "div",
+          { class: "ew-summary" },
+          row("Items", c.subtotal_minor),
+          row("Delivery", c.delivery_fee_minor),
+          row("Packaging", c.packaging_fee_minor),
+          c.discount_minor ? row("Discounts", -c.discount_minor) : null,
+          (c.applied_offers || []).map((o) => el("div", { class: "ew-meta", text: `${o.title}: −${money(o.amount_minor)}` })),
+          row("Taxes", c.tax_minor),
+          el("div", { class: "ew-sum ew-total" }, el("span", { text: "Total" }), el("span", { class: "ew-cart-total", text: money(c.total_minor) }))
+        )
+      : null,
+    count
+      ? el("div", { class: "ew-row" }, el("button", {
+          class: "ew-btn ew-primary",
+          type: "button",
+          text: "Checkout",
+          onclick: () => {
+            toggleCart(false);
+            send("checkout");
+          },
+        }))
+      : null,
+  ];
+  cartPanel.replaceChildren(...parts.flat().filter(Boolean));
+}
 
-  async function refreshCart() {
-    try {
-      showCart(await call("GET", "/v1/cart"));
-    } catch (e) {
-      failure(e);
-    }
+async function refreshCart() {
+  try {
+    showCart(await call("GET", "/v1/cart"));
+  } catch (e) {
+    failure(e);
   }
+}
 
-  async function cartChange(method, path, body) {
-    try {
-      showCart(await call(method, path, body));
-    } catch (e) {
-      failure(e);
-    }
+async function cartChange(method, path, body) {
+  try {
+    showCart(await call(method, path, body));
+  } catch (e) {
+    failure(e);
   }
+}
 
-  function setQuantity(id, q) {
-    const path = "/v1/cart/items/" + encodeURIComponent(id);
-    return q > 0 ? cartChange("PATCH", path, { quantity: q }) : cartChange("DELETE", path);
+function setQuantity(id, q) {
+  const path = "/v1/cart/items/" + encodeURIComponent(id);
+  return q > 0 ? cartChange("PATCH", path, { quantity: q }) : cartChange("DELETE", path);
+}
+
+function toggleCart(show) {
+  cartPanel.hidden = !show;
+  cartBtn.setAttribute("aria-expanded", String(show));
+  cartBtn.setAttribute("aria-label", show ? "Back to chat" : "Show cart");
+  if (show) {
+    refreshCart();
+    cartPanel.setAttribute("tabindex", "-1");
+    cartPanel.focus();
   }
+}
 
-  function toggleCart(show) {
-    cartPanel.hidden = !show;
-    cartBtn.setAttribute("aria-expanded", String(show));
-    cartBtn.setAttribute("aria-label", show ? "Back to chat" : "Show cart");
-    if (show) {
-      refreshCart();
-      cartPanel.setAttribute("tabindex", "-1");
-      cartPanel.focus();
-    }
+function failure(e) {
+  const b = bubble("error", "Sorry, something went wrong: " + e.message);
+  b.setAttribute("role", "alert");
+}
+
+// ---- chat over server-sent events ----
+async function send(text) {
+  text = (text || "").trim();
+  if (!text || busy) return;
+  busy = true;
+  sendBtn.disabled = true;
+  setChips([]);
+  bubble("user", text);
+  const b = bubble("bot");
+  b.setAttribute("aria-busy", "true");
+  b.append(el("span", { class: "ew-typing", "aria-label": "Errand is typing" }, el("span"), el("span"), el("span")));
+  try {
+    const res = await fetch(api + "/v1/chat", {
+      method: "POST",
+      headers: headers({ accept: "text/event-stream" }),
+      body: JSON.stringify(session ? { session_id: session, message: text } : { message: text }),
+    }).catch((e) => {
+      throw new Error("cannot reach the assistant (" + e.message + ")");
+    });
+    if (!res.ok) throw new Error(await problem(res));
+    await readEvents(res, b);
+  } catch (e) {
+    b.remove();
+    failure(e);
+  } finally {
+    b.removeAttribute("aria-busy");
+    busy = false;
+    sendBtn.disabled = false;
+    input.focus();
   }
+}
 
-  function failure(e) {
-    const b = bubble("error", "Sorry, something went wrong: " + e.message);
-    b.setAttribute("role", "alert");
-  }
-
-  // ---- chat over server-sent events ----
-  async function send(text) {
-    text = (text || "").trim();
-    if (!text || busy) return;
-    busy = true;
-    sendBtn.disabled = true;
-    setChips([]);
-    bubble("user", text);
-    const b = bubble("bot");
-    b.setAttribute("aria-busy", "true");
-    b.append(el("span", { class: "ew-typing", "aria-label": "Errand is typing" }, el("span"), el("span"), el("span")));
-    try {
-      const res = await fetch(api + "/v1/chat", {
-        method: "POST",
-        headers: headers({ accept: "text/event-stream" }),
-        body: JSON.stringify(session ? { session_id: session, message: text } : { message: text }),
-      }).catch((e) => {
-        throw new Error("cannot reach the assistant (" + e.message + ")");
-      });
-      if (!res.ok) throw new Error(await problem(res));
-      await readEvents(res, b);
-    } catch (e) {
-      b.remove();
-      failure(e);
-    } finally {
-      b.removeAttribute("aria-busy");
-      busy = false;
-      sendBtn.disabled = false;
-      input.focus();
-    }
-  }
-
-  async function readEvents(res, b) {
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
-    let buf = "";
-    let text = null;
-    let first = null;
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buf += decoder.decode(value, { stream: true });
-      let cut;
-      while ((cut = buf.indexOf("\n\n")) >= 0) {
-        const block = buf.slice(0, cut);
-        buf = buf.slice(cut + 2);
-        let name = "message";
-        let data = "";
-        for (const line of block.split("\n")) {
-          if (line.startsWith("event:")) name = line.slice(6).trim();
-          else if (line.startsWith("data:")) data += line.slice(5).trimStart();
+async function readEvents(res, b) {
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buf = "";
+  let text = null;
+  let first = null;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += decoder.decode(value, { stream: true });
+    let cut;
+    while ((cut = buf.indexOf("\n\n")) >= 0) {
+      const block = buf.slice(0, cut);
+      buf = buf.slice(cut + 2);
+      let name = "message";
+      let data = "";
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) name = line.slice(6).trim();
+        else if (line.startsWith("data:")) data += line.slice(5).trimStart();
+      }
+      const v = data ? JSON.parse(data) : {};
+      if (name === "message.delta") {
+        if (!text) {
+          b.replaceChildren();
+          text = el("span", { class: "ew-text" });
+          b.append(text);
         }
-        const v = data ? JSON.parse(data) : {};
-        if (name === "message.delta") {
-          if (!text) {
-            b.replaceChildren();
-            text = el("span", { class: "ew-text" });
-            b.append(text);
-          }
-          text.textContent += v.text;
-          log.scrollTop = log.scrollHeight;
-        } else if (name === "cart") {
-          showCart(v);
-        } else if (name === "done") {
-          // Cards come with the whole turn, so the text streams without layout jumps.
-          if (!first) render(b, v, false);
-          session = v.session_id;
-          first = first || v;
-        } else if (name === "correction") {
-          first = v;
-          render(b, v, true);
-          session = v.session_id;
-        }
+        text.textContent += v.text;
+        log.scrollTop = log.scrollHeight;
+      } else if (name === "cart") {
+        showCart(v);
+      } else if (name === "done") {
+        // Cards come with the whole turn, so the text streams without layout jumps.
+        if (!first) render(b, v, false);
+        session = v.session_id;
+        first = first || v;
+      } else if (name === "correction") {
+        first = v;
+        render(b, v, true);
+        session = v.session_id;
       }
     }
-    if (!first) throw new Error("the answer was cut off; please try again");
   }
+  if (!first) throw new Error("the answer was cut off; please try again");
+}
 
-  // ---- events ----
-  launch.addEventListener("click", () => open(true));
-  closeBtn.addEventListener("click", () => open(false));
-  cartBtn.addEventListener("click", () => toggleCart(cartPanel.hidden));
-  form.addEventListener("submit", (e) => {
+// ---- events ----
+launch.addEventListener("click", () => open(true));
+closeBtn.addEventListener("click", () => open(false));
+cartBtn.addEventListener("click", () => toggleCart(cartPanel.hidden));
+form.addEventListener("submit", (e) => {
+  e.preventDefault();
+  const t = input.value;
+  input.value = "";
+  send(t);
+});
+input.addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && !e.shiftKey) {
     e.preventDefault();
-    const t = input.value;
-    input.value = "";
-    send(t);
-  });
-  input.addEventListener("keydown", (e) => {
-    if (e.key === "Enter" && !e.shiftKey) {
-      e.preventDefault();
-      form.requestSubmit();
-    }
-  });
-  panel.addEventListener("keydown", (e) => {
-    if (e.key !== "Escape") return;
-    if (!cartPanel.hidden) toggleCart(false);
-    else open(false);
-  });
+    form.requestSubmit();
+  }
+});
+panel.addEventListener("keydown", (e) => {
+  if (e.key !== "Escape") return;
+  if (!cartPanel.hidden) toggleCart(false);
+  else open(false);
+});
 
-  const mount = () => {
-    document.body.append(root);
-    if (opt("open") === "true") open(true);
-  };
-  if (document.body) mount();
-  else document.addEventListener("DOMContentLoaded", mount);
-  window.Errand = { open: () => open(true), send };
-})();
+const mount = () => {
+  document.body.append(root);
+  if (opt("open") === "true") open(true);
+};
+if (document.body) mount();
+else document.addEventListener("DOMContentLoaded", mount);
+window.Errand = { open: () => open(true), send };
