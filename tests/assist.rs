@@ -166,6 +166,22 @@ fn a_stuck_order_ticket_is_diagnosed_and_the_approved_reblast_runs_once() {
         .unwrap()
         .iter()
         .all(|c| c["name"] != "decide_action"));
+    // A ticket about no order gets a reply about what the customer wrote.
+    let (status, general) = s.post(
+        "/v1/tickets",
+        Some(me),
+        Some(&json!({ "subject": "I can't change my address" }).to_string()),
+    );
+    assert_eq!(status, 201, "{general}");
+    let gid = general["id"].as_str().unwrap();
+    let (_, assist) = s.get(&format!("/v1/tickets/{gid}/assist"), Some(&agent));
+    assert_eq!(assist["problem"], "no_order", "{assist}");
+    let reply = assist["suggested_reply"].as_str().unwrap();
+    assert!(
+        reply.contains("change my address") && !reply.contains("order"),
+        "{reply}"
+    );
+
     // Test helpers are off unless the server is started with them.
     assert_eq!(s.post("/v1/test_helpers/fixtures", None, Some("{}")).0, 404);
 }

@@ -121,6 +121,18 @@ fn customer_dialogues_build_baskets_book_rides_and_confirm_writes() {
         "rice was excluded: {titles:?}"
     );
     assert!(titles.iter().any(|t| t.contains("chicken")), "{titles:?}");
+    // "3 onions" is onion, not spring onion or onion chips.
+    let onion = basket["matched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["ingredient"].as_str().unwrap().contains("onions"))
+        .expect("onions matched");
+    let onion = onion["product"]["title"].as_str().unwrap().to_lowercase();
+    assert!(
+        onion.contains("onion") && !onion.contains("spring") && !onion.contains("chips"),
+        "{onion}"
+    );
 
     // Checkout asks first; "no" keeps the cart, "yes" pays once.
     let before = cart_lines(&s, me);

@@ -230,22 +230,24 @@ impl Agent {
             ),
             cause => self.say(&format!("assist_{cause}"), &[]),
         };
-        let suggested_reply = self.say(
-            "assist_reply",
-            &[
-                ("name", name),
-                ("order", ticket.order_id.clone().unwrap_or_default()),
-                (
-                    "merchant",
-                    order
-                        .as_ref()
-                        .map(|o| o.merchant_name.clone())
-                        .unwrap_or_default(),
-                ),
-                ("finding", finding),
-                ("next", next),
-            ],
-        );
+        let suggested_reply = match &order {
+            Some(o) => self.say(
+                "assist_reply",
+                &[
+                    ("name", name),
+                    ("order", o.id.clone()),
+                    ("merchant", o.merchant_name.clone()),
+                    ("finding", finding),
+                    ("next", next),
+                ],
+            ),
+            // Nothing to diagnose: acknowledge what the customer wrote instead
+            // of naming an order that does not exist.
+            None => self.say(
+                "assist_reply_no_order",
+                &[("name", name), ("subject", ticket.subject.clone())],
+            ),
+        };
         let session_id = env.store.ticket_conversation(ticket.id.clone()).await?;
         Ok(Assist {
             session_id,

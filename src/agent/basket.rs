@@ -224,6 +224,38 @@ fn shares_a_word(name: &str, title: &str) -> bool {
         })
 }
 
+/// The candidate (in search order) that best names the ingredient: most of
+/// its words ("ginger garlic paste" is not Ginger), fewest words it does not
+/// say ("onions" is Onion, not Spring Onion); then a store already in the
+/// basket, for fewer delivery fees; then the cheapest for the amount needed.
+fn choose<'a>(
+    k: &Knowledge,
+    ing: &Ingredient,
+    scale: f64,
+    candidates: &[&'a Product],
+    merchants: &[String],
+) -> Option<&'a Product> {
+    candidates.iter().copied().min_by_key(|p| {
+        let title = base_title(k, p);
+        let covered = ing
+            .name
+            .split_whitespace()
+            .filter(|w| shares_a_word(w, &title))
+            .count();
+        let extra = title
+            .split_whitespace()
+            .filter(|w| !shares_a_word(&ing.name, w))
+            .count();
+        let cost = i64::from(packs_needed(ing, scale, p)) * p.price_minor;
+        (
+            std::cmp::Reverse(covered),
+            extra,
+            !merchants.contains(&p.merchant_id),
+            cost,
+        )
+    })
+}
+
 fn is_excluded(ing: &str, product: Option<&Product>, exclude: &[String]) -> bool {
     exclude.iter().any(|x| {
         let x = x.trim_end_matches('s');
@@ -317,13 +349,7 @@ pub async fn recipe_basket(ctx: &Ctx<'_>, args: &Value) -> anyhow::Result<Value>
                     .filter(|p| grocery(p) && relevant(&ing.name, h, p))
             })
             .collect();
-        // Prefer a store already in the basket among the close candidates: fewer delivery fees.
-        let best = candidates
-            .iter()
-            .take(3)
-            .find(|p| merchants.contains(&p.merchant_id))
-            .or(candidates.first())
-            .copied();
+        let best = choose(k, &ing, scale, &candidates, &merchants);
         let Some(best) = best else {
             missing.push(json!(line));
             continue;
@@ -344,8 +370,8 @@ pub async fn recipe_basket(ctx: &Ctx<'_>, args: &Value) -> anyhow::Result<Value>
                     k.product(&h.id)
                         .filter(|p| grocery(p) && relevant(&ing.name, h, p))
                 })
-                .next();
-            match alt {
+                .collect::<Vec<_>>();
+            match choose(k, &ing, scale, &alt, &merchants) {
                 Some(a) => (a, true),
                 None => {
                     missing.push(json!(line));
