@@ -308,3 +308,55 @@ fn guardrails_ownership_and_streaming() {
         assert!(text.contains(event), "{event} missing from {text}");
     }
 }
+
+#[test]
+fn a_recipe_item_sold_out_since_indexing_is_substituted_and_said_so() {
+    let knowledge = common::copy_knowledge();
+    std::fs::write(
+        knowledge.join("recipes/sweet-potato-chaat.md"),
+        "---\ntitle: \"Sweet Potato Chaat\"\ntags: ['snack']\n---\n\n- Servings: 2\n\n\
+         ## Ingredients\n\n- 1 organic sweet potato\n- 1 lemon\n\n## Directions\n\n1. Roast, cube and dress.\n",
+    )
+    .unwrap();
+    let s = Server::start(
+        &data_with_index("substitute"),
+        &["--knowledge", knowledge.to_str().unwrap()],
+    );
+    // Another customer buys the only organic sweet potatoes (2 in the catalog).
+    let other = "demo:c-0031";
+    let body = json!({ "product_id": "p-freshcart-0231", "quantity": 2 }).to_string();
+    assert_eq!(s.post("/v1/cart/items", Some(other), Some(&body)).0, 200);
+    let (status, paid) = s.request_with(
+        "POST",
+        "/v1/checkout",
+        Some(other),
+        &[("Idempotency-Key", "sold-out")],
+        Some("{}"),
+    );
+    assert_eq!(status, 201, "{paid}");
+
+    let mut chat = Chat {
+        s: &s,
+        who: "demo:c-0032",
+        session: None,
+    };
+    let turn = chat.say("ingredients for sweet potato chaat");
+    let basket = &turn["cards"]["recipe"];
+    let sub = &basket["substituted"][0];
+    assert_eq!(
+        sub["instead_of"], "FreshCart Organic Sweet Potato 500 g",
+        "{basket}"
+    );
+    let title = sub["product"]["title"].as_str().unwrap();
+    assert!(
+        title.contains("Sweet Potato") && !title.contains("Organic"),
+        "{title}"
+    );
+    assert!(
+        turn["reply"].as_str().unwrap().contains("out of stock"),
+        "{turn}"
+    );
+    assert!(cart_lines(&s, "demo:c-0032")
+        .iter()
+        .any(|(id, _)| id.as_str() == sub["product"]["product_id"]));
+}

@@ -224,36 +224,92 @@ fn shares_a_word(name: &str, title: &str) -> bool {
         })
 }
 
+/// A grocery product that may stand for an ingredient, and how many are left.
+struct Candidate<'k> {
+    product: &'k Product,
+    left: u32,
+}
+
+/// Grocery products relevant to the ingredient, in search order, with live stock.
+async fn candidates<'k>(
+    ctx: &Ctx<'k>,
+    ing: &Ingredient,
+    in_stock: bool,
+) -> anyhow::Result<Vec<Candidate<'k>>> {
+    let k = ctx.knowledge;
+    let request = SearchRequest {
+        query: ing.name.clone(),
+        mode: Mode::Hybrid,
+        filters: Filters {
+            kind: Some(Kind::Product),
+            in_stock,
+            ..Default::default()
+        },
+        limit: 8,
+    };
+    let products: Vec<&Product> = ctx
+        .retriever
+        .search(&request)
+        .await?
+        .iter()
+        .filter_map(|h| {
+            k.product(&h.id).filter(|p| {
+                k.merchant(&p.merchant_id)
+                    .is_some_and(|m| m.kind == "grocery" || m.kind == "spice_shop")
+                    && relevant(&ing.name, h, p)
+            })
+        })
+        .collect();
+    let left = ctx
+        .commerce
+        .stock_left(products.iter().map(|p| p.id.clone()).collect())
+        .await?;
+    Ok(products
+        .into_iter()
+        .map(|product| Candidate {
+            product,
+            left: left.get(&product.id).copied().unwrap_or(0),
+        })
+        .collect())
+}
+
 /// The candidate (in search order) that best names the ingredient: most of
 /// its words ("ginger garlic paste" is not Ginger), fewest words it does not
-/// say ("onions" is Onion, not Spring Onion); then a store already in the
-/// basket, for fewer delivery fees; then the cheapest for the amount needed.
-fn choose<'a>(
+/// say ("onions" is Onion, not Spring Onion); then enough in stock; then a
+/// store already in the basket, for fewer delivery fees; then the cheapest
+/// for the amount needed. A choice short of stock means nothing as close has
+/// enough.
+fn choose<'k>(
     k: &Knowledge,
     ing: &Ingredient,
     scale: f64,
-    candidates: &[&'a Product],
+    candidates: &[Candidate<'k>],
     merchants: &[String],
-) -> Option<&'a Product> {
-    candidates.iter().copied().min_by_key(|p| {
-        let title = base_title(k, p);
-        let covered = ing
-            .name
-            .split_whitespace()
-            .filter(|w| shares_a_word(w, &title))
-            .count();
-        let extra = title
-            .split_whitespace()
-            .filter(|w| !shares_a_word(&ing.name, w))
-            .count();
-        let cost = i64::from(packs_needed(ing, scale, p)) * p.price_minor;
-        (
-            std::cmp::Reverse(covered),
-            extra,
-            !merchants.contains(&p.merchant_id),
-            cost,
-        )
-    })
+) -> Option<&'k Product> {
+    candidates
+        .iter()
+        .min_by_key(|c| {
+            let p = c.product;
+            let title = base_title(k, p);
+            let covered = ing
+                .name
+                .split_whitespace()
+                .filter(|w| shares_a_word(w, &title))
+                .count();
+            let extra = title
+                .split_whitespace()
+                .filter(|w| !shares_a_word(&ing.name, w))
+                .count();
+            let packs = packs_needed(ing, scale, p);
+            (
+                std::cmp::Reverse(covered),
+                extra,
+                c.left < packs,
+                !merchants.contains(&p.merchant_id),
+                i64::from(packs) * p.price_minor,
+            )
+        })
+        .map(|c| c.product)
 }
 
 fn is_excluded(ing: &str, product: Option<&Product>, exclude: &[String]) -> bool {
@@ -325,32 +381,8 @@ pub async fn recipe_basket(ctx: &Ctx<'_>, args: &Value) -> anyhow::Result<Value>
             skipped.push(json!(line));
             continue;
         }
-        let grocery = |p: &Product| {
-            k.merchant(&p.merchant_id)
-                .is_some_and(|m| m.kind == "grocery" || m.kind == "spice_shop")
-        };
-        let request = |in_stock: bool| SearchRequest {
-            query: ing.name.clone(),
-            mode: Mode::Hybrid,
-            filters: Filters {
-                kind: Some(Kind::Product),
-                in_stock,
-                ..Default::default()
-            },
-            limit: 8,
-        };
-        let candidates: Vec<&Product> = ctx
-            .retriever
-            .search(&request(false))
-            .await?
-            .iter()
-            .filter_map(|h| {
-                k.product(&h.id)
-                    .filter(|p| grocery(p) && relevant(&ing.name, h, p))
-            })
-            .collect();
-        let best = choose(k, &ing, scale, &candidates, &merchants);
-        let Some(best) = best else {
+        let close = candidates(ctx, &ing, false).await?;
+        let Some(best) = choose(k, &ing, scale, &close, &merchants) else {
             missing.push(json!(line));
             continue;
         };
@@ -358,19 +390,13 @@ pub async fn recipe_basket(ctx: &Ctx<'_>, args: &Value) -> anyhow::Result<Value>
             skipped.push(json!(line));
             continue;
         }
-        let (product, substitute) = if best.stock > 0 {
+        let enough = |c: &Candidate<'_>| c.left >= packs_needed(&ing, scale, c.product);
+        let (product, substitute) = if close.iter().any(|c| c.product.id == best.id && enough(c)) {
             (best, false)
         } else {
-            let alt = ctx
-                .retriever
-                .search(&request(true))
-                .await?
-                .iter()
-                .filter_map(|h| {
-                    k.product(&h.id)
-                        .filter(|p| grocery(p) && relevant(&ing.name, h, p))
-                })
-                .collect::<Vec<_>>();
+            // Nothing as close has enough: look further, among what is in stock.
+            let mut alt = candidates(ctx, &ing, true).await?;
+            alt.retain(enough);
             match choose(k, &ing, scale, &alt, &merchants) {
                 Some(a) => (a, true),
                 None => {

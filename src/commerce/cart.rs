@@ -145,6 +145,21 @@ impl Commerce {
         self.tx(move |c, conn| view(c, conn, &customer)).await
     }
 
+    /// Units of each product that can still be sold; unknown ids are left out.
+    pub async fn stock_left(
+        &self,
+        products: Vec<String>,
+    ) -> Result<std::collections::HashMap<String, u32>> {
+        self.tx(move |c, conn| {
+            products
+                .into_iter()
+                .filter(|p| c.knowledge.product(p).is_some())
+                .map(|p| Ok((p.clone(), available(c, conn, &p)?)))
+                .collect()
+        })
+        .await
+    }
+
     /// Adds `quantity` packs (to any already in the cart).
     pub async fn add_to_cart(
         &self,

@@ -319,14 +319,14 @@ pub(super) fn diagnose(
         (Some(cause), Some(l)) => {
             format!(
                 "Stuck in {} for {:.0} min (limit {l}): likely {}.",
-                o.status,
+                o.status.replace('_', " "),
                 minutes,
                 cause.replace('_', " ")
             )
         }
         _ if active => format!(
-            "{} for {:.0} min, within the {}-minute limit.",
-            o.status,
+            "It has been {} for {:.0} min, within the {}-minute limit.",
+            o.status.replace('_', " "),
             minutes,
             limit.unwrap_or(0)
         ),
