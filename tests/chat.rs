@@ -164,6 +164,11 @@ fn customer_dialogues_build_baskets_book_rides_and_confirm_writes() {
             .contains(&turn["cards"]["ride"]["status"].as_str().unwrap_or_default()),
         "{turn}"
     );
+    let ride = turn["cards"]["ride"]["id"].as_str().unwrap().to_string();
+    let turn = chat.say("where's my cab?");
+    assert_eq!(calls(&turn), vec!["ride_status"], "{turn}");
+    assert_eq!(turn["cards"]["ride"]["id"], ride.as_str(), "{turn}");
+    assert!(turn["reply"].as_str().unwrap().contains(&ride), "{turn}");
 
     // Two things from two places, picked by position, then paid once.
     let turn = chat.say("order a pepperoni pizza from one place and fried chicken from another");

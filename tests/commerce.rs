@@ -316,6 +316,19 @@ fn rides_are_quoted_from_aliases_and_booked_once() {
     assert_eq!(book("ride-2").1["error"]["code"], "quote_used");
     let id = ride["id"].as_str().unwrap();
     assert_eq!(s.get(&format!("/v1/rides/{id}"), Some(OTHER)).0, 404);
+    // Each customer lists only their own rides.
+    let (status, mine) = s.get("/v1/rides", Some(ME));
+    assert_eq!(status, 200);
+    assert_eq!(mine["rides"][0]["id"], id, "{mine}");
+    let (_, theirs) = s.get("/v1/rides", Some(OTHER));
+    assert!(
+        theirs["rides"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["id"] != id),
+        "{theirs}"
+    );
 
     let (status, err) = s.post(
         "/v1/rides/quote",
@@ -395,4 +408,5 @@ fn bad_input_gets_a_clear_4xx() {
     let (status, body) = s.get("/openapi.json", None);
     assert_eq!(status, 200);
     assert!(body["paths"]["/v1/checkout"].is_object());
+    assert!(body["paths"]["/v1/rides"]["get"].is_object());
 }

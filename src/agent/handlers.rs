@@ -26,6 +26,7 @@ pub const BOUND: &[&str] = &[
     "recipe_basket",
     "quote_ride",
     "book_ride",
+    "ride_status",
     "order_status",
     "cancel_order",
     "request_refund",
@@ -147,6 +148,13 @@ pub async fn call(ctx: &Ctx<'_>, name: &str, args: &Value) -> anyhow::Result<Val
                     .map(str::to_string),
             };
             serde_json::to_value(c.book_ride(me, &ctx.idempotency_key, req).await?)?
+        }
+        "ride_status" => {
+            let ride = match args.get("ride_id").and_then(Value::as_str) {
+                Some(id) => Some(c.ride(me, id).await?),
+                None => c.rides(me, 1).await?.into_iter().next(),
+            };
+            json!({ "ride": ride })
         }
         "order_status" => {
             let actor = Actor::Customer(me.into());

@@ -15,6 +15,7 @@
 mod assist;
 mod basket;
 mod handlers;
+mod lexicon;
 mod router;
 pub mod slots;
 pub mod tools;
@@ -22,7 +23,7 @@ mod turns;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -63,6 +64,8 @@ pub struct Agent {
     replies: BTreeMap<String, String>,
     /// A model for the turns the router is unsure of, with its system prompt.
     llm: Option<(Arc<dyn Interpreter>, String)>,
+    /// Built from the knowledge on first use.
+    lexicon: OnceLock<lexicon::Lexicon>,
 }
 
 /// What the dialogue remembers between turns.
@@ -171,6 +174,7 @@ impl Agent {
             flows: flows.flow,
             replies,
             llm,
+            lexicon: OnceLock::new(),
         })
     }
 
@@ -650,6 +654,8 @@ const FILLER: &[&str] = &[
     "at",
     "home",
     "tonight",
+    "today",
+    "tomorrow",
     "bake",
     "prepare",
     "already",
@@ -986,10 +992,16 @@ impl TurnBuilder<'_> {
                         .contains(&w)
                     })
                 };
+                let lexicon = self
+                    .agent
+                    .lexicon
+                    .get_or_init(|| lexicon::Lexicon::new(self.env.knowledge));
                 let parts: Vec<String> = split_items(text)
                     .iter()
                     .map(|p| vague_to_snacks(p, clean_query(p, slots)))
+                    .flat_map(|q| lexicon.items(&q))
                     .filter(|q| !q.is_empty() && !diet_only(q))
+                    .take(4)
                     .collect();
                 if parts.is_empty() {
                     return Ok(self.say("clarify_shop", &[]));
@@ -1189,6 +1201,7 @@ impl TurnBuilder<'_> {
             "book_ride" => self.propose_booking(slots, state, key),
             "ride_option" => self.ride_option(slots, state, key).await,
             "order_status" => self.status(slots, key).await,
+            "ride_status" => self.ride_status(key).await,
             "escalate" => self.escalate(text, slots, key).await,
             "cancel_order" | "refund" => {
                 self.propose_order_action(intent, text, slots, state, key)

@@ -572,6 +572,30 @@ impl TurnBuilder<'_> {
         )
     }
 
+    pub(super) async fn ride_status(&mut self, key: String) -> String {
+        match self.tool("ride_status", json!({}), key).await {
+            Ok(r) if r["ride"].is_null() => self.say("no_rides", &[]),
+            Ok(r) => {
+                let ride = &r["ride"];
+                let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+                let reply = self.say(
+                    "ride_status",
+                    &[
+                        ("ride_type", text(&ride["ride_type"])),
+                        ("id", text(&ride["id"])),
+                        ("from", text(&ride["from"]["name"])),
+                        ("to", text(&ride["to"]["name"])),
+                        ("state", text(&ride["status"]).replace('_', " ")),
+                        ("driver", driver_note(ride)),
+                    ],
+                );
+                self.cards = json!({ "ride": ride });
+                reply
+            }
+            Err(e) => self.say("error", &[("message", e)]),
+        }
+    }
+
     pub(super) async fn status(&mut self, slots: &Slots, key: String) -> String {
         let args = slots
             .order_id
@@ -798,10 +822,6 @@ impl TurnBuilder<'_> {
                 }
                 "book_ride" => {
                     state.quote = None;
-                    let driver = r["driver_id"]
-                        .as_str()
-                        .map(|d| format!(" Driver {d} arrives in about {} min.", r["eta_minutes"]))
-                        .unwrap_or_else(|| " We're finding you a driver.".into());
                     self.cards = json!({ "ride": r });
                     self.say(
                         "ride_booked",
@@ -812,7 +832,7 @@ impl TurnBuilder<'_> {
                             ),
                             ("id", r["id"].as_str().unwrap_or_default().into()),
                             ("fare", money(&r["fare_minor"])),
-                            ("driver", driver),
+                            ("driver", driver_note(&r)),
                         ],
                     )
                 }
@@ -830,5 +850,16 @@ impl TurnBuilder<'_> {
             },
             Err(e) => self.say("not_allowed", &[("reason", e)]),
         }
+    }
+}
+
+/// Who is coming and when, while a ride waits for its pickup.
+fn driver_note(ride: &Value) -> String {
+    match (ride["status"].as_str(), ride["driver_id"].as_str()) {
+        (Some("driver_assigned" | "arriving"), Some(d)) => {
+            format!(" Driver {d} arrives in about {} min.", ride["eta_minutes"])
+        }
+        (Some("requested"), _) => " We're finding you a driver.".into(),
+        _ => String::new(),
     }
 }

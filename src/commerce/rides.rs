@@ -387,6 +387,21 @@ impl Commerce {
         .await
     }
 
+    /// The customer's rides, newest first.
+    pub async fn rides(&self, customer: &str, limit: usize) -> Result<Vec<RideView>> {
+        let customer = customer.to_string();
+        self.tx(move |_, conn| {
+            let ids: Vec<String> = conn
+                .prepare(
+                    "SELECT id FROM rides WHERE customer_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2",
+                )?
+                .query_map(params![customer, limit as i64], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            ids.iter().map(|id| load(conn, &customer, id)).collect()
+        })
+        .await
+    }
+
     pub async fn ride(&self, customer: &str, id: &str) -> Result<RideView> {
         let (customer, id) = (customer.to_string(), id.to_string());
         self.tx(move |_, conn| load(conn, &customer, &id)).await

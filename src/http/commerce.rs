@@ -242,6 +242,16 @@ pub async fn book(
     ))
 }
 
+pub async fn rides(
+    State(s): State<AppState>,
+    who: Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Api<serde_json::Value> {
+    let limit = q.limit.unwrap_or(20).clamp(1, 100);
+    let rides = s.app.commerce.rides(who.customer()?, limit).await?;
+    Ok(Json(serde_json::json!({ "rides": rides })))
+}
+
 pub async fn ride(
     State(s): State<AppState>,
     who: Caller,

@@ -73,7 +73,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/assist/orders/{id}/refund", post(commerce::refund))
         .route("/v1/assist/orders/{id}/reblast", post(commerce::assist_reblast))
         .route("/v1/rides/quote", post(commerce::quote))
-        .route("/v1/rides", post(commerce::book))
+        .route("/v1/rides", post(commerce::book).get(commerce::rides))
         .route("/v1/rides/{id}", get(commerce::ride))
         .route("/v1/chat", post(chat::chat))
         .route("/v1/help/{id}", get(help::article))

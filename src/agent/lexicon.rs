@@ -1,0 +1,107 @@
+//! What the catalog calls things, for reading a list typed without commas:
+//! "eggs bread" asks for eggs and for bread, while "milk bread" is one product.
+//! Built from the shipped data, so a new category or product teaches it.
+
+use std::collections::HashSet;
+
+use crate::knowledge::Knowledge;
+
+pub struct Lexicon {
+    /// Kinds of product: the last word of each part of a category or
+    /// department name ("Chips & Crisps" gives chips and crisps), singular.
+    nouns: HashSet<String>,
+    /// Product titles as " word word ", singular, for phrase lookups.
+    titles: Vec<String>,
+}
+
+impl Lexicon {
+    pub fn new(k: &Knowledge) -> Lexicon {
+        let nouns = k
+            .products
+            .iter()
+            .flat_map(|p| [p.category.as_str(), p.department.as_str()])
+            .flat_map(|name| name.split(['&', ',']))
+            .filter_map(|part| crate::agent::slots::words(part).pop())
+            .map(|w| singular(&w))
+            .collect();
+        let titles = k.products.iter().map(|p| padded(&p.title)).collect();
+        Lexicon { nouns, titles }
+    }
+
+    /// The items `phrase` lists: one per word when every word is a kind of
+    /// product and no product is called by the phrase, else the phrase whole.
+    /// "eggs bread" is two items; "milk bread" (a product) and "cold drinks"
+    /// ("cold" is no kind of product) are one.
+    pub fn items(&self, phrase: &str) -> Vec<String> {
+        let words: Vec<&str> = phrase.split_whitespace().collect();
+        let list = (2..=4).contains(&words.len())
+            && words.iter().all(|w| self.nouns.contains(&singular(w)))
+            && !self.titles.iter().any(|t| t.contains(&padded(phrase)));
+        if list {
+            words.into_iter().map(str::to_string).collect()
+        } else {
+            vec![phrase.to_string()]
+        }
+    }
+}
+
+/// " eggs bread " -> " egg bread ": word-bounded and plural-blind.
+fn padded(text: &str) -> String {
+    let words: Vec<String> = crate::agent::slots::words(text)
+        .iter()
+        .map(|w| singular(w))
+        .collect();
+    format!(" {} ", words.join(" "))
+}
+
+fn singular(w: &str) -> String {
+    if let Some(stem) = w.strip_suffix("ies").filter(|s| s.len() >= 3) {
+        format!("{stem}y")
+    } else if let Some(stem) = w.strip_suffix("oes") {
+        stem.to_string() + "o"
+    } else if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") {
+        w[..w.len() - 1].to_string()
+    } else {
+        w.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lexicon() -> Lexicon {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        Lexicon::new(&Knowledge::load(&root).unwrap())
+    }
+
+    #[test]
+    fn lists_without_commas_split_only_into_kinds_of_product() {
+        let l = lexicon();
+        assert_eq!(l.items("eggs bread"), ["eggs", "bread"]);
+        assert_eq!(l.items("milk eggs bread"), ["milk", "eggs", "bread"]);
+        assert_eq!(l.items("tea coffee"), ["tea", "coffee"]);
+        // A product's name, or a word that only describes, keeps the phrase whole.
+        for whole in [
+            "milk bread",
+            "peanut butter",
+            "ice cream",
+            "chicken biryani",
+            "cold drinks",
+            "healthy snacks",
+            "dark chocolate",
+            "chips",
+        ] {
+            assert_eq!(l.items(whole), [whole], "{whole}");
+        }
+    }
+
+    #[test]
+    fn plurals_are_read_as_their_singular() {
+        assert_eq!(singular("tomatoes"), "tomato");
+        assert_eq!(singular("cookies"), "cooky");
+        assert_eq!(singular("eggs"), "egg");
+        assert_eq!(singular("glass"), "glass");
+        assert_eq!(singular("dal"), "dal");
+    }
+}
