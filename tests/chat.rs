@@ -365,3 +365,56 @@ fn a_recipe_item_sold_out_since_indexing_is_substituted_and_said_so() {
         .iter()
         .any(|(id, _)| id.as_str() == sub["product"]["product_id"]));
 }
+
+#[test]
+fn more_and_cheaper_refine_the_last_search() {
+    let s = Server::start(&data_with_index("refine"), &[]);
+    let mut chat = Chat {
+        s: &s,
+        who: "demo:c-0033",
+        session: None,
+    };
+    let ids = |turn: &Value| -> Vec<String> {
+        turn["cards"]["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["product_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let turn = chat.say("show me more");
+    assert!(calls(&turn).is_empty(), "nothing to show more of: {turn}");
+
+    let first = ids(&chat.say("basmati rice"));
+    let turn = chat.say("show me more");
+    assert_eq!(calls(&turn), vec!["search_products"], "{turn}");
+    let second = ids(&turn);
+    assert!(!second.is_empty() && second.iter().all(|id| !first.contains(id)));
+    let third = ids(&chat.say("what else do you have?"));
+    assert!(third
+        .iter()
+        .all(|id| !first.contains(id) && !second.contains(id)));
+
+    // Cheaper: the same kind of thing, below the lowest price just shown.
+    let price = |turn: &Value| -> Vec<i64> {
+        turn["cards"]["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["price_minor"].as_i64().unwrap())
+            .collect()
+    };
+    let shown = chat.say("paneer");
+    let lowest = *price(&shown).iter().min().unwrap();
+    let turn = chat.say("anything cheaper?");
+    assert_eq!(calls(&turn), vec!["search_products"], "{turn}");
+    let cheaper = turn["cards"]["products"].as_array().unwrap();
+    assert!(!cheaper.is_empty(), "{turn}");
+    assert!(price(&turn).iter().all(|p| *p < lowest), "{turn}");
+    assert!(
+        cheaper
+            .iter()
+            .all(|p| p["title"].as_str().unwrap().contains("Paneer")),
+        "{turn}"
+    );
+}

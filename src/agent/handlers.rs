@@ -88,15 +88,23 @@ pub async fn call(ctx: &Ctx<'_>, name: &str, args: &Value) -> anyhow::Result<Val
                 ..Default::default()
             };
             let limit = n(args, "limit").unwrap_or(5) as usize;
-            let hits = ctx
+            let exclude: Vec<&str> = args
+                .get("exclude_ids")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let mut hits = ctx
                 .retriever
                 .search(&SearchRequest {
                     query: s(args, "query").into(),
                     mode: Mode::Hybrid,
                     filters,
-                    limit: limit * 4,
+                    limit: (limit + exclude.len()) * 4,
                 })
                 .await?;
+            hits.retain(|h| !exclude.contains(&h.id.as_str()));
             json!({ "products": super::basket::varied(ctx.knowledge, &hits, limit) })
         }
         "add_to_cart" => serde_json::to_value(

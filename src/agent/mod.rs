@@ -73,6 +73,9 @@ pub struct Agent {
 pub struct DialogueState {
     /// Products last listed, in order, for "the second one".
     shown: Vec<String>,
+    /// The last product search, for "show me more" and "anything cheaper?".
+    #[serde(default)]
+    searched: Option<Search>,
     /// The best product for each thing asked for in one message, for "both".
     firsts: Vec<String>,
     last_added: Option<String>,
@@ -81,6 +84,25 @@ pub struct DialogueState {
     /// The last ride quote: id, places and the fare of each option.
     quote: Option<Value>,
     turns: u64,
+}
+
+/// A product search as the customer asked it: one query per thing named.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Search {
+    parts: Vec<String>,
+    tags: Vec<String>,
+    max_price_minor: Option<i64>,
+    /// Every product shown for it so far.
+    #[serde(default)]
+    seen: Vec<String>,
+}
+
+/// "Anything cheaper?": products of the kinds just shown, below the lowest price shown.
+struct Cheaper {
+    below: i64,
+    /// The product priced `below`, named when nothing is cheaper.
+    cheapest: String,
+    categories: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -370,6 +392,7 @@ impl Agent {
         let cooking = says(RECIPE_CUES);
         if !cooking
             && !ridey
+            && !confident("more")
             && (says(&["do you sell", "do you have", "do you stock", "have you got"])
                 || names_merchant && route.score < MIN_ROUTE_SCORE)
         {
@@ -923,6 +946,94 @@ impl TurnBuilder<'_> {
         )
     }
 
+    /// Runs `search` (one `search_products` call per part, leaving out what
+    /// it already showed), remembers what is shown now, and lists it. With
+    /// `cheaper`, only matches below the lowest price shown and of the kinds
+    /// shown: the price filter alone would fill the list with cheap things
+    /// that barely match.
+    async fn list_products(
+        &mut self,
+        mut search: Search,
+        cheaper: Option<Cheaper>,
+        state: &mut DialogueState,
+        key: String,
+    ) -> String {
+        // The tool takes at most 50 ids to leave out: the most recent ones.
+        let exclude = search.seen[search.seen.len().saturating_sub(50)..].to_vec();
+        let per_part = if search.parts.len() == 1 { 5 } else { 3 };
+        let mut firsts: Vec<String> = Vec::new();
+        let mut products: Vec<Value> = Vec::new();
+        for query in &search.parts {
+            let limit = if cheaper.is_some() { 20 } else { per_part };
+            let mut args = json!({ "query": query, "limit": limit });
+            if !search.tags.is_empty() {
+                args["tags"] = json!(search.tags);
+            }
+            let below = cheaper.as_ref().map(|c| c.below - 1);
+            if let Some(m) = search.max_price_minor.into_iter().chain(below).min() {
+                args["max_price_minor"] = json!(m.max(0));
+            }
+            if !exclude.is_empty() {
+                args["exclude_ids"] = json!(exclude);
+            }
+            match self.tool("search_products", args, key.clone()).await {
+                Ok(r) => {
+                    let found: Vec<Value> = r["products"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter(|p| {
+                            cheaper.as_ref().is_none_or(|c| {
+                                p["product_id"]
+                                    .as_str()
+                                    .and_then(|id| self.env.knowledge.product(id))
+                                    .is_some_and(|p| c.categories.contains(&p.category))
+                            })
+                        })
+                        .take(per_part)
+                        .cloned()
+                        .collect();
+                    firsts.extend(
+                        found
+                            .first()
+                            .and_then(|p| p["product_id"].as_str())
+                            .map(str::to_string),
+                    );
+                    products.extend(found);
+                }
+                Err(e) => return self.say("error", &[("message", e)]),
+            }
+        }
+        let query = search.parts.join(" + ");
+        if products.is_empty() {
+            return match (&cheaper, exclude.is_empty()) {
+                (Some(c), _) => self.say(
+                    "no_cheaper",
+                    &[
+                        ("title", c.cheapest.clone()),
+                        ("price", format_inr(c.below)),
+                        ("query", query),
+                    ],
+                ),
+                (None, true) => self.say("nothing_found", &[("query", query)]),
+                (None, false) => self.say("nothing_more", &[("query", query)]),
+            };
+        }
+        state.firsts = if search.parts.len() > 1 {
+            firsts
+        } else {
+            Vec::new()
+        };
+        state.shown = products
+            .iter()
+            .filter_map(|p| p["product_id"].as_str().map(str::to_string))
+            .collect();
+        search.seen.extend(state.shown.iter().cloned());
+        state.searched = Some(search);
+        self.cards = json!({ "products": products });
+        self.say("shop", &[("query", query), ("list", self.list(&products))])
+    }
+
     fn list(&self, products: &[Value]) -> String {
         products
             .iter()
@@ -1006,42 +1117,35 @@ impl TurnBuilder<'_> {
                 if parts.is_empty() {
                     return Ok(self.say("clarify_shop", &[]));
                 }
-                let per_part = if parts.len() == 1 { 5 } else { 3 };
-                let mut firsts: Vec<String> = Vec::new();
-                let mut products: Vec<Value> = Vec::new();
-                for query in &parts {
-                    let mut args = json!({ "query": query, "limit": per_part });
-                    if !slots.tags.is_empty() {
-                        args["tags"] = json!(slots.tags);
-                    }
-                    if let Some(m) = slots.max_price_minor {
-                        args["max_price_minor"] = json!(m);
-                    }
-                    match self.tool("search_products", args, key.clone()).await {
-                        Ok(r) => {
-                            let found = r["products"].as_array().cloned().unwrap_or_default();
-                            firsts.extend(
-                                found
-                                    .first()
-                                    .and_then(|p| p["product_id"].as_str())
-                                    .map(str::to_string),
-                            );
-                            products.extend(found);
-                        }
-                        Err(e) => return Ok(self.say("error", &[("message", e)])),
-                    }
-                }
-                let query = parts.join(" + ");
-                if products.is_empty() {
-                    return Ok(self.say("nothing_found", &[("query", query)]));
-                }
-                state.firsts = if parts.len() > 1 { firsts } else { Vec::new() };
-                state.shown = products
+                let search = Search {
+                    parts,
+                    tags: slots.tags.clone(),
+                    max_price_minor: slots.max_price_minor,
+                    seen: Vec::new(),
+                };
+                self.list_products(search, None, state, key).await
+            }
+            // "show me more", "anything cheaper?": the last search again,
+            // without what was shown (and, for cheaper, below its lowest price).
+            "more" | "cheaper" => {
+                let Some(search) = state.searched.clone() else {
+                    return Ok(self.say("clarify_shop", &[]));
+                };
+                let shown: Vec<&crate::knowledge::Product> = state
+                    .shown
                     .iter()
-                    .filter_map(|p| p["product_id"].as_str().map(str::to_string))
+                    .filter_map(|id| self.env.knowledge.product(id))
                     .collect();
-                self.cards = json!({ "products": products });
-                self.say("shop", &[("query", query), ("list", self.list(&products))])
+                let cheaper = shown
+                    .iter()
+                    .min_by_key(|p| p.price_minor)
+                    .filter(|_| intent == "cheaper")
+                    .map(|cheapest| Cheaper {
+                        below: cheapest.price_minor,
+                        cheapest: cheapest.title.clone(),
+                        categories: shown.iter().map(|p| p.category.clone()).collect(),
+                    });
+                self.list_products(search, cheaper, state, key).await
             }
             "recipe" => {
                 let recipe = clean_query(text, slots);
