@@ -31,6 +31,7 @@ pub const BOUND: &[&str] = &[
     "cancel_order",
     "request_refund",
     "search_help",
+    "merchant_info",
     "create_ticket",
     "analyse_ticket",
     "decide_action",
@@ -84,6 +85,10 @@ pub async fn call(ctx: &Ctx<'_>, name: &str, args: &Value) -> anyhow::Result<Val
                 kind: Some(Kind::Product),
                 tags,
                 price_max: n(args, "max_price_minor"),
+                merchant: args
+                    .get("merchant_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
                 in_stock: true,
                 ..Default::default()
             };
@@ -213,6 +218,26 @@ pub async fn call(ctx: &Ctx<'_>, name: &str, args: &Value) -> anyhow::Result<Val
                 .link_ticket(ctx.session.to_string(), ticket.id.clone())
                 .await?;
             serde_json::to_value(ticket)?
+        }
+        "merchant_info" => {
+            let id = args.get("merchant_id").and_then(Value::as_str);
+            let merchants: Vec<Value> = ctx
+                .knowledge
+                .merchants
+                .iter()
+                .filter(|m| id.is_none_or(|id| m.id == id))
+                .map(|m| {
+                    json!({
+                        "id": m.id, "name": m.name, "kind": m.kind, "cuisine": m.cuisine, "area": m.area,
+                        "min_order_minor": m.min_order_minor, "delivery_fee_minor": m.delivery_fee_minor,
+                        "packaging_fee_minor": m.packaging_fee_minor, "prep_minutes": m.prep_minutes,
+                    })
+                })
+                .collect();
+            if let Some(id) = id.filter(|_| merchants.is_empty()) {
+                anyhow::bail!("no merchant `{id}`");
+            }
+            json!({ "merchants": merchants })
         }
         "search_help" => {
             let filters = Filters {

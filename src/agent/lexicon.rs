@@ -1,6 +1,8 @@
-//! What the catalog calls things, for reading a list typed without commas:
-//! "eggs bread" asks for eggs and for bread, while "milk bread" is one product.
-//! Built from the shipped data, so a new category or product teaches it.
+//! What the catalog calls things, for reading a list typed without commas
+//! ("eggs bread" asks for eggs and for bread, while "milk bread" is one
+//! product) and for knowing when a message names a store ("freshcart",
+//! "slice republic", but not "biryani"). Built from the shipped data, so a
+//! new category, product or merchant teaches it.
 
 use std::collections::HashSet;
 
@@ -12,6 +14,8 @@ pub struct Lexicon {
     nouns: HashSet<String>,
     /// Product titles as " word word ", singular, for phrase lookups.
     titles: Vec<String>,
+    /// Each merchant's id and the phrases that name it, as " word word ".
+    merchants: Vec<(String, Vec<String>)>,
 }
 
 impl Lexicon {
@@ -24,8 +28,43 @@ impl Lexicon {
             .filter_map(|part| crate::agent::slots::words(part).pop())
             .map(|w| singular(&w))
             .collect();
-        let titles = k.products.iter().map(|p| padded(&p.title)).collect();
-        Lexicon { nouns, titles }
+        let titles: Vec<String> = k.products.iter().map(|p| padded(&p.title)).collect();
+        // A store's first two words name it; its first word alone does when
+        // no other store's product uses that word ("freshcart", not "slice").
+        let merchants = k
+            .merchants
+            .iter()
+            .map(|m| {
+                let words = crate::agent::slots::words(&m.name);
+                let mut names = vec![padded(
+                    &words.iter().take(2).cloned().collect::<Vec<_>>().join(" "),
+                )];
+                let first = padded(&words[0]);
+                let elsewhere = k
+                    .products
+                    .iter()
+                    .zip(&titles)
+                    .any(|(p, t)| p.merchant_id != m.id && t.contains(&first));
+                if words[0].len() >= 4 && !elsewhere {
+                    names.push(first);
+                }
+                (m.id.clone(), names)
+            })
+            .collect();
+        Lexicon {
+            nouns,
+            titles,
+            merchants,
+        }
+    }
+
+    /// The id of the store `text` names, if it names one.
+    pub fn merchant_named(&self, text: &str) -> Option<&str> {
+        let text = padded(text);
+        self.merchants
+            .iter()
+            .find(|(_, names)| names.iter().any(|n| text.contains(n.as_str())))
+            .map(|(id, _)| id.as_str())
     }
 
     /// The items `phrase` lists: one per word when every word is a kind of
@@ -94,6 +133,21 @@ mod tests {
         ] {
             assert_eq!(l.items(whole), [whole], "{whole}");
         }
+    }
+
+    #[test]
+    fn stores_are_named_by_their_name_not_by_what_they_sell() {
+        let l = lexicon();
+        assert_eq!(
+            l.merchant_named("what's the minimum order at freshcart?"),
+            Some("m-freshcart")
+        );
+        assert_eq!(
+            l.merchant_named("menu of Slice Republic"),
+            Some("m-slicerepublic")
+        );
+        assert_eq!(l.merchant_named("a slice of cake"), None);
+        assert_eq!(l.merchant_named("chicken biryani for 4"), None);
     }
 
     #[test]

@@ -90,6 +90,9 @@ pub struct DialogueState {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Search {
     parts: Vec<String>,
+    /// The store each part names, if any.
+    #[serde(default)]
+    merchants: Vec<Option<String>>,
     tags: Vec<String>,
     max_price_minor: Option<i64>,
     /// Every product shown for it so far.
@@ -152,6 +155,10 @@ pub struct Env<'a> {
 }
 
 impl Agent {
+    fn lexicon(&self, k: &Knowledge) -> &lexicon::Lexicon {
+        self.lexicon.get_or_init(|| lexicon::Lexicon::new(k))
+    }
+
     pub fn load(
         prompts: &Path,
         tools: &Path,
@@ -384,15 +391,12 @@ impl Agent {
             }
         }
         // "do you sell coca cola", "show me the menu of Slice Republic": shopping.
-        let names_merchant = env.knowledge.merchants.iter().any(|m| {
-            let name = slots::words(&m.name);
-            let short = name.iter().take(2).cloned().collect::<Vec<_>>().join(" ");
-            lower.contains(&format!(" {short} "))
-        });
+        let names_merchant = self.lexicon(env.knowledge).merchant_named(text).is_some();
         let cooking = says(RECIPE_CUES);
         if !cooking
             && !ridey
             && !confident("more")
+            && !confident("merchant_info")
             && (says(&["do you sell", "do you have", "do you stock", "have you got"])
                 || names_merchant && route.score < MIN_ROUTE_SCORE)
         {
@@ -679,6 +683,11 @@ const FILLER: &[&str] = &[
     "tonight",
     "today",
     "tomorrow",
+    "should",
+    "could",
+    "throwing",
+    "hosting",
+    "planning",
     "bake",
     "prepare",
     "already",
@@ -757,6 +766,22 @@ fn vague_to_snacks(part: &str, query: String) -> String {
     } else {
         query
     }
+}
+
+/// `query` without the first run of words that begins `name` ("biryani
+/// biryani darbar" -> "biryani"), unless nothing else would be left.
+fn without_name(query: &str, name: &[String]) -> String {
+    let words: Vec<&str> = query.split(' ').collect();
+    for len in (1..=name.len()).rev() {
+        let run: Vec<&str> = name[..len].iter().map(String::as_str).collect();
+        if let Some(at) = words.windows(len).position(|w| w == run.as_slice()) {
+            let rest = [&words[..at], &words[at + len..]].concat();
+            if !rest.is_empty() {
+                return rest.join(" ");
+            }
+        }
+    }
+    query.to_string()
 }
 
 /// The separate things asked for: "milk, bread and eggs" -> three parts; at most four.
@@ -963,7 +988,7 @@ impl TurnBuilder<'_> {
         let per_part = if search.parts.len() == 1 { 5 } else { 3 };
         let mut firsts: Vec<String> = Vec::new();
         let mut products: Vec<Value> = Vec::new();
-        for query in &search.parts {
+        for (i, query) in search.parts.iter().enumerate() {
             let limit = if cheaper.is_some() { 20 } else { per_part };
             let mut args = json!({ "query": query, "limit": limit });
             if !search.tags.is_empty() {
@@ -975,6 +1000,9 @@ impl TurnBuilder<'_> {
             }
             if !exclude.is_empty() {
                 args["exclude_ids"] = json!(exclude);
+            }
+            if let Some(Some(m)) = search.merchants.get(i) {
+                args["merchant_id"] = json!(m);
             }
             match self.tool("search_products", args, key.clone()).await {
                 Ok(r) => {
@@ -1103,22 +1131,32 @@ impl TurnBuilder<'_> {
                         .contains(&w)
                     })
                 };
-                let lexicon = self
-                    .agent
-                    .lexicon
-                    .get_or_init(|| lexicon::Lexicon::new(self.env.knowledge));
-                let parts: Vec<String> = split_items(text)
+                let lexicon = self.agent.lexicon(self.env.knowledge);
+                // "pizza from slice republic": that part searches that store
+                // only, for what it names besides the store ("pizza").
+                let knowledge = self.env.knowledge;
+                let (parts, merchants): (Vec<String>, Vec<Option<String>>) = split_items(text)
                     .iter()
-                    .map(|p| vague_to_snacks(p, clean_query(p, slots)))
-                    .flat_map(|q| lexicon.items(&q))
-                    .filter(|q| !q.is_empty() && !diet_only(q))
+                    .flat_map(|p| {
+                        let store = lexicon.merchant_named(p).map(str::to_string);
+                        let mut query = vague_to_snacks(p, clean_query(p, slots));
+                        if let Some(m) = store.as_deref().and_then(|id| knowledge.merchant(id)) {
+                            query = without_name(&query, &slots::words(&m.name));
+                        }
+                        lexicon
+                            .items(&query)
+                            .into_iter()
+                            .map(move |q| (q, store.clone()))
+                    })
+                    .filter(|(q, _)| !q.is_empty() && !diet_only(q))
                     .take(4)
-                    .collect();
+                    .unzip();
                 if parts.is_empty() {
                     return Ok(self.say("clarify_shop", &[]));
                 }
                 let search = Search {
                     parts,
+                    merchants,
                     tags: slots.tags.clone(),
                     max_price_minor: slots.max_price_minor,
                     seen: Vec::new(),
@@ -1306,6 +1344,10 @@ impl TurnBuilder<'_> {
             "ride_option" => self.ride_option(slots, state, key).await,
             "order_status" => self.status(slots, key).await,
             "ride_status" => self.ride_status(key).await,
+            "merchant_info" => {
+                let named = self.agent.lexicon(self.env.knowledge).merchant_named(text);
+                self.merchant_info(named, key).await
+            }
             "escalate" => self.escalate(text, slots, key).await,
             "cancel_order" | "refund" => {
                 self.propose_order_action(intent, text, slots, state, key)

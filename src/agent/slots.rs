@@ -127,8 +127,22 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
     let w = words(text);
     let mut s = Slots::default();
     let at = |i: usize| w.get(i).map(String::as_str).unwrap_or("");
+    // A word already read as part of the one before it.
+    let mut taken = None;
     for i in 0..w.len() {
         let word = at(i);
+        if taken == Some(i) {
+            continue;
+        }
+        // "the first two", "the top 3": every position up to the count.
+        if matches!(word, "first" | "top") {
+            if let Some(n) = number(at(i + 1)).filter(|n| (2..=6).contains(n)) {
+                s.ordinal.get_or_insert(1);
+                s.ordinals.extend(1..=n as usize);
+                taken = Some(i + 1);
+                continue;
+            }
+        }
         // Servings: "for 4", "4 people", "serves 4".
         if let Some(n) = number(word) {
             let next = at(i + 1);
@@ -412,6 +426,10 @@ mod tests {
         assert_eq!((s.quantity, s.ordinal), (Some(3), Some(2)));
         let s = extract("movie night for 4", k());
         assert_eq!(s.servings, Some(4));
+        let s = extract("add the first two", k());
+        assert_eq!((s.quantity, s.ordinals), (None, vec![1, 2]));
+        let s = extract("add the first one", k());
+        assert_eq!((s.quantity, s.ordinals), (Some(1), vec![1]));
     }
 
     #[test]

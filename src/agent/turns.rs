@@ -572,6 +572,44 @@ impl TurnBuilder<'_> {
         )
     }
 
+    /// One store's terms when the message names it, else who we deliver from.
+    pub(super) async fn merchant_info(&mut self, named: Option<&str>, key: String) -> String {
+        let args = named.map_or(json!({}), |id| json!({ "merchant_id": id }));
+        let r = match self.tool("merchant_info", args, key).await {
+            Ok(r) => r,
+            Err(e) => return self.say("error", &[("message", e)]),
+        };
+        let merchants = r["merchants"].as_array().cloned().unwrap_or_default();
+        let line = |m: &Value| {
+            let kind = m["cuisine"]
+                .as_str()
+                .or(m["kind"].as_str())
+                .unwrap_or_default()
+                .replace('_', " ");
+            let packaging = match m["packaging_fee_minor"].as_i64() {
+                Some(p) if p > 0 => format!(", packaging {}", money(&m["packaging_fee_minor"])),
+                _ => String::new(),
+            };
+            format!(
+                "{} ({kind}, {}): minimum order {}, delivery {}{packaging}, ready in about {} min",
+                m["name"].as_str().unwrap_or_default(),
+                m["area"].as_str().unwrap_or_default(),
+                money(&m["min_order_minor"]),
+                money(&m["delivery_fee_minor"]),
+                m["prep_minutes"],
+            )
+        };
+        self.cards = json!({ "merchants": merchants });
+        match (named, merchants.as_slice()) {
+            (Some(_), [m]) => self.say("merchant", &[("line", line(m))]),
+            _ => {
+                let list: Vec<String> =
+                    merchants.iter().map(|m| format!("- {}", line(m))).collect();
+                self.say("merchants", &[("list", list.join("\n"))])
+            }
+        }
+    }
+
     pub(super) async fn ride_status(&mut self, key: String) -> String {
         match self.tool("ride_status", json!({}), key).await {
             Ok(r) if r["ride"].is_null() => self.say("no_rides", &[]),
