@@ -73,6 +73,9 @@ pub struct Agent {
 pub struct DialogueState {
     /// Products last listed, in order, for "the second one".
     shown: Vec<String>,
+    /// Why the last turn refused, if it did.
+    #[serde(default)]
+    refusal: Option<String>,
     /// The last product search, for "show me more" and "anything cheaper?".
     #[serde(default)]
     searched: Option<Search>,
@@ -603,6 +606,8 @@ struct TurnBuilder<'a> {
     cards: Value,
     citations: Vec<String>,
     cart: Option<Value>,
+    /// Why this turn refused, for a "why?" next.
+    refused: std::sync::Mutex<Option<String>>,
 }
 
 impl<'a> TurnBuilder<'a> {
@@ -625,6 +630,7 @@ impl<'a> TurnBuilder<'a> {
             cards: json!({}),
             citations: vec![],
             cart: None,
+            refused: Default::default(),
         }
     }
 }
@@ -1091,10 +1097,38 @@ impl TurnBuilder<'_> {
     }
 
     fn say(&self, key: &str, vars: &[(&str, String)]) -> String {
+        if key == "not_allowed" {
+            *self.refused.lock().unwrap_or_else(|p| p.into_inner()) = vars
+                .iter()
+                .find(|(k, _)| *k == "reason")
+                .map(|(_, v)| v.clone());
+        }
         self.agent.say(key, vars)
     }
 
+    /// Runs the intent's flow; a refusal is remembered for one turn, so
+    /// "why?" can be answered.
     async fn run(
+        &mut self,
+        intent: &str,
+        text: &str,
+        slots: &Slots,
+        state: &mut DialogueState,
+    ) -> anyhow::Result<String> {
+        let reply = match (intent, state.refusal.take()) {
+            ("why", Some(reason)) => self.say("why", &[("reason", reason)]),
+            ("why", None) => self.say("why_unknown", &[]),
+            _ => self.run_flow(intent, text, slots, state).await?,
+        };
+        state.refusal = self
+            .refused
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        Ok(reply)
+    }
+
+    async fn run_flow(
         &mut self,
         intent: &str,
         text: &str,
