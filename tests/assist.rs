@@ -166,6 +166,22 @@ fn a_stuck_order_ticket_is_diagnosed_and_the_approved_reblast_runs_once() {
         .unwrap()
         .iter()
         .all(|c| c["name"] != "decide_action"));
+    // Approving an action that was never proposed approves nothing else,
+    // and says what the policy rules out.
+    let (_, refund) = chat(&agent, ask("approve the refund", &turn["session_id"]));
+    assert!(
+        refund["tool_calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["name"] != "decide_action"),
+        "{refund}"
+    );
+    assert!(
+        refund["reply"].as_str().unwrap().contains("does not allow"),
+        "{refund}"
+    );
+
     // A ticket about no order gets a reply about what the customer wrote.
     let (status, general) = s.post(
         "/v1/tickets",

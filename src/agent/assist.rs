@@ -310,6 +310,13 @@ fn pick<'a>(text: &str, open: &[&'a TicketAction]) -> Option<&'a TicketAction> {
     if let Some(a) = open.iter().find(|a| mentions(&w, &a.kind)) {
         return Some(a);
     }
+    // "approve the refund" when only an escalation is open approves nothing.
+    if ["reblast", "refund", "cancel", "escalate"]
+        .iter()
+        .any(|k| mentions(&w, k))
+    {
+        return None;
+    }
     let number = w.iter().find_map(|x| match x.as_str() {
         "first" | "1" => Some(1),
         "second" | "2" => Some(2),
@@ -332,6 +339,16 @@ fn mentions(w: &[String], kind: &str) -> bool {
         k => k,
     };
     w.iter().any(|x| x.starts_with(stem))
+}
+
+/// Why the policy rules out an action the agent names that was not proposed:
+/// "refund" on an order that is on track.
+fn ruled_out(a: &Assist, w: &[String]) -> Option<String> {
+    a.diagnosis
+        .iter()
+        .flat_map(|d| &d.actions)
+        .find(|x| !x.allowed && mentions(w, x.action.split('_').next().unwrap_or_default()))
+        .map(|x| format!("{}: {}", x.action.replace('_', " "), x.reason))
 }
 
 impl Agent {
@@ -405,6 +422,9 @@ impl Agent {
                         &[("kind", capitalise(&x.kind)), ("status", x.status.clone())],
                     );
                 }
+                if let Some(why) = ruled_out(a, &w).filter(|_| pick(text, &open).is_none()) {
+                    return self.say("assist_chat_ruled_out", &[("why", why)]);
+                }
                 if open.is_empty() {
                     return self.say("assist_chat_nothing", &[]);
                 }
@@ -451,8 +471,11 @@ impl Agent {
                             &[("kind", x.kind.clone()), ("reason", x.reason.clone())],
                         )
                     }
-                    None if open.is_empty() => self.say("assist_chat_nothing", &[]),
-                    None => self.say("assist_chat_which", &[("list", numbered(&open))]),
+                    None => match ruled_out(a, &w) {
+                        Some(why) => self.say("assist_chat_ruled_out", &[("why", why)]),
+                        None if open.is_empty() => self.say("assist_chat_nothing", &[]),
+                        None => self.say("assist_chat_which", &[("list", numbered(&open))]),
+                    },
                 }
             }
             Ask::Reply => self.say("assist_chat_reply", &[("reply", a.suggested_reply.clone())]),
