@@ -797,6 +797,8 @@ fn split_items(text: &str) -> Vec<String> {
         .split([',', '+', '&'])
         .flat_map(|p| p.split(" and "))
         .flat_map(|p| p.split(" plus "))
+        // Hinglish: "pyaz aur tamatar".
+        .flat_map(|p| p.split(" aur "))
         .map(|p| p.trim().to_string())
         .filter(|p| !p.is_empty())
         .collect();
