@@ -73,6 +73,10 @@ pub struct Agent {
 pub struct DialogueState {
     /// Products last listed, in order, for "the second one".
     shown: Vec<String>,
+    /// The places of the last ride request, for "from the station instead"
+    /// or the answer to "which Koramangala?".
+    #[serde(default)]
+    trip: Option<Trip>,
     /// Why the last turn refused, if it did.
     #[serde(default)]
     refusal: Option<String>,
@@ -87,6 +91,24 @@ pub struct DialogueState {
     /// The last ride quote: id, places and the fare of each option.
     quote: Option<Value>,
     turns: u64,
+}
+
+/// A ride request's places as the customer said them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Trip {
+    from: Option<String>,
+    to: Option<String>,
+    /// The end ("from" or "to") whose place was unclear and asked about.
+    unclear: Option<String>,
+    /// The turn it was asked in: only the next turn follows up on it.
+    turn: u64,
+}
+
+impl Trip {
+    /// The trip asked about in the turn just before `turn`, if any.
+    fn last(state: &DialogueState) -> Option<&Trip> {
+        state.trip.as_ref().filter(|t| t.turn + 1 == state.turns)
+    }
 }
 
 /// A product search as the customer asked it: one query per thing named.
@@ -359,6 +381,17 @@ impl Agent {
                 });
         if slots.to.is_some() && (slots.from.is_some() || ridey) && !has("book") {
             return Ok(("ride_quote".into(), true));
+        }
+        // Right after a ride question: "from the railway station" changes
+        // one end; "Koramangala East" answers which place was meant.
+        if let Some(trip) = Trip::last(state) {
+            let names_place =
+                || crate::commerce::resolve_place(env.knowledge, &text.to_lowercase()).is_ok();
+            if (slots.from.is_some() || slots.to.is_some()) && !has("book")
+                || trip.unclear.is_some() && names_place()
+            {
+                return Ok(("ride_quote".into(), true));
+            }
         }
         // "and by car?" right after a quote.
         let alternative = says(&["by", "what about", "how about", "and", "instead"])
@@ -1375,7 +1408,7 @@ impl TurnBuilder<'_> {
                     ],
                 )
             }
-            "ride_quote" => self.quote(slots, state, key).await,
+            "ride_quote" => self.quote(text, slots, state, key).await,
             "book_ride" => self.propose_booking(slots, state, key),
             "ride_option" => self.ride_option(slots, state, key).await,
             "order_status" => self.status(slots, key).await,

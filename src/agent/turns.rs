@@ -450,21 +450,48 @@ impl TurnBuilder<'_> {
                     ride_type: Some(kind),
                     ..Default::default()
                 };
-                self.quote(&again, state, key).await
+                self.quote("", &again, state, key).await
             }
         }
     }
 
     pub(super) async fn quote(
         &mut self,
+        text: &str,
         slots: &Slots,
         state: &mut DialogueState,
         key: String,
     ) -> String {
-        let Some(to) = &slots.to else {
+        // A follow-up keeps the end it does not change; an answer to "which
+        // place?" fills the end that was unclear.
+        let last = super::Trip::last(state).cloned().unwrap_or_default();
+        // One place named (with or without "from"/"to") answers the question.
+        let answer = match (&slots.from, &slots.to) {
+            (Some(_), Some(_)) => None,
+            (one, other) => one
+                .clone()
+                .or(other.clone())
+                .or_else(|| Some(text.trim().trim_end_matches(['.', '!', '?']).to_lowercase())),
+        };
+        let (mut from, mut to) = (
+            slots.from.clone().or(last.from),
+            slots.to.clone().or(last.to),
+        );
+        match (last.unclear.as_deref(), answer) {
+            (Some("from"), Some(a)) => from = Some(a),
+            (Some("to"), Some(a)) => to = Some(a),
+            _ => {}
+        }
+        state.trip = Some(super::Trip {
+            from: from.clone(),
+            to: to.clone(),
+            unclear: None,
+            turn: state.turns,
+        });
+        let Some(to) = &to else {
             return self.say("ride_which", &[]);
         };
-        let from = slots.from.clone().unwrap_or_else(|| "home".into());
+        let from = from.unwrap_or_else(|| "home".into());
         let mut args = json!({ "from": self.place(&from).await, "to": self.place(to).await });
         if let Some(t) = &slots.ride_type {
             args["ride_type"] = json!(t);
@@ -519,6 +546,14 @@ impl TurnBuilder<'_> {
             }
             // "koramangala" is two places: ask, naming them.
             Err(e) if e.contains("unknown place") => {
+                if let Some(trip) = state.trip.as_mut() {
+                    let end = if e.trim_start_matches('`').starts_with("from") {
+                        "from"
+                    } else {
+                        "to"
+                    };
+                    trip.unclear = Some(end.into());
+                }
                 self.say("ride_place_unclear", &[("detail", e.replace('`', ""))])
             }
             Err(e) => self.say("not_allowed", &[("reason", e)]),
