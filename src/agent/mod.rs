@@ -383,8 +383,12 @@ impl Agent {
             return Ok(("ride_quote".into(), true));
         }
         // Right after a ride question: "from the railway station" changes
-        // one end; "Koramangala East" answers which place was meant.
+        // one end; "Koramangala East" answers which place was meant; "the
+        // cheapest?" picks an option of the quote.
         if let Some(trip) = Trip::last(state) {
+            if state.quote.is_some() && says(&["cheapest", "cheaper", "fastest", "quickest"]) {
+                return Ok(("ride_option".into(), true));
+            }
             let names_place =
                 || crate::commerce::resolve_place(env.knowledge, &text.to_lowercase()).is_ok();
             if (slots.from.is_some() || slots.to.is_some()) && !has("book")
@@ -1410,7 +1414,7 @@ impl TurnBuilder<'_> {
             }
             "ride_quote" => self.quote(text, slots, state, key).await,
             "book_ride" => self.propose_booking(slots, state, key),
-            "ride_option" => self.ride_option(slots, state, key).await,
+            "ride_option" => self.ride_option(text, slots, state, key).await,
             "order_status" => self.status(slots, key).await,
             "ride_status" => self.ride_status(key).await,
             "merchant_info" => {

@@ -420,11 +420,34 @@ impl TurnBuilder<'_> {
     /// or a new quote for the same trip when the first was for another type.
     pub(super) async fn ride_option(
         &mut self,
+        text: &str,
         slots: &Slots,
         state: &mut DialogueState,
         key: String,
     ) -> String {
-        let (Some(q), Some(kind)) = (state.quote.clone(), slots.ride_type.clone()) else {
+        // "the cheapest?" / "the fastest?": the option of the quote that is.
+        let w = super::slots::words(text);
+        let by = if w.iter().any(|x| x.starts_with("cheap")) {
+            Some("total_minor")
+        } else if w
+            .iter()
+            .any(|x| matches!(x.as_str(), "fastest" | "quickest"))
+        {
+            Some("minutes")
+        } else {
+            None
+        };
+        let best = by.and_then(|field| {
+            state.quote.as_ref().and_then(|q| {
+                q["options"]
+                    .as_array()?
+                    .iter()
+                    .min_by_key(|o| o[field].as_i64().unwrap_or(i64::MAX))?["ride_type"]
+                    .as_str()
+                    .map(str::to_string)
+            })
+        });
+        let (Some(q), Some(kind)) = (state.quote.clone(), slots.ride_type.clone().or(best)) else {
             return self.say("ride_which", &[]);
         };
         match q["options"]
