@@ -98,8 +98,13 @@ pub struct DialogueState {
 struct Trip {
     from: Option<String>,
     to: Option<String>,
+    #[serde(default)]
+    ride_type: Option<String>,
     /// The end ("from" or "to") whose place was unclear and asked about.
     unclear: Option<String>,
+    /// The places offered for it.
+    #[serde(default)]
+    options: Vec<String>,
     /// The turn it was asked in: only the next turn follows up on it.
     turn: u64,
 }
@@ -108,6 +113,31 @@ impl Trip {
     /// The trip asked about in the turn just before `turn`, if any.
     fn last(state: &DialogueState) -> Option<&Trip> {
         state.trip.as_ref().filter(|t| t.turn + 1 == state.turns)
+    }
+
+    /// The offered place an answer picks: "the second one", or "the west
+    /// one" when only one offer has a word the answer says.
+    fn pick(&self, text: &str, ordinal: Option<usize>) -> Option<String> {
+        if let Some(n) = ordinal {
+            let i = if n == usize::MAX {
+                self.options.len().checked_sub(1)?
+            } else {
+                n.checked_sub(1)?
+            };
+            return self.options.get(i).cloned();
+        }
+        let said: Vec<String> = slots::words(text)
+            .into_iter()
+            .filter(|w| w.len() >= 3)
+            .collect();
+        let mut hits = self
+            .options
+            .iter()
+            .filter(|o| slots::words(o).iter().any(|w| said.contains(w)));
+        match (hits.next(), hits.next()) {
+            (Some(one), None) => Some(one.clone()),
+            _ => None,
+        }
     }
 }
 
@@ -392,7 +422,8 @@ impl Agent {
             let names_place =
                 || crate::commerce::resolve_place(env.knowledge, &text.to_lowercase()).is_ok();
             if (slots.from.is_some() || slots.to.is_some()) && !has("book")
-                || trip.unclear.is_some() && names_place()
+                || trip.unclear.is_some()
+                    && (names_place() || trip.pick(text, slots.ordinal).is_some())
             {
                 return Ok(("ride_quote".into(), true));
             }

@@ -488,14 +488,17 @@ impl TurnBuilder<'_> {
         // A follow-up keeps the end it does not change; an answer to "which
         // place?" fills the end that was unclear.
         let last = super::Trip::last(state).cloned().unwrap_or_default();
-        // One place named (with or without "from"/"to") answers the question.
+        // One place named (with or without "from"/"to"), or one of those
+        // offered ("the west one"), answers the question.
         let answer = match (&slots.from, &slots.to) {
             (Some(_), Some(_)) => None,
             (one, other) => one
                 .clone()
                 .or(other.clone())
+                .or_else(|| last.pick(text, slots.ordinal))
                 .or_else(|| Some(text.trim().trim_end_matches(['.', '!', '?']).to_lowercase())),
         };
+        let ride_type = slots.ride_type.clone().or(last.ride_type);
         let (mut from, mut to) = (
             slots.from.clone().or(last.from),
             slots.to.clone().or(last.to),
@@ -508,7 +511,9 @@ impl TurnBuilder<'_> {
         state.trip = Some(super::Trip {
             from: from.clone(),
             to: to.clone(),
+            ride_type: ride_type.clone(),
             unclear: None,
+            options: Vec::new(),
             turn: state.turns,
         });
         let Some(to) = &to else {
@@ -516,7 +521,7 @@ impl TurnBuilder<'_> {
         };
         let from = from.unwrap_or_else(|| "home".into());
         let mut args = json!({ "from": self.place(&from).await, "to": self.place(to).await });
-        if let Some(t) = &slots.ride_type {
+        if let Some(t) = &ride_type {
             args["ride_type"] = json!(t);
         }
         match self.tool("quote_ride", args, key).await {
@@ -576,6 +581,16 @@ impl TurnBuilder<'_> {
                         "to"
                     };
                     trip.unclear = Some(end.into());
+                    trip.options = e
+                        .split_once("did you mean ")
+                        .map(|(_, names)| {
+                            names
+                                .trim_end_matches('?')
+                                .split(", ")
+                                .map(str::to_string)
+                                .collect()
+                        })
+                        .unwrap_or_default();
                 }
                 self.say("ride_place_unclear", &[("detail", e.replace('`', ""))])
             }
