@@ -213,6 +213,11 @@ impl TurnBuilder<'_> {
         key: String,
     ) -> String {
         let in_cart = self.cart_ids(&key).await;
+        // "make it two pizzas" before any is in the cart, right after a list:
+        // the customer means to add them.
+        if in_cart.is_empty() && intent == "set_quantity" && !state.shown.is_empty() {
+            return Box::pin(self.add(text, slots, state, key)).await;
+        }
         if in_cart.is_empty() {
             return self.say("cart_empty", &[]);
         }
