@@ -230,6 +230,13 @@ struct Candidate<'k> {
     left: u32,
 }
 
+impl Candidate<'_> {
+    /// Whether enough is left for the packs the ingredient needs.
+    fn enough(&self, ing: &Ingredient, scale: f64) -> bool {
+        self.left >= packs_needed(ing, scale, self.product)
+    }
+}
+
 /// Grocery products relevant to the ingredient, in search order, with live stock.
 async fn candidates<'k>(
     ctx: &Ctx<'k>,
@@ -300,13 +307,12 @@ fn choose<'k>(
                 .split_whitespace()
                 .filter(|w| !shares_a_word(&ing.name, w))
                 .count();
-            let packs = packs_needed(ing, scale, p);
             (
                 std::cmp::Reverse(covered),
                 extra,
-                c.left < packs,
+                !c.enough(ing, scale),
                 !merchants.contains(&p.merchant_id),
-                i64::from(packs) * p.price_minor,
+                i64::from(packs_needed(ing, scale, p)) * p.price_minor,
             )
         })
         .map(|c| c.product)
@@ -390,7 +396,7 @@ pub async fn recipe_basket(ctx: &Ctx<'_>, args: &Value) -> anyhow::Result<Value>
             skipped.push(json!(line));
             continue;
         }
-        let enough = |c: &Candidate<'_>| c.left >= packs_needed(&ing, scale, c.product);
+        let enough = |c: &Candidate<'_>| c.enough(&ing, scale);
         let (product, substitute) = if close.iter().any(|c| c.product.id == best.id && enough(c)) {
             (best, false)
         } else {

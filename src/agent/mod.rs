@@ -1062,16 +1062,18 @@ impl TurnBuilder<'_> {
         // The tool takes at most 50 ids to leave out: the most recent ones.
         let exclude = search.seen[search.seen.len().saturating_sub(50)..].to_vec();
         let per_part = if search.parts.len() == 1 { 5 } else { 3 };
+        // Cheaper asks for more, to keep only the kinds shown.
+        let limit = if cheaper.is_some() { 20 } else { per_part };
+        let below = cheaper.as_ref().map(|c| c.below - 1);
+        let max_price = search.max_price_minor.into_iter().chain(below).min();
         let mut firsts: Vec<String> = Vec::new();
         let mut products: Vec<Value> = Vec::new();
         for (i, query) in search.parts.iter().enumerate() {
-            let limit = if cheaper.is_some() { 20 } else { per_part };
             let mut args = json!({ "query": query, "limit": limit });
             if !search.tags.is_empty() {
                 args["tags"] = json!(search.tags);
             }
-            let below = cheaper.as_ref().map(|c| c.below - 1);
-            if let Some(m) = search.max_price_minor.into_iter().chain(below).min() {
+            if let Some(m) = max_price {
                 args["max_price_minor"] = json!(m.max(0));
             }
             if !exclude.is_empty() {

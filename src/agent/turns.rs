@@ -529,7 +529,7 @@ impl TurnBuilder<'_> {
         if let Some(t) = &ride_type {
             args["ride_type"] = json!(t);
         }
-        match self.tool("quote_ride", args, key).await {
+        match self.tool("quote_ride", args.clone(), key).await {
             Ok(q) => {
                 let options: Vec<String> = q["options"]
                     .as_array()
@@ -579,23 +579,17 @@ impl TurnBuilder<'_> {
             }
             // "koramangala" is two places: ask, naming them.
             Err(e) if e.contains("unknown place") => {
-                if let Some(trip) = state.trip.as_mut() {
-                    let end = if e.trim_start_matches('`').starts_with("from") {
-                        "from"
-                    } else {
-                        "to"
-                    };
+                // Which end, and the places it may be, from the gazetteer:
+                // the next turn may answer with one of them.
+                let unclear = ["from", "to"].into_iter().find_map(|end| {
+                    let place = args[end].as_str().unwrap_or_default();
+                    crate::commerce::resolve_place(self.env.knowledge, place)
+                        .err()
+                        .map(|near| (end, near))
+                });
+                if let (Some(trip), Some((end, near))) = (state.trip.as_mut(), unclear) {
                     trip.unclear = Some(end.into());
-                    trip.options = e
-                        .split_once("did you mean ")
-                        .map(|(_, names)| {
-                            names
-                                .trim_end_matches('?')
-                                .split(", ")
-                                .map(str::to_string)
-                                .collect()
-                        })
-                        .unwrap_or_default();
+                    trip.options = near;
                 }
                 self.say("ride_place_unclear", &[("detail", e.replace('`', ""))])
             }
