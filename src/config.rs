@@ -52,6 +52,9 @@ pub struct PathsConfig {
     pub prompts: PathBuf,
     /// One JSON schema per assistant tool.
     pub tools: PathBuf,
+    /// The real development dialogues (see prompts/real.toml); their tuning
+    /// part trains the router. Absent: the router learns from prompts/ alone.
+    pub real_dialogues: PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -238,6 +241,7 @@ impl Default for PathsConfig {
             data: "data".into(),
             models: ".models".into(),
             prompts: "prompts".into(),
+            real_dialogues: "../shared/data/real-dialogues".into(),
             tools: "tools".into(),
         }
     }

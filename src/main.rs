@@ -142,6 +142,32 @@ struct DialogueArgs {
 
 #[derive(Subcommand)]
 enum EvalWhat {
+    /// Replay real crowd-written dialogues (a development file of
+    /// ../shared/data/real-dialogues) and score baskets, routing or rides,
+    /// tuning and validation parts side by side.
+    Real {
+        /// Which set the file holds.
+        #[arg(long, value_enum)]
+        set: RealSet,
+        /// The set's file (JSONL for taskmaster4 and sgd, CSV for bitext).
+        file: PathBuf,
+        /// A running server (started with `--test-helpers true`); without it
+        /// one is started in-process on a fresh database.
+        #[arg(long)]
+        url: Option<String>,
+        /// Dialogues replayed at once.
+        #[arg(long, default_value_t = 4)]
+        jobs: usize,
+        /// Only this many dialogues of each part (0: all), for a quick look.
+        #[arg(long, default_value_t = 0)]
+        limit: usize,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Write every failed case (turns, intents, replies) as JSONL here.
+        #[arg(long)]
+        failures: Option<PathBuf>,
+    },
     /// nDCG@10, recall@10 and MRR of bm25, dense and hybrid search over the labelled queries.
     Retrieval {
         /// Folder of labelled queries (*.jsonl).
@@ -151,6 +177,13 @@ enum EvalWhat {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RealSet {
+    Taskmaster4,
+    Sgd,
+    Bitext,
 }
 
 #[derive(Subcommand)]
@@ -236,7 +269,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let mut cfg = config(&cli.global)?;
     // An evaluation's in-process server would drown its table in request logs.
     let filter = match &cli.command {
-        Command::Eval { what: None, .. } => "warn,qdrant_edge=error",
+        Command::Eval {
+            what: None | Some(EvalWhat::Real { .. }),
+            ..
+        } => "warn,qdrant_edge=error",
         _ => cfg.log.filter.as_str(),
     };
     errand::telemetry::init(&cfg.log.format, filter);
@@ -281,6 +317,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let app = App::open(cfg)?;
             let report = tokio::runtime::Runtime::new()?.block_on(app.load_retrieval(true))?;
+            let examples = errand::agent::Agent::train_router(
+                &app.config.paths,
+                app.retriever().context("retrieval not loaded")?,
+            )?;
+            println!("intent router: {examples} examples embedded or cached");
             println!(
                 "indexed {} documents in {:.2}s: keyword index {}, {} embedded, {} deleted ({})",
                 report.docs,
@@ -340,6 +381,59 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             what: None,
             dialogues,
         } => eval_dialogues(cfg, dialogues),
+        Command::Eval {
+            what:
+                Some(EvalWhat::Real {
+                    set,
+                    file,
+                    url,
+                    jobs,
+                    limit,
+                    json,
+                    failures,
+                }),
+            ..
+        } => {
+            use errand::eval::real;
+            let set = match set {
+                RealSet::Taskmaster4 => real::Set::Taskmaster4,
+                RealSet::Sgd => real::Set::Sgd,
+                RealSet::Bitext => real::Set::Bitext,
+            };
+            let map = real::Map::load(&cfg.paths.prompts)?;
+            let knowledge = errand::knowledge::Knowledge::load(&cfg.paths.knowledge)?;
+            let (mut cases, skipped) = real::load(set, &file, &map, &knowledge)?;
+            if limit > 0 {
+                let mut seen = std::collections::BTreeMap::new();
+                cases.retain(|c| {
+                    let n = seen.entry(c.part).or_insert(0);
+                    *n += 1;
+                    *n <= limit
+                });
+            }
+            let server = EvalServer::start(cfg, url)?;
+            let client = errand::eval::client::Client::new(&server.base)?;
+            let bar = progress(json, cases.len(), "dialogues");
+            let outcomes = real::run(&client, &knowledge, &cases, jobs, &|_| bar.inc(1));
+            bar.finish_and_clear();
+            drop(server);
+            let summary = real::summarise(set, skipped, &outcomes);
+            if json {
+                println!("{}", serde_json::to_string(&summary)?);
+            } else {
+                print!("{}", real::table(&summary));
+            }
+            if let Some(path) = failures {
+                let mut out = String::new();
+                for o in outcomes.iter().filter(|o| !o.passed) {
+                    out += &serde_json::to_string(o)?;
+                    out.push('\n');
+                }
+                std::fs::write(&path, out)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            Ok(())
+        }
         Command::Eval {
             what: Some(EvalWhat::Retrieval { queries, json }),
             ..
@@ -420,7 +514,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// `errand eval`: replays the dialogues against `--url`, or against a server
 /// started here on a free port with a fresh database beside a copy of the index.
-fn eval_dialogues(mut cfg: Config, a: DialogueArgs) -> anyhow::Result<()> {
+fn eval_dialogues(cfg: Config, a: DialogueArgs) -> anyhow::Result<()> {
     use errand::eval::{client::Client, dialogues, replay, report};
     let mut all = dialogues::load(&a.dir)?;
     if !a.filter.is_empty() {
@@ -433,62 +527,19 @@ fn eval_dialogues(mut cfg: Config, a: DialogueArgs) -> anyhow::Result<()> {
         a.dir.display()
     );
     let thresholds = report::Thresholds::load(&a.thresholds)?;
-    let rt = tokio::runtime::Runtime::new()?;
-    let scratch = std::env::temp_dir().join(format!("errand-eval-{}", std::process::id()));
-    let base = match &a.url {
-        Some(url) => url.clone(),
-        None => {
-            let index = cfg.paths.data.join("index");
-            if index.is_dir() {
-                errand::eval::copy_dir(&index, &scratch.join("index"))
-                    .context("copying the search index for the evaluation server")?;
-            }
-            cfg.paths.data = scratch.clone();
-            cfg.auth.secret = String::new();
-            cfg.server.test_helpers = true;
-            let app = Arc::new(App::open(cfg)?);
-            let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-            let addr = listener.local_addr()?;
-            let server = rt.spawn(serve(app.clone(), listener));
-            rt.block_on(async {
-                while !app.is_ready() {
-                    anyhow::ensure!(
-                        !server.is_finished(),
-                        "the evaluation server stopped while loading"
-                    );
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                }
-                anyhow::Ok(())
-            })?;
-            format!("http://{addr}")
-        }
-    };
-    let client = Client::new(&base)?;
-    let bar = if a.json {
-        indicatif::ProgressBar::hidden()
-    } else {
-        indicatif::ProgressBar::new((all.len() * a.repeat.max(1)) as u64)
-    };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} dialogues {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let server = EvalServer::start(cfg, a.url.clone())?;
+    let client = Client::new(&server.base)?;
+    let bar = progress(a.json, all.len() * a.repeat.max(1), "dialogues");
     let failed = std::sync::atomic::AtomicUsize::new(0);
-    let results = rt.block_on(async {
-        tokio::task::block_in_place(|| {
-            replay::run(&client, &all, a.repeat, a.jobs, &|r| {
-                if !r.passed {
-                    let n = failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                    bar.set_message(format!("({n} failed)"));
-                }
-                bar.inc(1);
-            })
-        })
+    let results = replay::run(&client, &all, a.repeat, a.jobs, &|r| {
+        if !r.passed {
+            let n = failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            bar.set_message(format!("({n} failed)"));
+        }
+        bar.inc(1);
     });
     bar.finish_and_clear();
-    // Stop the scratch server (its stores flush on drop) before deleting its folder.
-    drop(rt);
-    let _ = std::fs::remove_dir_all(&scratch);
+    drop(server);
     let summary = report::summarise(&results, a.repeat.max(1));
     if a.json {
         println!("{}", serde_json::to_string(&summary)?);
@@ -509,4 +560,74 @@ fn eval_dialogues(mut cfg: Config, a: DialogueArgs) -> anyhow::Result<()> {
         misses.join("; ")
     );
     Ok(())
+}
+
+/// A progress bar on stderr, hidden when the output is JSON.
+fn progress(hidden: bool, len: usize, what: &str) -> indicatif::ProgressBar {
+    let bar = if hidden {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(len as u64)
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{bar:40}} {{pos}}/{{len}} {what} {{msg}}"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// The server an evaluation talks to: `--url`, or one started here on a free
+/// port with a fresh database beside a copy of the index, stopped on drop.
+struct EvalServer {
+    base: String,
+    /// The in-process server's runtime and scratch folder.
+    local: Option<(tokio::runtime::Runtime, PathBuf)>,
+}
+
+impl EvalServer {
+    fn start(mut cfg: Config, url: Option<String>) -> anyhow::Result<EvalServer> {
+        if let Some(base) = url {
+            return Ok(EvalServer { base, local: None });
+        }
+        let rt = tokio::runtime::Runtime::new()?;
+        let scratch = std::env::temp_dir().join(format!("errand-eval-{}", std::process::id()));
+        let index = cfg.paths.data.join("index");
+        if index.is_dir() {
+            errand::eval::copy_dir(&index, &scratch.join("index"))
+                .context("copying the search index for the evaluation server")?;
+        }
+        cfg.paths.data = scratch.clone();
+        cfg.auth.secret = String::new();
+        cfg.server.test_helpers = true;
+        let app = Arc::new(App::open(cfg)?);
+        let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let addr = listener.local_addr()?;
+        let server = rt.spawn(serve(app.clone(), listener));
+        rt.block_on(async {
+            while !app.is_ready() {
+                anyhow::ensure!(
+                    !server.is_finished(),
+                    "the evaluation server stopped while loading"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            anyhow::Ok(())
+        })?;
+        Ok(EvalServer {
+            base: format!("http://{addr}"),
+            local: Some((rt, scratch)),
+        })
+    }
+}
+
+impl Drop for EvalServer {
+    fn drop(&mut self) {
+        if let Some((rt, scratch)) = self.local.take() {
+            // Stop the server (its stores flush on drop) before deleting its folder.
+            drop(rt);
+            let _ = std::fs::remove_dir_all(&scratch);
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! tickets come from the session, never from the arguments, and the commerce
 //! engine checks ownership again.
 
+use crate::knowledge::Audience;
 use serde_json::{json, Value};
 
 use anyhow::Context;
@@ -149,6 +150,10 @@ pub async fn call(ctx: &Ctx<'_>, name: &str, args: &Value) -> anyhow::Result<Val
                     .get("ride_type")
                     .and_then(Value::as_str)
                     .map(str::to_string),
+                riders: args
+                    .get("riders")
+                    .and_then(Value::as_u64)
+                    .and_then(|n| u32::try_from(n).ok()),
             };
             serde_json::to_value(c.quote_ride(me, req).await?)?
         }
@@ -250,12 +255,16 @@ pub async fn call(ctx: &Ctx<'_>, name: &str, args: &Value) -> anyhow::Result<Val
                     query: s(args, "query").into(),
                     mode: Mode::Hybrid,
                     filters,
-                    limit: 3,
+                    limit: 10,
                 })
                 .await?;
+            // Agent-only policy (abuse checks, approval limits) never
+            // reaches a customer's chat: filtered before anything is quoted.
             let articles: Vec<Value> = hits
                 .iter()
                 .filter_map(|h| ctx.knowledge.help.iter().find(|a| a.id == h.id))
+                .filter(|a| ctx.agent.is_some() || a.audience == Audience::Customer)
+                .take(3)
                 .map(
                     |a| json!({ "id": a.id, "title": a.title, "summary": super::summary(&a.body) }),
                 )

@@ -19,10 +19,10 @@ mod lexicon;
 mod router;
 pub mod slots;
 pub mod tools;
+pub mod training;
 mod turns;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use anyhow::Context;
@@ -41,6 +41,8 @@ use router::Router;
 use slots::Slots;
 use tools::Tools;
 
+/// Above this the nearest example decides before any keyword rule.
+const SURE_ROUTE_SCORE: f32 = 0.85;
 /// Below this similarity the router is not trusted; the turn falls back to search or a refusal.
 const MIN_ROUTE_SCORE: f32 = 0.45;
 /// An unsure message this similar to a product (or, asked as a question, to a
@@ -100,6 +102,8 @@ struct Trip {
     to: Option<String>,
     #[serde(default)]
     ride_type: Option<String>,
+    #[serde(default)]
+    riders: Option<u32>,
     /// The end ("from" or "to") whose place was unclear and asked about.
     unclear: Option<String>,
     /// The places offered for it.
@@ -201,6 +205,12 @@ pub struct Turn {
     pub revisable: bool,
 }
 
+/// Where the router's example embeddings are cached: derived data, beside
+/// the search index.
+fn router_cache(paths: &crate::config::PathsConfig) -> std::path::PathBuf {
+    paths.data.join("index").join("intents.json")
+}
+
 /// The engines a turn works with.
 pub struct Env<'a> {
     pub commerce: &'a Commerce,
@@ -215,11 +225,11 @@ impl Agent {
     }
 
     pub fn load(
-        prompts: &Path,
-        tools: &Path,
+        paths: &crate::config::PathsConfig,
         retriever: &Retriever,
         llm: Option<Arc<dyn Interpreter>>,
     ) -> anyhow::Result<Agent> {
+        let (prompts, tools) = (paths.prompts.as_path(), paths.tools.as_path());
         #[derive(Deserialize)]
         struct Flows {
             flow: BTreeMap<String, Flow>,
@@ -233,7 +243,12 @@ impl Agent {
         let replies: BTreeMap<String, String> =
             toml::from_str(&read("replies.toml")?).context("parsing prompts/replies.toml")?;
         let tools = Tools::load(tools)?;
-        let router = Router::load(prompts, retriever.embedder())?;
+        let router = Router::load(
+            prompts,
+            &paths.real_dialogues,
+            &router_cache(paths),
+            retriever.embedder(),
+        )?;
         for (name, f) in &flows.flow {
             for tool in &f.tools {
                 anyhow::ensure!(
@@ -276,6 +291,21 @@ impl Agent {
             out = out.replace(&format!("{{{k}}}"), v);
         }
         out
+    }
+
+    /// Embeds the router's examples into its cache (for `errand index`);
+    /// returns how many there are.
+    pub fn train_router(
+        paths: &crate::config::PathsConfig,
+        retriever: &Retriever,
+    ) -> anyhow::Result<usize> {
+        let r = Router::load(
+            &paths.prompts,
+            &paths.real_dialogues,
+            &router_cache(paths),
+            retriever.embedder(),
+        )?;
+        Ok(r.len())
     }
 
     /// One customer turn in `session`, which the caller has checked they own.
@@ -439,6 +469,16 @@ impl Agent {
             && w.len() <= 5
         {
             return Ok(("ride_option".into(), true));
+        }
+        // "book the shared one" right after a quote books from it.
+        if state.quote.is_some() && has("book") && slots.to.is_none() {
+            return Ok(("book_ride".into(), true));
+        }
+        // A message this close to an example, among thousands of real ones,
+        // is read as that example: "I have to edit my account" is no recipe
+        // and "how do I cancel?" no cancellation, whatever the keywords say.
+        if route.score >= SURE_ROUTE_SCORE {
+            return Ok((route.intent.clone(), true));
         }
         // Order trouble is named by its words, whatever the nouns around them.
         let asks_policy = says(&["policy", "policies", "how do", "how does", "how long do"]);
@@ -956,6 +996,17 @@ impl TurnBuilder<'_> {
                 .map(|f| f.chips.clone())
                 .unwrap_or_default()
         };
+        // A customer is never pointed at an article `GET /v1/help/{id}`
+        // hides from them, whichever step of the flow cited it.
+        let mut citations = self.citations;
+        if self.agent_ticket.is_none() {
+            let k = self.env.knowledge;
+            citations.retain(|id| {
+                k.help
+                    .iter()
+                    .any(|a| &a.id == id && a.audience == crate::knowledge::Audience::Customer)
+            });
+        }
         let turn = Turn {
             session_id: session.clone(),
             intent: self.intent,
@@ -964,7 +1015,7 @@ impl TurnBuilder<'_> {
             tool_calls: self.calls,
             cart: self.cart,
             cards: self.cards,
-            citations: self.citations,
+            citations,
             interpreted_by: self.interpreter,
             revisable: false,
             suggestions,
@@ -1198,6 +1249,31 @@ impl TurnBuilder<'_> {
             .unwrap_or_else(|p| p.into_inner())
             .take();
         Ok(reply)
+    }
+
+    /// The customer-visible help article nearest to `text`, summarised and cited.
+    async fn help(&mut self, text: &str, key: String) -> String {
+        match self
+            .tool("search_help", json!({ "query": text }), key)
+            .await
+        {
+            Ok(r) => match r["articles"].as_array().and_then(|a| a.first()) {
+                Some(a) => {
+                    let id = a["id"].as_str().unwrap_or_default().to_string();
+                    self.citations.push(id.clone());
+                    self.say(
+                        "help",
+                        &[
+                            ("title", a["title"].as_str().unwrap_or_default().into()),
+                            ("summary", a["summary"].as_str().unwrap_or_default().into()),
+                            ("id", id),
+                        ],
+                    )
+                }
+                None => self.say("off_topic", &[]),
+            },
+            Err(e) => self.say("error", &[("message", e)]),
+        }
     }
 
     async fn run_flow(
@@ -1449,6 +1525,8 @@ impl TurnBuilder<'_> {
             "book_ride" => self.propose_booking(slots, state, key),
             "ride_option" => self.ride_option(text, slots, state, key).await,
             "order_status" => self.status(slots, key).await,
+            "change_order" => self.change_order(slots, key).await,
+            "refund_status" => self.refund_status(slots, key).await,
             "ride_status" => self.ride_status(key).await,
             "merchant_info" => {
                 let named = self.agent.lexicon(self.env.knowledge).merchant_named(text);
@@ -1459,27 +1537,7 @@ impl TurnBuilder<'_> {
                 self.propose_order_action(intent, text, slots, state, key)
                     .await
             }
-            "help" => match self
-                .tool("search_help", json!({ "query": text }), key)
-                .await
-            {
-                Ok(r) => match r["articles"].as_array().and_then(|a| a.first()) {
-                    Some(a) => {
-                        let id = a["id"].as_str().unwrap_or_default().to_string();
-                        self.citations.push(id.clone());
-                        self.say(
-                            "help",
-                            &[
-                                ("title", a["title"].as_str().unwrap_or_default().into()),
-                                ("summary", a["summary"].as_str().unwrap_or_default().into()),
-                                ("id", id),
-                            ],
-                        )
-                    }
-                    None => self.say("off_topic", &[]),
-                },
-                Err(e) => self.say("error", &[("message", e)]),
-            },
+            "help" => self.help(text, key).await,
             _ => self.say("off_topic", &[]),
         })
     }

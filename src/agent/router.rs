@@ -24,8 +24,25 @@ pub struct Route {
     pub score: f32,
 }
 
+/// Embeddings of the examples, saved by `errand index` beside the search
+/// index so that a server starts without re-embedding thousands of them.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Cache {
+    digest: String,
+    vectors: Vec<Vec<f32>>,
+}
+
 impl Router {
-    pub fn load(prompts: &Path, embedder: &Embedder) -> anyhow::Result<Router> {
+    /// The examples of `prompts/intents.toml` and the tuning part of the real
+    /// dialogues in `real` (when there), embedded, or read from `cache` when
+    /// it holds exactly these examples. A cache that cannot be written only
+    /// costs the next start the embedding time.
+    pub fn load(
+        prompts: &Path,
+        real: &Path,
+        cache: &Path,
+        embedder: &Embedder,
+    ) -> anyhow::Result<Router> {
         #[derive(serde::Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Intent {
@@ -43,17 +60,64 @@ impl Router {
             .with_context(|| format!("reading {}", path.display()))?;
         let file: File =
             toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-        let mut examples = Vec::new();
+        let mut texts: Vec<(String, String)> = Vec::new();
         let mut cues = std::collections::BTreeMap::new();
         for intent in file.intent {
-            let vectors = embedder.embed_batch(&intent.examples)?;
-            examples.extend(vectors.into_iter().map(|v| (intent.name.clone(), v)));
+            texts.extend(
+                intent
+                    .examples
+                    .iter()
+                    .map(|e| (intent.name.clone(), e.clone())),
+            );
             if !intent.cues.is_empty() {
                 let normal = intent.cues.iter().map(|c| normalise(c)).collect();
                 cues.insert(intent.name, normal);
             }
         }
+        let map = super::training::Map::load(prompts)?;
+        for intent in map.bitext.values().map(|r| &r.intent) {
+            anyhow::ensure!(
+                texts.iter().any(|(i, _)| i == intent),
+                "prompts/real.toml maps to intent {intent}, which prompts/intents.toml does not have"
+            );
+        }
+        texts.extend(super::training::examples(real, &map)?);
+        let digest = {
+            use sha2::Digest;
+            let mut h = sha2::Sha256::new();
+            for (i, t) in &texts {
+                h.update(i.as_bytes());
+                h.update([0]);
+                h.update(t.as_bytes());
+                h.update([0]);
+            }
+            hex::encode(h.finalize())
+        };
+        let cached = std::fs::read(cache)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Cache>(&b).ok())
+            .filter(|c| c.digest == digest && c.vectors.len() == texts.len());
+        let vectors = match cached {
+            Some(c) => c.vectors,
+            None => {
+                let plain: Vec<String> = texts.iter().map(|(_, t)| t.clone()).collect();
+                let mut vectors = Vec::with_capacity(plain.len());
+                for chunk in plain.chunks(256) {
+                    vectors.extend(embedder.embed_batch(chunk)?);
+                }
+                let c = Cache { digest, vectors };
+                if let Err(e) = std::fs::write(cache, serde_json::to_vec(&c)?) {
+                    tracing::warn!(error = %e, path = %cache.display(), "intent examples not cached");
+                }
+                c.vectors
+            }
+        };
+        let examples = texts.into_iter().map(|(i, _)| i).zip(vectors).collect();
         Ok(Router { examples, cues })
+    }
+
+    pub fn len(&self) -> usize {
+        self.examples.len()
     }
 
     pub fn intents(&self) -> impl Iterator<Item = &str> {

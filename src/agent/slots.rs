@@ -30,6 +30,8 @@ pub struct Slots {
     pub from: Option<String>,
     pub to: Option<String>,
     pub ride_type: Option<String>,
+    /// How many travel: "for 2 people", "party of 3", "just me".
+    pub riders: Option<u32>,
     /// What the customer already has ("I already have rice and spices").
     pub exclude: Vec<String>,
 }
@@ -243,6 +245,12 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
             );
         }
     }
+    s.riders = riders(&w);
+    if w.iter()
+        .any(|x| x == "pool" || x == "shared" || x == "share" || x == "sharing")
+    {
+        s.ride_type = Some("shared".into());
+    }
     if w.iter().any(|x| x == "another") && s.quantity.is_none() {
         s.quantity = Some(1);
     }
@@ -384,6 +392,57 @@ fn exclusions(lower: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// The party size a message states: a count before a word for people
+/// ("2 people", "three passengers", "4 of us", "party of 3"), or one person
+/// said in words ("just me", "only myself", "alone").
+fn riders(w: &[String]) -> Option<u32> {
+    let at = |i: usize| w.get(i).map(String::as_str).unwrap_or("");
+    for i in 0..w.len() {
+        let Some(n) = number(at(i)).filter(|n| (1..=20).contains(n)) else {
+            continue;
+        };
+        let next = at(i + 1);
+        let people = matches!(
+            next,
+            "people"
+                | "persons"
+                | "person"
+                | "passengers"
+                | "passenger"
+                | "riders"
+                | "rider"
+                | "seats"
+                | "seat"
+                | "adults"
+                | "guests"
+                | "travellers"
+                | "travelers"
+                | "pax"
+        ) || next == "of" && at(i + 2) == "us"
+            || next == "us"
+            || matches!(at(i.wrapping_sub(1)), "party" | "group")
+            || at(i.wrapping_sub(1)) == "of" && matches!(at(i.wrapping_sub(2)), "party" | "group");
+        // "a"/"an" is a count only before a word for people: "a person".
+        if people
+            && (!matches!(at(i), "a" | "an")
+                || matches!(next, "person" | "passenger" | "rider" | "seat"))
+        {
+            return Some(n);
+        }
+    }
+    let said = |a: &str, b: &str| w.windows(2).any(|p| p[0] == a && p[1] == b);
+    if said("just", "me")
+        || said("only", "me")
+        || said("just", "myself")
+        || said("only", "myself")
+        || said("by", "myself")
+        || w.iter().any(|x| x == "alone" || x == "solo")
+    {
+        return Some(1);
+    }
+    None
 }
 
 #[cfg(test)]

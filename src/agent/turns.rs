@@ -504,6 +504,8 @@ impl TurnBuilder<'_> {
                 .or_else(|| Some(text.trim().trim_end_matches(['.', '!', '?']).to_lowercase())),
         };
         let ride_type = slots.ride_type.clone().or(last.ride_type);
+        // "for 4" in a ride turn counts travellers, not servings.
+        let riders = slots.riders.or(slots.servings).or(last.riders);
         let (mut from, mut to) = (
             slots.from.clone().or(last.from),
             slots.to.clone().or(last.to),
@@ -517,6 +519,7 @@ impl TurnBuilder<'_> {
             from: from.clone(),
             to: to.clone(),
             ride_type: ride_type.clone(),
+            riders,
             unclear: None,
             options: Vec::new(),
             turn: state.turns,
@@ -528,6 +531,9 @@ impl TurnBuilder<'_> {
         let mut args = json!({ "from": self.place(&from).await, "to": self.place(to).await });
         if let Some(t) = &ride_type {
             args["ride_type"] = json!(t);
+        }
+        if let Some(n) = riders {
+            args["riders"] = json!(n);
         }
         match self.tool("quote_ride", args.clone(), key).await {
             Ok(q) => {
@@ -756,6 +762,78 @@ impl TurnBuilder<'_> {
         }
     }
 
+    /// "I want to change my order": placed orders are not edited; what the
+    /// order's state still allows instead.
+    pub(super) async fn change_order(&mut self, slots: &Slots, key: String) -> String {
+        let args = slots
+            .order_id
+            .as_ref()
+            .map_or(json!({}), |id| json!({ "order_id": id }));
+        self.citations.push("help-order-changes".into());
+        match self.tool("order_status", args, key).await {
+            Ok(r) if r["order"].is_null() => self.say("change_order_none", &[]),
+            Ok(r) => {
+                let o = &r["order"];
+                let options = if o["status"] == "placed" {
+                    self.say("change_order_cancellable", &[])
+                } else {
+                    self.say("change_order_fixed", &[])
+                };
+                self.cards = json!({ "order": o, "diagnosis": r["diagnosis"] });
+                self.say(
+                    "change_order",
+                    &[
+                        ("id", o["id"].as_str().unwrap_or_default().into()),
+                        (
+                            "merchant",
+                            o["merchant_name"].as_str().unwrap_or_default().into(),
+                        ),
+                        (
+                            "state",
+                            o["status"].as_str().unwrap_or_default().replace('_', " "),
+                        ),
+                        ("options", options),
+                    ],
+                )
+            }
+            Err(e) => self.say("not_allowed", &[("reason", e)]),
+        }
+    }
+
+    /// "Where is my refund?": what the order has had back, and when it lands.
+    pub(super) async fn refund_status(&mut self, slots: &Slots, key: String) -> String {
+        let args = slots
+            .order_id
+            .as_ref()
+            .map_or(json!({}), |id| json!({ "order_id": id }));
+        self.citations.push("help-refund-timelines".into());
+        match self.tool("order_status", args, key).await {
+            Ok(r) if r["order"].is_null() => self.say("no_orders", &[]),
+            Ok(r) => {
+                let o = &r["order"];
+                let refunded = o["refunded_minor"].as_i64().unwrap_or(0);
+                let vars = [
+                    ("id", o["id"].as_str().unwrap_or_default().to_string()),
+                    (
+                        "merchant",
+                        o["merchant_name"].as_str().unwrap_or_default().to_string(),
+                    ),
+                    ("refunded", money(&o["refunded_minor"])),
+                ];
+                self.cards = json!({ "order": o, "diagnosis": r["diagnosis"] });
+                self.say(
+                    if refunded > 0 {
+                        "refund_status"
+                    } else {
+                        "refund_status_none"
+                    },
+                    &vars,
+                )
+            }
+            Err(e) => self.say("not_allowed", &[("reason", e)]),
+        }
+    }
+
     /// Opens a ticket for a care agent, about the named or latest active order.
     pub(super) async fn escalate(&mut self, text: &str, slots: &Slots, key: String) -> String {
         let args = slots
@@ -770,7 +848,7 @@ impl TurnBuilder<'_> {
         if let Some(o) = &order {
             args["order_id"] = json!(o);
         }
-        self.citations.push("help-escalation-policy".into());
+        self.citations.push("help-contact-support".into());
         match self.tool("create_ticket", args, key).await {
             Ok(t) => {
                 let about = order
@@ -803,7 +881,11 @@ impl TurnBuilder<'_> {
             .as_ref()
             .map_or(json!({}), |id| json!({ "order_id": id }));
         let r = match self.tool("order_status", args, key.clone()).await {
-            Ok(r) if r["order"].is_null() => return self.say("no_orders", &[]),
+            // No order to act on: "how do cancellations work?" gets the policy.
+            Ok(r) if r["order"].is_null() => {
+                let policy = self.help(text, key).await;
+                return self.say("no_orders_policy", &[("help", policy)]);
+            }
             Ok(r) => r,
             Err(e) => return self.say("not_allowed", &[("reason", e)]),
         };
@@ -823,7 +905,7 @@ impl TurnBuilder<'_> {
         let policy = if intent == "cancel_order" {
             "help-cancel-order"
         } else {
-            "help-refund-policy"
+            "help-refunds"
         };
         self.citations.push(policy.into());
         if rule["allowed"] != true {

@@ -68,7 +68,16 @@ pub struct QuoteRequest {
     pub at: Option<String>,
     /// One of bike, auto, car, shared; absent quotes all four.
     pub ride_type: Option<String>,
+    /// How many travel (1 when absent): only ride types with room for them
+    /// are quoted, and a shared ride is priced per seat.
+    #[serde(default)]
+    pub riders: Option<u32>,
 }
+
+/// Seats a shared ride sells to one booking: it shares a car with strangers.
+const SHARED_MAX_RIDERS: u32 = 2;
+/// A party larger than any vehicle is a request for several rides.
+const MAX_RIDERS: u32 = 8;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Fare {
@@ -100,7 +109,14 @@ pub struct RideQuote {
     pub depart_at: String,
     pub expires_at: String,
     pub currency: String,
+    /// The party size the options were chosen and priced for.
+    #[serde(default = "one_rider")]
+    pub riders: u32,
     pub options: Vec<RideOption>,
+}
+
+fn one_rider() -> u32 {
+    1
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -195,6 +211,24 @@ pub(super) fn quote(
         }
         None => RIDE_TYPES.to_vec(),
     };
+    let riders = req.riders.unwrap_or(1);
+    if !(1..=MAX_RIDERS).contains(&riders) {
+        return Err(invalid("riders", format!("must be 1 to {MAX_RIDERS}")));
+    }
+    let fits = |t: &&str| {
+        if *t == "shared" {
+            riders <= SHARED_MAX_RIDERS
+        } else {
+            rate_card(t).seats >= riders
+        }
+    };
+    let types: Vec<&str> = types.into_iter().filter(fits).collect();
+    if types.is_empty() {
+        return Err(invalid(
+            "riders",
+            format!("no single ride of that type seats {riders}; a car seats 4"),
+        ));
+    }
     let depart = match &req.at {
         Some(t) => DateTime::parse_from_rfc3339(t)
             .map_err(|_| invalid("at", "must be an RFC 3339 time"))?
@@ -213,10 +247,13 @@ pub(super) fn quote(
         let (name, speed) = traffic(hour, t);
         profile = name;
         let minutes = (km / speed * 60.0).ceil().max(1.0) as i64;
-        let distance_minor = (km * card.per_km_minor as f64).round() as i64;
-        let time_minor = minutes * card.per_min_minor;
+        // A shared ride sells seats: each rider pays the seat fare.
+        let per = if t == "shared" { i64::from(riders) } else { 1 };
+        let base_minor = card.base_minor * per;
+        let distance_minor = (km * card.per_km_minor as f64).round() as i64 * per;
+        let time_minor = minutes * card.per_min_minor * per;
         let tenths = surge_tenths(conn, (from.lat, from.lon), card.vehicle, hour)?;
-        let before = card.base_minor + distance_minor + time_minor;
+        let before = base_minor + distance_minor + time_minor;
         let surge_minor = before * (tenths - 10) / 10;
         let pickup = free_drivers_near(conn, (from.lat, from.lon), Some(card.vehicle), 1)?
             .first()
@@ -227,7 +264,7 @@ pub(super) fn quote(
             duration_minutes: minutes as u32,
             pickup_eta_minutes: pickup,
             fare: Fare {
-                base_minor: card.base_minor,
+                base_minor,
                 distance_minor,
                 time_minor,
                 surge_multiplier: tenths as f64 / 10.0,
@@ -246,6 +283,7 @@ pub(super) fn quote(
         expires_at: (Utc::now() + Duration::seconds(c.config.quote_ttl_secs as i64))
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         currency: super::pricing::CURRENCY.into(),
+        riders,
         options,
     };
     conn.execute(

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod client;
 pub mod dialogues;
+pub mod real;
 pub mod replay;
 pub mod report;
 pub mod retrieval;

@@ -1,0 +1,638 @@
+//! `errand eval real`: replays real crowd-written dialogues that nobody here
+//! wrote (Taskmaster-4 coffee orders, SGD ride requests, Bitext support
+//! requests) through `POST /v1/chat` and scores what Errand *did*: the final
+//! basket, the flow a request was routed to, the ride quoted.
+//!
+//! Every file is split by one fixed rule, [`part`]: a hash of the dialogue's
+//! id (the utterance itself for Bitext). Tuning looks only at the `tune`
+//! part; the `validate` part is reported beside it to show what generalises.
+//! How the sets' labels map onto Errand (Bitext intents to flows, the
+//! Taskmaster menu to the cafe's products) is data in `prompts/real.toml`,
+//! which also says what `errand index` may train on.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use anyhow::Context;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::client::Client;
+use crate::agent::training::{fnv, part};
+pub use crate::agent::training::{Map, Part};
+use crate::knowledge::Knowledge;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Set {
+    Taskmaster4,
+    Sgd,
+    Bitext,
+}
+
+/// One dialogue to replay: the customer's turns and what should come of them.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub id: String,
+    pub part: Part,
+    pub turns: Vec<String>,
+    pub gold: Gold,
+}
+
+#[derive(Debug, Clone)]
+pub enum Gold {
+    /// Product id to quantity, for what the customer ordered.
+    Basket(BTreeMap<String, u32>),
+    /// The set's own label, and the Errand intent (and article) it maps to.
+    Route {
+        label: String,
+        intent: String,
+        article: Option<String>,
+    },
+    /// The gazetteer place substituted for the destination, and the party size.
+    Ride {
+        to: String,
+        riders: Option<u32>,
+        shared: bool,
+    },
+}
+
+/// Reads one set's file into cases. Dialogues whose gold cannot be stated
+/// in Errand's terms (an item the cafe does not sell, a Bitext intent the map
+/// does not name, a ride with no destination) are counted in `skipped`.
+pub fn load(set: Set, file: &Path, map: &Map, k: &Knowledge) -> anyhow::Result<(Vec<Case>, usize)> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    match set {
+        Set::Bitext => bitext(&text, map),
+        Set::Taskmaster4 => taskmaster4(&text, map, k),
+        Set::Sgd => sgd(&text, k),
+    }
+}
+
+fn bitext(text: &str, map: &Map) -> anyhow::Result<(Vec<Case>, usize)> {
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let mut cases = Vec::new();
+    let mut skipped = 0;
+    for (i, row) in rows.records().enumerate() {
+        let row = row.with_context(|| format!("bitext row {}", i + 2))?;
+        let (utterance, label) = (
+            row.get(1).unwrap_or_default(),
+            row.get(3).unwrap_or_default(),
+        );
+        let Some(route) = map.bitext.get(label) else {
+            skipped += 1;
+            continue;
+        };
+        cases.push(Case {
+            id: utterance.to_string(),
+            part: part(utterance),
+            turns: vec![utterance.to_string()],
+            gold: Gold::Route {
+                label: label.to_string(),
+                intent: route.intent.clone(),
+                article: route.article.clone(),
+            },
+        });
+    }
+    Ok((cases, skipped))
+}
+
+/// Lowercase words of a menu item id or name, without its numeric suffix.
+fn menu_name(s: &str) -> String {
+    s.to_lowercase()
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn taskmaster4(text: &str, map: &Map, k: &Knowledge) -> anyhow::Result<(Vec<Case>, usize)> {
+    let product = |name: &str| -> Option<String> {
+        let name = menu_name(name);
+        let title = map
+            .taskmaster4
+            .items
+            .get(&name)
+            .map(|t| menu_name(t))
+            .unwrap_or(name);
+        k.products
+            .iter()
+            .find(|p| p.merchant_id == map.taskmaster4.cafe && menu_name(&p.title) == title)
+            .map(|p| p.id.clone())
+    };
+    let mut cases = Vec::new();
+    let mut skipped = 0;
+    for (n, line) in text.lines().enumerate() {
+        let d: Value =
+            serde_json::from_str(line).with_context(|| format!("taskmaster4 line {}", n + 1))?;
+        let id = d["conversation_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let mut turns = Vec::new();
+        // order_item_id -> (product, quantity), as the gold agent built it.
+        let mut items: BTreeMap<String, (Option<String>, u32)> = BTreeMap::new();
+        let mut broken = false;
+        for u in d["utterances"].as_array().into_iter().flatten() {
+            if u["speaker"] == "user" {
+                turns.push(u["text"].as_str().unwrap_or_default().to_string());
+            }
+            let anns = u["annotations"].as_array().cloned().unwrap_or_default();
+            for (i, a) in anns.iter().enumerate() {
+                let call = a["value"].as_str().unwrap_or_default();
+                if a["name"] != "api_call"
+                    || !matches!(call, "add_order_item" | "update_order_item")
+                {
+                    continue;
+                }
+                let parse = |j: usize| -> Option<Value> {
+                    serde_json::from_str(anns.get(j)?["value"].as_str()?).ok()
+                };
+                let (Some(req), resp) = (parse(i + 1), parse(i + 3)) else {
+                    broken = true;
+                    continue;
+                };
+                let qty = |v: &Value| -> Option<u32> {
+                    v["quantity"]
+                        .as_str()
+                        .and_then(|q| q.trim().parse().ok())
+                        .or(v["quantity"].as_u64().map(|q| q as u32))
+                };
+                if call == "add_order_item" {
+                    let item = resp
+                        .as_ref()
+                        .and_then(|r| r["order_item_id"].as_str().map(str::to_string))
+                        .unwrap_or_else(|| format!("#{}", items.len()));
+                    let p = req["menu_item_id"].as_str().and_then(product);
+                    items.insert(item, (p, qty(&req).unwrap_or(1)));
+                } else if let (Some(item), Some(q)) = (req["order_item_id"].as_str(), qty(&req)) {
+                    if let Some(e) = items.get_mut(item) {
+                        e.1 = q;
+                    }
+                }
+            }
+        }
+        let mut basket = BTreeMap::new();
+        for (p, q) in items.into_values() {
+            match p {
+                Some(p) if q > 0 => *basket.entry(p).or_insert(0) += q,
+                Some(_) => {}
+                None => broken = true,
+            }
+        }
+        if broken || basket.is_empty() || turns.is_empty() {
+            skipped += 1;
+            continue;
+        }
+        cases.push(Case {
+            part: part(&id),
+            id,
+            turns,
+            gold: Gold::Basket(basket),
+        });
+    }
+    Ok((cases, skipped))
+}
+
+fn sgd(text: &str, k: &Knowledge) -> anyhow::Result<(Vec<Case>, usize)> {
+    anyhow::ensure!(!k.places.is_empty(), "the gazetteer is empty");
+    let mut cases = Vec::new();
+    let mut skipped = 0;
+    for (n, line) in text.lines().enumerate() {
+        let d: Value = serde_json::from_str(line).with_context(|| format!("sgd line {}", n + 1))?;
+        let id = d["dialogue_id"].as_str().unwrap_or_default().to_string();
+        // A known place stands in for the free-text destination, chosen by the
+        // same hash as the split so every run substitutes the same one.
+        let place = &k.places[(fnv(&id) / 2 % k.places.len() as u64) as usize].name;
+        let mut turns = Vec::new();
+        let mut dest: Option<String> = None;
+        let mut riders = None;
+        let mut shared = false;
+        for t in d["turns"].as_array().into_iter().flatten() {
+            if t["speaker"] != "USER" {
+                continue;
+            }
+            let ride_frames: Vec<&Value> = t["frames"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|f| {
+                    f["service"]
+                        .as_str()
+                        .is_some_and(|s| s.starts_with("RideSharing"))
+                })
+                .collect();
+            if ride_frames.is_empty() {
+                continue;
+            }
+            let mut utterance = t["utterance"].as_str().unwrap_or_default().to_string();
+            let mut spans: Vec<(usize, usize)> = ride_frames
+                .iter()
+                .flat_map(|f| f["slots"].as_array().cloned().unwrap_or_default())
+                .filter(|s| s["slot"] == "destination")
+                .filter_map(|s| {
+                    Some((
+                        s["start"].as_u64()? as usize,
+                        s["exclusive_end"].as_u64()? as usize,
+                    ))
+                })
+                .collect();
+            spans.sort_unstable();
+            spans.dedup();
+            for &(a, b) in spans.iter().rev() {
+                if b <= utterance.len()
+                    && utterance.is_char_boundary(a)
+                    && utterance.is_char_boundary(b)
+                {
+                    utterance.replace_range(a..b, place);
+                }
+            }
+            for f in &ride_frames {
+                let values = &f["state"]["slot_values"];
+                if values["destination"].is_array() {
+                    dest = Some(place.clone());
+                }
+                for slot in ["number_of_riders", "number_of_seats"] {
+                    if let Some(v) = values[slot][0].as_str().and_then(|v| v.parse().ok()) {
+                        riders = Some(v);
+                    }
+                }
+                shared |= values["shared_ride"][0] == "True" || values["ride_type"][0] == "Pool";
+            }
+            turns.push(utterance);
+        }
+        match dest {
+            Some(to) if !turns.is_empty() => cases.push(Case {
+                part: part(&id),
+                id,
+                turns,
+                gold: Gold::Ride { to, riders, shared },
+            }),
+            _ => skipped += 1,
+        }
+    }
+    Ok((cases, skipped))
+}
+
+/// What one replayed case did, scored.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub id: String,
+    pub part: Part,
+    /// The Bitext label, or the set's name for dialogue sets.
+    pub label: String,
+    pub passed: bool,
+    /// Taskmaster-4: item precision and recall over units; SGD: riders and
+    /// shared honoured; Bitext: the article cited.
+    pub scores: BTreeMap<String, f64>,
+    pub turns: Vec<(String, String, String)>,
+    pub error: Option<String>,
+}
+
+/// The value of an `{{Placeholder}}` in Bitext utterances.
+fn fill(text: &str, order: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(a) = rest.find("{{") {
+        let Some(b) = rest[a..].find("}}") else { break };
+        out.push_str(&rest[..a]);
+        let name = &rest[a + 2..a + b];
+        out.push_str(match name {
+            "Order Number" => order,
+            "Invoice Number" => "INV-20431",
+            "Refund Amount" | "Money Amount" => "Rs 250",
+            "Delivery City" => "Lakeview",
+            "Delivery Country" => "India",
+            "Person Name" | "Client First Name" | "Client Last Name" => "Asha",
+            "Account Type" | "Account Category" => "Gold",
+            _ => "it",
+        });
+        rest = &rest[a + b + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn call(
+    c: &Client,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<&Value>,
+) -> anyhow::Result<Value> {
+    let r = c.call(method, path, Some(token), body)?;
+    anyhow::ensure!(
+        (200..300).contains(&r.status),
+        "{method} {path} answered {}: {}",
+        r.status,
+        r.body
+    );
+    Ok(r.json())
+}
+
+fn replay(c: &Client, case: &Case, order_product: &str) -> anyhow::Result<Outcome> {
+    let with_order = matches!(case.gold, Gold::Route { .. });
+    let orders = if with_order {
+        json!([{ "items": [{ "product_id": order_product }], "state": "preparing" }])
+    } else {
+        json!([])
+    };
+    let fx = c.call(
+        "POST",
+        "/v1/test_helpers/fixtures",
+        None,
+        Some(&json!({ "orders": orders })),
+    )?;
+    anyhow::ensure!(
+        fx.status == 201,
+        "fixtures answered {}: {}",
+        fx.status,
+        fx.body
+    );
+    let fx = fx.json();
+    let token = fx["customer_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let order = fx["orders"][0].as_str().unwrap_or_default().to_string();
+    let mut session: Option<String> = None;
+    let mut turns = Vec::new();
+    let mut answers = Vec::new();
+    for t in &case.turns {
+        let message = fill(t, &order);
+        let a = call(
+            c,
+            "POST",
+            "/v1/chat",
+            &token,
+            Some(&json!({ "message": message, "session_id": session })),
+        )
+        .with_context(|| format!("turn {message:?}"))?;
+        session = a["session_id"].as_str().map(str::to_string);
+        turns.push((
+            message,
+            a["intent"].as_str().unwrap_or_default().to_string(),
+            a["reply"].as_str().unwrap_or_default().to_string(),
+        ));
+        answers.push(a);
+    }
+    let mut scores = BTreeMap::new();
+    let (label, passed) = match &case.gold {
+        Gold::Route {
+            label,
+            intent,
+            article,
+        } => {
+            let a = &answers[0];
+            if let Some(article) = article {
+                let cited = a["citations"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|c| c == article.as_str());
+                scores.insert("article".into(), f64::from(u8::from(cited)));
+            }
+            (label.clone(), a["intent"] == intent.as_str())
+        }
+        Gold::Basket(gold) => {
+            let got = basket(c, &token)?;
+            let units = |b: &BTreeMap<String, u32>| b.values().map(|&q| f64::from(q)).sum::<f64>();
+            let common: f64 = gold
+                .iter()
+                .map(|(p, &q)| f64::from(q.min(got.get(p).copied().unwrap_or(0))))
+                .sum();
+            scores.insert(
+                "precision".into(),
+                if got.is_empty() {
+                    0.0
+                } else {
+                    common / units(&got)
+                },
+            );
+            scores.insert("recall".into(), common / units(gold));
+            ("taskmaster4".into(), &got == gold)
+        }
+        Gold::Ride { to, riders, shared } => {
+            let quotes: Vec<&Value> = answers
+                .iter()
+                .flat_map(|a| a["tool_calls"].as_array().into_iter().flatten())
+                .filter(|c| c["name"] == "quote_ride" && c["ok"] == true)
+                .map(|c| &c["result"])
+                .collect();
+            let reached = quotes.iter().any(|q| q["to"]["name"] == to.as_str());
+            let last = quotes.last();
+            if let Some(r) = riders {
+                let ok = last.is_some_and(|q| q["riders"].as_u64() == Some(u64::from(*r)));
+                scores.insert("riders".into(), f64::from(u8::from(ok)));
+            }
+            if *shared {
+                let ok = last.is_some_and(|q| {
+                    q["options"]
+                        .as_array()
+                        .is_some_and(|o| o.len() == 1 && o[0]["ride_type"] == "shared")
+                });
+                scores.insert("shared".into(), f64::from(u8::from(ok)));
+            }
+            ("sgd".into(), reached)
+        }
+    };
+    Ok(Outcome {
+        id: case.id.clone(),
+        part: case.part,
+        label,
+        passed,
+        scores,
+        turns,
+        error: None,
+    })
+}
+
+/// What the customer ended with: orders placed in the dialogue plus the cart.
+fn basket(c: &Client, token: &str) -> anyhow::Result<BTreeMap<String, u32>> {
+    let mut out = BTreeMap::new();
+    let cart = call(c, "GET", "/v1/cart", token, None)?;
+    let orders = call(c, "GET", "/v1/orders", token, None)?;
+    let lines = cart["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|g| g["items"].as_array().cloned().unwrap_or_default())
+        .chain(
+            orders["orders"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|o| o["status"] != "cancelled")
+                .flat_map(|o| o["items"].as_array().cloned().unwrap_or_default()),
+        );
+    for l in lines {
+        if let (Some(p), Some(q)) = (l["product_id"].as_str(), l["quantity"].as_u64()) {
+            *out.entry(p.to_string()).or_insert(0) += q as u32;
+        }
+    }
+    Ok(out)
+}
+
+/// Replays `cases` on `jobs` threads, calling `on_done` after each.
+pub fn run(
+    c: &Client,
+    k: &Knowledge,
+    cases: &[Case],
+    jobs: usize,
+    on_done: &(dyn Fn(&Outcome) + Sync),
+) -> Vec<Outcome> {
+    let order_product = k.products.first().map(|p| p.id.clone()).unwrap_or_default();
+    let next = AtomicUsize::new(0);
+    let out = Mutex::new(Vec::with_capacity(cases.len()));
+    std::thread::scope(|s| {
+        for _ in 0..jobs.max(1) {
+            s.spawn(|| loop {
+                let Some(case) = cases.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                    return;
+                };
+                let o = replay(c, case, &order_product).unwrap_or_else(|e| Outcome {
+                    id: case.id.clone(),
+                    part: case.part,
+                    label: String::new(),
+                    passed: false,
+                    scores: BTreeMap::new(),
+                    turns: vec![],
+                    error: Some(format!("{e:#}")),
+                });
+                on_done(&o);
+                out.lock().expect("no panics hold this lock").push(o);
+            });
+        }
+    });
+    let mut out = out.into_inner().expect("no panics hold this lock");
+    out.sort_by(|a, b| (&a.label, &a.id).cmp(&(&b.label, &b.id)));
+    out
+}
+
+/// Figures per part: the headline (exact basket, routing, destination) and
+/// the set's other scores, overall and per label.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub set: Set,
+    pub skipped: usize,
+    pub parts: BTreeMap<Part, PartSummary>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PartSummary {
+    pub cases: usize,
+    pub errors: usize,
+    /// Share of cases that did what the gold says.
+    pub passed: f64,
+    pub scores: BTreeMap<String, f64>,
+    /// Per label (Bitext intent): cases and share passed.
+    pub labels: BTreeMap<String, (usize, f64)>,
+}
+
+pub fn summarise(set: Set, skipped: usize, outcomes: &[Outcome]) -> Summary {
+    let mut parts = BTreeMap::new();
+    for p in [Part::Tune, Part::Validate] {
+        let os: Vec<&Outcome> = outcomes.iter().filter(|o| o.part == p).collect();
+        let share = |xs: &[&Outcome]| {
+            xs.iter().filter(|o| o.passed).count() as f64 / xs.len().max(1) as f64
+        };
+        let mut s = PartSummary {
+            cases: os.len(),
+            errors: os.iter().filter(|o| o.error.is_some()).count(),
+            passed: share(&os),
+            ..Default::default()
+        };
+        let mut sums: BTreeMap<String, (f64, usize)> = BTreeMap::new();
+        for o in &os {
+            for (k, v) in &o.scores {
+                let e = sums.entry(k.clone()).or_default();
+                e.0 += v;
+                e.1 += 1;
+            }
+        }
+        s.scores = sums
+            .into_iter()
+            .map(|(k, (t, n))| (k, t / n as f64))
+            .collect();
+        let mut by: BTreeMap<String, Vec<&Outcome>> = BTreeMap::new();
+        for o in &os {
+            by.entry(o.label.clone()).or_default().push(o);
+        }
+        if by.len() > 1 {
+            s.labels = by
+                .into_iter()
+                .map(|(l, xs)| (l, (xs.len(), share(&xs))))
+                .collect();
+        }
+        parts.insert(p, s);
+    }
+    Summary {
+        set,
+        skipped,
+        parts,
+    }
+}
+
+/// The headline's name for each set.
+fn headline(set: Set) -> &'static str {
+    match set {
+        Set::Taskmaster4 => "exact basket",
+        Set::Sgd => "destination quoted",
+        Set::Bitext => "routed right",
+    }
+}
+
+/// A Markdown table: one row per figure, tuning and validation side by side.
+pub fn table(s: &Summary) -> String {
+    let (t, v) = (&s.parts[&Part::Tune], &s.parts[&Part::Validate]);
+    let pct = |x: f64| format!("{:.1}%", x * 100.0);
+    let mut out = format!(
+        "| {:?} | tune | validate |\n|---|---|---|\n| cases | {} | {} |\n| {} | {} | {} |\n",
+        s.set,
+        t.cases,
+        v.cases,
+        headline(s.set),
+        pct(t.passed),
+        pct(v.passed)
+    );
+    for k in t.scores.keys() {
+        let vv = v.scores.get(k).copied().unwrap_or_default();
+        out += &format!("| {k} | {} | {} |\n", pct(t.scores[k]), pct(vv));
+    }
+    for (l, (n, x)) in &t.labels {
+        let (vn, vx) = v.labels.get(l).copied().unwrap_or_default();
+        out += &format!("| {l} | {} of {n} | {} of {vn} |\n", pct(*x), pct(vx));
+    }
+    if t.errors + v.errors > 0 {
+        out += &format!("| errors | {} | {} |\n", t.errors, v.errors);
+    }
+    out += &format!(
+        "\n{} dialogues skipped: their gold is not expressible in Errand's catalog or flows.\n",
+        s.skipped
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_filled() {
+        assert_eq!(
+            fill("cancel order {{Order Number}} now", "o-1"),
+            "cancel order o-1 now"
+        );
+        assert_eq!(fill("no braces", "o-1"), "no braces");
+        assert_eq!(fill("broken {{Order", "o-1"), "broken {{Order");
+    }
+
+    #[test]
+    fn menu_names_drop_ids_and_punctuation() {
+        assert_eq!(menu_name("chai-latte-1928"), "chai latte");
+        assert_eq!(menu_name("Caffè Latte"), "caffè latte");
+    }
+}
