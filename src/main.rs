@@ -164,7 +164,7 @@ enum EvalWhat {
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,
-        /// Write every failed case (turns, intents, replies) as JSONL here.
+        /// Write every case that missed any score (turns, intents, replies) as JSONL here.
         #[arg(long)]
         failures: Option<PathBuf>,
     },
@@ -425,7 +425,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             if let Some(path) = failures {
                 let mut out = String::new();
-                for o in outcomes.iter().filter(|o| !o.passed) {
+                // A case fails on its headline or on any of its other scores.
+                let failed = |o: &&real::Outcome| !o.passed || o.scores.values().any(|&v| v < 1.0);
+                for o in outcomes.iter().filter(failed) {
                     out += &serde_json::to_string(o)?;
                     out.push('\n');
                 }

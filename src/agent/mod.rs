@@ -113,10 +113,17 @@ struct Trip {
     turn: u64,
 }
 
+/// How many turns a trip stays the subject without being mentioned again.
+const TRIP_TURNS: u64 = 3;
+
 impl Trip {
-    /// The trip asked about in the turn just before `turn`, if any.
+    /// The trip being talked about: asked in one of the last few turns, so
+    /// "where to?" may be answered after a word about the party or the ride.
     fn last(state: &DialogueState) -> Option<&Trip> {
-        state.trip.as_ref().filter(|t| t.turn + 1 == state.turns)
+        state
+            .trip
+            .as_ref()
+            .filter(|t| t.turn + TRIP_TURNS >= state.turns)
     }
 
     /// The offered place an answer picks: "the second one", or "the west
@@ -448,6 +455,14 @@ impl Agent {
         if let Some(trip) = Trip::last(state) {
             if state.quote.is_some() && says(&["cheapest", "cheaper", "fastest", "quickest"]) {
                 return Ok(("ride_option".into(), true));
+            }
+            // "just 2 of us", "a pool ride for 1", "make that for 2": the
+            // same trip quoted again for that party or ride.
+            if slots.riders.is_some()
+                || slots.servings.is_some()
+                || slots.ride_type.is_some() && trip.to.is_none()
+            {
+                return Ok(("ride_quote".into(), true));
             }
             let names_place =
                 || crate::commerce::resolve_place(env.knowledge, &text.to_lowercase()).is_ok();

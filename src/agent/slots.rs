@@ -234,15 +234,9 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
                 }
             }
         }
-        if RIDE_TYPES.contains(&word) || matches!(word, "cab" | "taxi") {
-            s.ride_type = Some(
-                if matches!(word, "cab" | "taxi") {
-                    "car"
-                } else {
-                    word
-                }
-                .to_string(),
-            );
+        // "a cab" or "a taxi" is any ride: every type is quoted to choose from.
+        if RIDE_TYPES.contains(&word) {
+            s.ride_type = Some(word.to_string());
         }
     }
     s.riders = riders(&w);
@@ -294,7 +288,7 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
             }
         }
     }
-    let (from, to) = places(&lower);
+    let (from, to) = places(&lower, k);
     s.from = from;
     s.to = to;
     s.exclude = exclusions(&lower);
@@ -302,7 +296,7 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
 }
 
 /// "from X to Y", "X to Y", "to Y": raw place phrases (resolved later).
-fn places(lower: &str) -> (Option<String>, Option<String>) {
+fn places(lower: &str, k: &Knowledge) -> (Option<String>, Option<String>) {
     let clean = |s: &str| {
         let s = s.trim().trim_end_matches(['?', '.', '!']);
         let cut = [
@@ -350,16 +344,52 @@ fn places(lower: &str) -> (Option<String>, Option<String>) {
         });
         return (clean(rest), goal);
     }
-    for lead in [" to ", "to "] {
-        if let Some(t) = lower.find(lead) {
-            if lead == "to " && t != 0 {
-                continue;
-            }
-            return (None, clean(&lower[t + lead.len()..]));
+    // "I want to book a cab to Kanpai": of the words after each "to", a
+    // place the gazetteer knows, else the last that is not a verb phrase
+    // ("to get there" names no place).
+    let mut goals: Vec<String> = Vec::new();
+    let starts = lower
+        .match_indices(" to ")
+        .map(|(i, _)| i + 4)
+        .chain(lower.starts_with("to ").then_some(3));
+    for at in starts {
+        let Some(goal) = clean(&lower[at..]) else {
+            continue;
+        };
+        let first = goal.split_whitespace().next().unwrap_or_default();
+        let number = first.chars().all(|c| c.is_ascii_digit()) || number(first).is_some();
+        if !NOT_PLACES.contains(&first) && !number {
+            goals.push(goal);
         }
     }
-    (None, None)
+    // "the address is X", "my destination is X", "a cab for X".
+    for cue in [
+        "address is ",
+        "destination is ",
+        "destination of ",
+        "location is ",
+    ] {
+        if let Some(i) = lower.find(cue) {
+            goals.extend(clean(&lower[i + cue.len()..]));
+        }
+    }
+    let known = goals
+        .iter()
+        .find(|g| crate::commerce::resolve_place(k, g).is_ok())
+        .cloned()
+        // A known place named anywhere, without a "to".
+        .or_else(|| crate::commerce::spot_place(k, lower).map(|p| p.to_lowercase()));
+    (None, known.or(goals.last().cloned()))
 }
+
+/// Words that begin what follows "to" when it is no place: "to get there",
+/// "to book a cab", "to go", "up to 3".
+const NOT_PLACES: &[&str] = &[
+    "get", "go", "going", "book", "take", "have", "find", "make", "see", "be", "pick", "order",
+    "arrange", "reserve", "call", "know", "check", "reach", "head", "travel", "ride", "there",
+    "here", "it", "me", "us", "him", "her", "them", "do", "ask", "help", "schedule", "leave",
+    "catch", "hire", "request", "share", "use", "pay", "hear", "buy", "eat", "add",
+];
 
 /// "I already have rice and spices", "except onions", "without the garlic".
 fn exclusions(lower: &str) -> Vec<String> {
@@ -421,6 +451,9 @@ fn riders(w: &[String]) -> Option<u32> {
                 | "travelers"
                 | "pax"
         ) || next == "of" && at(i + 2) == "us"
+            // "we will be two", "we are 3".
+            || matches!(at(i.wrapping_sub(1)), "be" | "are")
+                && w[..i].iter().rev().take(3).any(|x| x == "we")
             || next == "us"
             || matches!(at(i.wrapping_sub(1)), "party" | "group")
             || at(i.wrapping_sub(1)) == "of" && matches!(at(i.wrapping_sub(2)), "party" | "group");

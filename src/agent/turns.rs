@@ -507,11 +507,19 @@ impl TurnBuilder<'_> {
         // "for 4" in a ride turn counts travellers, not servings.
         let riders = slots.riders.or(slots.servings).or(last.riders);
         let (mut from, mut to) = (
-            slots.from.clone().or(last.from),
-            slots.to.clone().or(last.to),
+            slots.from.clone().or(last.from.clone()),
+            slots.to.clone().or(last.to.clone()),
         );
+        // The answer fills the unclear end and leaves the other as it was,
+        // even when it named the place as a destination.
+        let one_place = slots.from.is_none() || slots.to.is_none();
         match (last.unclear.as_deref(), answer) {
-            (Some("from"), Some(a)) => from = Some(a),
+            (Some("from"), Some(a)) => {
+                from = Some(a);
+                if one_place {
+                    to = last.to.clone();
+                }
+            }
             (Some("to"), Some(a)) => to = Some(a),
             _ => {}
         }

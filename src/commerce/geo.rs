@@ -32,6 +32,23 @@ fn norm(s: &str) -> String {
         .join(" ")
 }
 
+/// The known place a longer text names, as its words in a row: "the
+/// address is Trinity Metro, for two" names Trinity Metro. The longest name
+/// wins, so "Koramangala East" beats "Koramangala".
+pub fn spot(k: &Knowledge, text: &str) -> Option<String> {
+    let q = format!(" {} ", norm(text));
+    k.places
+        .iter()
+        .flat_map(|p| {
+            std::iter::once(&p.name)
+                .chain(&p.aliases)
+                .map(move |n| (norm(n), p))
+        })
+        .filter(|(n, _)| !n.is_empty() && q.contains(&format!(" {n} ")))
+        .max_by_key(|(n, _)| n.len())
+        .map(|(_, p)| p.name.clone())
+}
+
 /// Resolves a place name, alias, or `lat,lon`; on failure, the closest known names.
 pub fn resolve(k: &Knowledge, text: &str) -> Result<Point, Vec<String>> {
     if let Some((la, lo)) = text.split_once(',') {

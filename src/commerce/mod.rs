@@ -18,7 +18,7 @@ mod cart;
 mod checkout;
 mod fixtures;
 mod geo;
-pub use geo::resolve as resolve_place;
+pub use geo::{resolve as resolve_place, spot as spot_place};
 pub mod money;
 mod orders;
 pub mod payments;

@@ -222,7 +222,12 @@ pub(super) fn quote(
             rate_card(t).seats >= riders
         }
     };
-    let types: Vec<&str> = types.into_iter().filter(fits).collect();
+    // A type asked for that cannot seat the party ("a shared ride for 4")
+    // gives way to the types that can, rather than to no quote at all.
+    let mut types: Vec<&str> = types.into_iter().filter(fits).collect();
+    if types.is_empty() && req.ride_type.is_some() {
+        types = RIDE_TYPES.iter().copied().filter(fits).collect();
+    }
     if types.is_empty() {
         return Err(invalid(
             "riders",

@@ -208,6 +208,10 @@ fn sgd(text: &str, k: &Knowledge) -> anyhow::Result<(Vec<Case>, usize)> {
         // same hash as the split so every run substitutes the same one.
         let place = &k.places[(fnv(&id) / 2 % k.places.len() as u64) as usize].name;
         let mut turns = Vec::new();
+        // The destination counts only where the customer says it in a ride
+        // turn: "a cab to get there" after a restaurant booking names the
+        // place in another service's turns, which are not replayed.
+        let mut said = false;
         let mut dest: Option<String> = None;
         let mut riders = None;
         let mut shared = false;
@@ -248,6 +252,7 @@ fn sgd(text: &str, k: &Knowledge) -> anyhow::Result<(Vec<Case>, usize)> {
                     && utterance.is_char_boundary(b)
                 {
                     utterance.replace_range(a..b, place);
+                    said = true;
                 }
             }
             for f in &ride_frames {
@@ -265,7 +270,7 @@ fn sgd(text: &str, k: &Knowledge) -> anyhow::Result<(Vec<Case>, usize)> {
             turns.push(utterance);
         }
         match dest {
-            Some(to) if !turns.is_empty() => cases.push(Case {
+            Some(to) if said => cases.push(Case {
                 part: part(&id),
                 id,
                 turns,
