@@ -791,6 +791,33 @@ def gen_products(rng):
     return products
 
 
+# Drinks real customers order most (cortado, macchiato, chai latte, teas,
+# steamers: see the Taskmaster-4 coffee dialogues), added to the cafe's menu.
+CAFE_MENU = [
+    ("Latte", 18900, [V, GF]), ("Cortado", 16900, [V, GF]), ("Macchiato", 15900, [V, GF]),
+    ("Chai Latte", 19900, [V, GF]), ("Steamer", 14900, [V, GF]), ("Iced Mocha", 22900, [V, GF]),
+    ("English Breakfast Tea", 12900, [V, VG, GF]), ("Earl Grey Tea", 12900, [V, VG, GF]),
+    ("Lavender Earl Grey Tea", 14900, [V, VG, GF]), ("Jasmine Green Tea", 12900, [V, VG, GF]),
+    ("Peppermint Rose Tea", 13900, [V, VG, GF]), ("Wild Strawberry Tea", 13900, [V, VG, GF]),
+    ("Tangerine Rooibos Tea", 13900, [V, VG, GF]), ("Jin Xuan Oolong Tea", 15900, [V, VG, GF]),
+    ("Cloud and Mist Green Tea", 15900, [V, VG, GF]), ("Ginger Green Cold Steep Tea", 14900, [V, VG, GF]),
+]
+
+
+def cafe_menu(products):
+    rng = random.Random(SEED + 15)
+    start = sum(1 for p in products if p["merchant_id"] == "m-beanthere")
+    out = []
+    for i, (name, price, tags) in enumerate(CAFE_MENU, start=start + 1):
+        out.append({
+            "id": f"p-beanthere-{i:04d}", "merchant_id": "m-beanthere", "title": name,
+            "description": f"{name} from our bar.", "department": "Cafe", "category": "Coffee & Drinks",
+            "price_minor": money(rng, price, 0.03), "pack_size": 1, "pack_unit": "pc", "tags": sorted(set(tags)),
+            "stock": rng.randint(60, 250), "added": "2026-11-30",
+        })
+    return out
+
+
 # --- customers and orders -----------------------------------------------------
 FIRST = ["Aarav", "Vivaan", "Aditya", "Diya", "Ananya", "Ishaan", "Kavya", "Rohan", "Meera", "Arjun",
          "Sara", "Neha", "Kabir", "Zoya", "Rahul", "Priya", "Farhan", "Lakshmi", "Nikhil", "Tara",
@@ -909,6 +936,9 @@ def generate(out):
     products = gen_products(rng)
     customers = gen_customers(rng, hoods)
     orders = gen_orders(rng, customers, products, MERCHANTS)
+    # The cafe's newer drinks come after the seed history, from their own
+    # generator, so the seeded orders and every earlier id stay as they were.
+    products += cafe_menu(products)
     write_jsonl(out / "places.jsonl", places)
     write_jsonl(out / "merchants.jsonl", merchants)
     write_jsonl(out / "catalog" / "products.jsonl", products)

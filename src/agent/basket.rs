@@ -20,7 +20,7 @@ pub fn card(k: &Knowledge, p: &Product) -> Value {
 }
 
 /// Title without the store name and pack size: "FreshCart Basmati Rice 5 kg" -> "basmati rice".
-fn base_title(k: &Knowledge, p: &Product) -> String {
+pub(super) fn base_title(k: &Knowledge, p: &Product) -> String {
     let store_words: Vec<String> = k
         .merchant(&p.merchant_id)
         .map(|m| {
@@ -198,6 +198,25 @@ fn packs_needed(ing: &Ingredient, scale: f64, p: &Product) -> u32 {
     }
 }
 
+/// How many packs of `p` an order for `amount` of `unit` ("2 litres",
+/// "500 g", or pieces: "a dozen eggs", "two cappuccinos") takes; `None` when
+/// the amount says nothing about packs of this product.
+pub(super) fn packs_for(amount: f64, unit: Option<&str>, p: &Product) -> Option<u32> {
+    let ing = Ingredient {
+        amount: Some(amount),
+        unit: unit.map(str::to_string),
+        name: String::new(),
+    };
+    match unit {
+        Some(_) => metric(amount, unit?).and(Some(packs_needed(&ing, 1.0, p))),
+        // A count of pieces against a pack of pieces ("12 eggs" of a 6-pack).
+        None if p.pack_unit == "pc" && p.pack_size > 1 => {
+            Some(((amount / f64::from(p.pack_size)).ceil() as u32).clamp(1, 10))
+        }
+        None => Some((amount.round() as u32).clamp(1, 20)),
+    }
+}
+
 /// Whether a hit is the ingredient and not merely near it: a shared word, a
 /// synonym ("cilantro" finds coriander), or a close embedding.
 fn relevant(name: &str, hit: &Hit, p: &Product) -> bool {
@@ -212,7 +231,7 @@ fn relevant(name: &str, hit: &Hit, p: &Product) -> bool {
 }
 
 /// Plurals count: "tomatoes" names "Tomato 500 g", "onions" names "Onion".
-fn shares_a_word(name: &str, title: &str) -> bool {
+pub(super) fn shares_a_word(name: &str, title: &str) -> bool {
     let title = title.to_lowercase();
     name.split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.len() >= 3)

@@ -67,6 +67,12 @@ impl Lexicon {
             .map(|(id, _)| id.as_str())
     }
 
+    /// Whether some product's title holds `phrase` ("caesar salad with chicken").
+    pub fn is_title_phrase(&self, phrase: &str) -> bool {
+        let words = super::slots::words(phrase).join(" ");
+        self.titles.iter().any(|t| t.contains(&padded(&words)))
+    }
+
     /// The items `phrase` lists: one per word when every word is a kind of
     /// product and no product is called by the phrase, else the phrase whole.
     /// "eggs bread" is two items; "milk bread" (a product) and "cold drinks"

@@ -1351,6 +1351,12 @@ impl TurnBuilder<'_> {
                 if parts.is_empty() {
                     return Ok(self.say("clarify_shop", &[]));
                 }
+                // "one chai latte please": what it names goes in the cart.
+                if slots.orders {
+                    if let Some(reply) = self.order_named(text, slots, state, key.clone()).await {
+                        return Ok(reply);
+                    }
+                }
                 let search = Search {
                     parts,
                     merchants,

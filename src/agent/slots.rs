@@ -32,6 +32,10 @@ pub struct Slots {
     pub ride_type: Option<String>,
     /// How many travel: "for 2 people", "party of 3", "just me".
     pub riders: Option<u32>,
+    /// The message asks for particular things to be got, not to browse:
+    /// a count or article before them ("one chai latte", "a dozen eggs",
+    /// "2 litres of milk") or a request to have them ("can I get", "I'd like").
+    pub orders: bool,
     /// What the customer already has ("I already have rice and spices").
     pub exclude: Vec<String>,
 }
@@ -240,6 +244,7 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
         }
     }
     s.riders = riders(&w);
+    s.orders = orders(&w);
     if w.iter()
         .any(|x| x == "pool" || x == "shared" || x == "share" || x == "sharing")
     {
@@ -424,6 +429,70 @@ fn exclusions(lower: &str) -> Vec<String> {
     out
 }
 
+/// The amount one item of an order states: "2 litres" is (2, l), "500 g"
+/// (500, g), "a dozen" 12 pieces, "two" 2 pieces; a bare article states none.
+pub fn amount(part: &str) -> Option<(f64, Option<&'static str>)> {
+    let w = words(part);
+    for (i, x) in w.iter().enumerate() {
+        let next = w.get(i + 1).map(String::as_str).unwrap_or("");
+        // "2l", "500ml", "1kg" glued together.
+        let glued = x.find(|c: char| c.is_alphabetic()).filter(|&j| j > 0);
+        let (n, unit_word) = match glued {
+            Some(j) => match x[..j].parse::<f64>() {
+                Ok(n) => (n, &x[j..]),
+                Err(_) => continue,
+            },
+            None => match x.parse::<f64>().ok().or_else(|| number(x).map(f64::from)) {
+                Some(n) => (n, next),
+                None => continue,
+            },
+        };
+        if !(n > 0.0 && n < 10_000.0) {
+            continue;
+        }
+        let unit = match unit_word {
+            "l" | "litre" | "litres" | "liter" | "liters" | "ltr" => Some("l"),
+            "ml" => Some("ml"),
+            "kg" | "kilo" | "kilos" | "kgs" => Some("kg"),
+            "g" | "gm" | "gms" | "gram" | "grams" => Some("g"),
+            "dozen" => return Some((n * 12.0, None)),
+            _ => None,
+        };
+        // "a" and "an" count only as "a dozen" or "a litre".
+        if matches!(x.as_str(), "a" | "an") && unit.is_none() {
+            continue;
+        }
+        return Some((n, unit));
+    }
+    None
+}
+
+/// Whether the words ask to be given particular things (see `Slots::orders`).
+fn orders(w: &[String]) -> bool {
+    let said = |a: &str, b: &str| w.windows(2).any(|p| p[0] == a && p[1] == b);
+    let asks = said("can", "i")
+        || said("could", "i")
+        || said("may", "i")
+        || said("i", "ll")
+        || said("i", "d")
+        || said("would", "like")
+        || said("get", "me")
+        || said("give", "me")
+        || w.first()
+            .is_some_and(|x| matches!(x.as_str(), "order" | "buy" | "get"));
+    // An article counts only where it opens the request ("a mocha please",
+    // "I'd like a mocha"), not inside a wish ("snacks for a rainy day").
+    let article = w.first().is_some_and(|x| x == "a" || x == "an")
+        || asks && w.iter().any(|x| x == "a" || x == "an");
+    let counted = w.iter().any(|x| {
+        x.parse::<u32>().is_ok_and(|n| n > 0) || x != "a" && x != "an" && number(x).is_some()
+    });
+    // "2 litres of milk", "a dozen eggs": an amount of something is an order.
+    let measured = w.iter().any(|x| x == "dozen")
+        || amount(&w.join(" ")).is_some_and(|(_, unit)| unit.is_some());
+    article || measured || counted && (asks || w.len() <= 6)
+}
+
 /// The party size a message states: a count before a word for people
 /// ("2 people", "three passengers", "4 of us", "party of 3"), or one person
 /// said in words ("just me", "only myself", "alone").
@@ -484,14 +553,87 @@ mod tests {
 
     use crate::knowledge::shipped as k;
 
+    /// Data-driven: a message and the slots it must give.
+    fn check(text: &str, expect: impl Fn(&Slots) -> bool) {
+        let s = extract(text, k());
+        assert!(expect(&s), "{text:?} gave {s:?}");
+    }
+
+    #[test]
+    fn party_sizes() {
+        for (text, n) in [
+            ("I need a cab for 2 people", Some(2)),
+            ("just 2 of us", Some(2)),
+            ("a group of three", Some(3)),
+            ("we will be two", Some(2)),
+            ("I'm traveling by myself, 1 seat", Some(1)),
+            ("just me", Some(1)),
+            ("a pool ride for 1 passenger", Some(1)),
+            ("two coffees please", None),
+        ] {
+            check(text, |s| s.riders == n);
+        }
+    }
+
+    #[test]
+    fn destinations_from_real_phrasing() {
+        for (text, to) in [
+            ("I want to book a cab to Central Mall", Some("central mall")),
+            ("I need a cab to get there", None),
+            (
+                "The address is Navapur University, for two",
+                Some("navapur university"),
+            ),
+            (
+                "can you book me a pool ride there? the location is Central Mall.",
+                Some("central mall"),
+            ),
+            ("change the number of people to 4", None),
+            ("I have to go to Old Town", Some("old town")),
+        ] {
+            check(text, |s| s.to.as_deref() == to);
+        }
+        check("a shared taxi please", |s| {
+            s.ride_type.as_deref() == Some("shared")
+        });
+        check("a cab to the airport", |s| s.ride_type.is_none());
+    }
+
+    #[test]
+    fn orders_name_things_to_get() {
+        for (text, orders) in [
+            ("one chai latte please", true),
+            ("a large iced latte and two cappuccinos", true),
+            ("Hi, I would like to order a mocha, please.", true),
+            (
+                "2 litres of milk, a dozen eggs and a loaf of brown bread",
+                true,
+            ),
+            ("snacks for a rainy day", false),
+            ("milk", false),
+            ("show me vegan chocolates", false),
+        ] {
+            check(text, |s| s.orders == orders);
+        }
+    }
+
+    #[test]
+    fn amounts_of_one_item() {
+        assert_eq!(amount("2 litres of milk"), Some((2.0, Some("l"))));
+        assert_eq!(amount("500g paneer"), Some((500.0, Some("g"))));
+        assert_eq!(amount("a dozen eggs"), Some((12.0, None)));
+        assert_eq!(amount("two cappuccinos"), Some((2.0, None)));
+        assert_eq!(amount("a loaf of brown bread"), None);
+    }
+
     #[test]
     fn how_far_is_a_place_from_another() {
         assert_eq!(
-            places("how far is central mall from the railway station"),
+            places("how far is central mall from the railway station", k()),
             (Some("railway station".into()), Some("central mall".into()))
         );
         assert_eq!(
-            places("what is the status of my order from slice republic").1,
+            places("what is the status of my order from slice republic", k()).1,
             None
         );
     }

@@ -1063,3 +1063,180 @@ fn driver_note(ride: &Value) -> String {
         _ => String::new(),
     }
 }
+
+/// A product a part of an order names, with how many packs it takes.
+struct Named {
+    id: String,
+    packs: u32,
+}
+
+impl TurnBuilder<'_> {
+    /// "one chai latte please", "a large iced latte and two cappuccinos",
+    /// "2 litres of milk, a dozen eggs and a loaf of brown bread": each part
+    /// that names a product goes into the cart at once, the packs worked out
+    /// from the amount asked for. A part that names nothing is offered as a
+    /// list beside what was added. `None` when no part named a product, for
+    /// the caller to list instead.
+    pub(super) async fn order_named(
+        &mut self,
+        text: &str,
+        slots: &Slots,
+        state: &mut DialogueState,
+        key: String,
+    ) -> Option<String> {
+        let lexicon = self.agent.lexicon(self.env.knowledge);
+        let mut parts: Vec<(String, Option<String>, Option<(f64, Option<&str>)>)> = Vec::new();
+        for raw in super::split_items(text) {
+            // "a mocha with almond milk": what follows "with" says how it is
+            // made, not another thing to buy (unless a product is called so).
+            let raw = match raw.split_once(" with ") {
+                Some((head, tail)) => {
+                    let around = format!(
+                        "{} with {}",
+                        head.split_whitespace().last().unwrap_or_default(),
+                        tail.split_whitespace().next().unwrap_or_default()
+                    );
+                    if lexicon.is_title_phrase(&around) {
+                        raw
+                    } else {
+                        head.to_string()
+                    }
+                }
+                None => raw,
+            };
+            let store = lexicon.merchant_named(&raw).map(str::to_string);
+            let mut query = super::clean_query(&raw, slots);
+            if let Some(m) = store
+                .as_deref()
+                .and_then(|id| self.env.knowledge.merchant(id))
+            {
+                query = super::without_name(&query, &super::slots::words(&m.name));
+            }
+            let amount = super::slots::amount(&raw);
+            for (i, q) in lexicon.items(&query).into_iter().enumerate() {
+                if !q.is_empty() {
+                    // The amount belongs to the first thing the part names.
+                    parts.push((q, store.clone(), amount.filter(|_| i == 0)));
+                }
+            }
+        }
+        let mut added: Vec<String> = Vec::new();
+        let mut others: Vec<(String, Vec<Value>)> = Vec::new();
+        let mut total = Value::Null;
+        for (query, store, amount) in parts.into_iter().take(6) {
+            let mut args = json!({ "query": query, "limit": 8 });
+            if let Some(m) = &store {
+                args["merchant_id"] = json!(m);
+            }
+            let Ok(r) = self.tool("search_products", args, key.clone()).await else {
+                continue;
+            };
+            let found = r["products"].as_array().cloned().unwrap_or_default();
+            let mut done = false;
+            for n in self.named(&query, amount, &found) {
+                let qty = n
+                    .packs
+                    .max(slots.quantity.filter(|_| amount.is_none()).unwrap_or(1));
+                let args = json!({ "product_id": n.id, "quantity": qty });
+                if let Ok(cart) = self.tool("add_to_cart", args, key.clone()).await {
+                    let p = self.env.knowledge.product(&n.id);
+                    added.push(self.say(
+                        "added_line",
+                        &[
+                            ("quantity", qty.to_string()),
+                            ("title", p.map(|p| p.title.clone()).unwrap_or_default()),
+                            (
+                                "price",
+                                format_inr(p.map_or(0, |p| p.price_minor) * i64::from(qty)),
+                            ),
+                        ],
+                    ));
+                    state.last_added = Some(n.id.clone());
+                    total = cart["total_minor"].clone();
+                    done = true;
+                    break;
+                }
+            }
+            // Only a list that has something to do with the part is worth showing.
+            let related: Vec<Value> = found
+                .into_iter()
+                .filter(|p| {
+                    super::basket::shares_a_word(&query, p["title"].as_str().unwrap_or_default())
+                })
+                .collect();
+            if !done && !related.is_empty() {
+                others.push((query, related));
+            }
+        }
+        if added.is_empty() {
+            return None;
+        }
+        let mut reply = self.say(
+            "added_many",
+            &[("lines", added.join(", ")), ("total", money(&total))],
+        );
+        if let Some((query, found)) = others.first() {
+            state.shown = found
+                .iter()
+                .filter_map(|p| p["product_id"].as_str().map(str::to_string))
+                .collect();
+            reply.push(' ');
+            reply += &self.say(
+                "added_also_which",
+                &[("query", query.clone()), ("list", self.list(found))],
+            );
+            self.cards = json!({ "products": found });
+        }
+        Some(reply)
+    }
+
+    /// The hits a part of an order names, best first: every word of the
+    /// product's name said ("a large iced latte" is Iced Latte Large), or,
+    /// when an amount was given, every word said in the product's name ("2
+    /// litres of milk" is a milk); fewer unsaid title words first.
+    fn named(
+        &self,
+        query: &str,
+        amount: Option<(f64, Option<&str>)>,
+        found: &[Value],
+    ) -> Vec<Named> {
+        let k = self.env.knowledge;
+        let said: Vec<&str> = query.split_whitespace().filter(|w| w.len() >= 2).collect();
+        let mut out: Vec<(usize, usize, Named)> = Vec::new();
+        for (rank, hit) in found.iter().enumerate() {
+            let Some(p) = hit["product_id"].as_str().and_then(|id| k.product(id)) else {
+                continue;
+            };
+            let title = super::basket::base_title(k, p);
+            let words: Vec<&str> = title.split_whitespace().collect();
+            let unsaid = words
+                .iter()
+                .filter(|t| {
+                    !said.iter().any(|s| {
+                        super::basket::shares_a_word(s, t) || super::basket::shares_a_word(t, s)
+                    })
+                })
+                .count();
+            let covered = said.iter().all(|s| {
+                words.iter().any(|t| {
+                    super::basket::shares_a_word(s, t) || super::basket::shares_a_word(t, s)
+                })
+            });
+            if unsaid == 0 || amount.is_some() && covered {
+                let packs = amount
+                    .and_then(|(n, unit)| super::basket::packs_for(n, unit, p))
+                    .unwrap_or(1);
+                out.push((
+                    unsaid,
+                    rank,
+                    Named {
+                        id: p.id.clone(),
+                        packs,
+                    },
+                ));
+            }
+        }
+        out.sort_by_key(|(unsaid, rank, _)| (*unsaid, *rank));
+        out.into_iter().map(|(_, _, n)| n).collect()
+    }
+}

@@ -488,40 +488,48 @@ impl Commerce {
                 amount: None,
                 reason: &reason,
             };
-            idempotent(conn, &format!("cancel:{id}"), &key, &req, || {
-                let o = load(c, conn, &actor, &id)?;
-                let d = diagnose(c, conn, &o, Utc::now())?;
-                let (allowed, refund, why) = cancellation(&o, d.stuck, d.reblasts);
-                if !allowed {
-                    return Err(rejected("not_allowed", format!("cannot cancel: {why}")));
-                }
-                let at = now();
-                record(
-                    conn,
-                    &id,
-                    "cancelled",
-                    &actor.label(),
-                    Some(&format!("{reason} ({why})")),
-                    &at,
-                )?;
-                free_driver(conn, &id)?;
-                if refund > 0 {
-                    refund_in_tx(
-                        c,
+            // The key is the caller's own: scoped by principal, so another's stored
+            // answer is never replayed to them and their key proves nothing.
+            idempotent(
+                conn,
+                &format!("cancel:{}:{id}", actor.label()),
+                &key,
+                &req,
+                || {
+                    let o = load(c, conn, &actor, &id)?;
+                    let d = diagnose(c, conn, &o, Utc::now())?;
+                    let (allowed, refund, why) = cancellation(&o, d.stuck, d.reblasts);
+                    if !allowed {
+                        return Err(rejected("not_allowed", format!("cannot cancel: {why}")));
+                    }
+                    let at = now();
+                    record(
                         conn,
-                        &o,
-                        refund,
-                        &format!("cancellation: {reason}"),
-                        &actor,
-                        &key,
+                        &id,
+                        "cancelled",
+                        &actor.label(),
+                        Some(&format!("{reason} ({why})")),
+                        &at,
                     )?;
-                }
-                Ok(ActionResult {
-                    order: load(c, conn, &actor, &id)?,
-                    refund_minor: refund,
-                    message: format!("Cancelled; {} refunded ({why}).", format_inr(refund)),
-                })
-            })
+                    free_driver(conn, &id)?;
+                    if refund > 0 {
+                        refund_in_tx(
+                            c,
+                            conn,
+                            &o,
+                            refund,
+                            &format!("cancellation: {reason}"),
+                            &actor,
+                            &key,
+                        )?;
+                    }
+                    Ok(ActionResult {
+                        order: load(c, conn, &actor, &id)?,
+                        refund_minor: refund,
+                        message: format!("Cancelled; {} refunded ({why}).", format_inr(refund)),
+                    })
+                },
+            )
         })
         .await
     }
@@ -553,62 +561,68 @@ impl Commerce {
                 amount,
                 reason: &reason,
             };
-            idempotent(conn, &format!("refund:{id}"), &key, &req, || {
-                let o = load(c, conn, &actor, &id)?;
-                let d = diagnose(c, conn, &o, Utc::now())?;
-                let rule = d
-                    .actions
-                    .iter()
-                    .find(|a| a.action == "refund_full")
-                    .expect("diagnosis lists refunds");
-                if !rule.allowed {
-                    return Err(rejected(
-                        "not_allowed",
-                        format!("cannot refund: {}", rule.reason),
-                    ));
-                }
-                let amount = amount.unwrap_or(d.refundable_minor);
-                if amount > d.refundable_minor {
-                    return Err(rejected(
-                        "refund_exceeds_paid",
-                        format!(
-                            "{} asked, but only {} of what was paid is left to refund",
-                            format_inr(amount),
-                            format_inr(d.refundable_minor)
-                        ),
-                    ));
-                }
-                if matches!(actor, Actor::Customer(_)) && amount > CUSTOMER_REFUND_LIMIT_MINOR {
-                    return Err(rejected(
-                        "needs_agent",
-                        format!(
-                            "refunds above {} need a care agent",
-                            format_inr(CUSTOMER_REFUND_LIMIT_MINOR)
-                        ),
-                    ));
-                }
-                let at = now();
-                refund_in_tx(c, conn, &o, amount, &reason, &actor, &key)?;
-                let full = amount == d.refundable_minor;
-                let note = format!(
-                    "{} {}: {reason}",
-                    if full { "refund" } else { "partial refund" },
-                    format_inr(amount)
-                );
-                record(
-                    conn,
-                    &id,
-                    if full { "refunded" } else { "refund" },
-                    &actor.label(),
-                    Some(&note),
-                    &at,
-                )?;
-                Ok(ActionResult {
-                    order: load(c, conn, &actor, &id)?,
-                    refund_minor: amount,
-                    message: format!("Refunded {}.", format_inr(amount)),
-                })
-            })
+            idempotent(
+                conn,
+                &format!("refund:{}:{id}", actor.label()),
+                &key,
+                &req,
+                || {
+                    let o = load(c, conn, &actor, &id)?;
+                    let d = diagnose(c, conn, &o, Utc::now())?;
+                    let rule = d
+                        .actions
+                        .iter()
+                        .find(|a| a.action == "refund_full")
+                        .expect("diagnosis lists refunds");
+                    if !rule.allowed {
+                        return Err(rejected(
+                            "not_allowed",
+                            format!("cannot refund: {}", rule.reason),
+                        ));
+                    }
+                    let amount = amount.unwrap_or(d.refundable_minor);
+                    if amount > d.refundable_minor {
+                        return Err(rejected(
+                            "refund_exceeds_paid",
+                            format!(
+                                "{} asked, but only {} of what was paid is left to refund",
+                                format_inr(amount),
+                                format_inr(d.refundable_minor)
+                            ),
+                        ));
+                    }
+                    if matches!(actor, Actor::Customer(_)) && amount > CUSTOMER_REFUND_LIMIT_MINOR {
+                        return Err(rejected(
+                            "needs_agent",
+                            format!(
+                                "refunds above {} need a care agent",
+                                format_inr(CUSTOMER_REFUND_LIMIT_MINOR)
+                            ),
+                        ));
+                    }
+                    let at = now();
+                    refund_in_tx(c, conn, &o, amount, &reason, &actor, &key)?;
+                    let full = amount == d.refundable_minor;
+                    let note = format!(
+                        "{} {}: {reason}",
+                        if full { "refund" } else { "partial refund" },
+                        format_inr(amount)
+                    );
+                    record(
+                        conn,
+                        &id,
+                        if full { "refunded" } else { "refund" },
+                        &actor.label(),
+                        Some(&note),
+                        &at,
+                    )?;
+                    Ok(ActionResult {
+                        order: load(c, conn, &actor, &id)?,
+                        refund_minor: amount,
+                        message: format!("Refunded {}.", format_inr(amount)),
+                    })
+                },
+            )
         })
         .await
     }
@@ -619,11 +633,14 @@ impl Commerce {
         self.tx(move |c, conn| {
             let o = load(c, conn, &actor, &id)?;
             let d = diagnose(c, conn, &o, Utc::now())?;
-            let rule = d
-                .actions
-                .iter()
-                .find(|a| a.action == "reblast_driver")
-                .expect("diagnosis lists reblast");
+            // An order past the driver stage has no reblast rule at all:
+            // that is a refusal, not an impossible state.
+            let Some(rule) = d.actions.iter().find(|a| a.action == "reblast_driver") else {
+                return Err(rejected(
+                    "not_allowed",
+                    format!("cannot reblast: order {id} is {}", o.status),
+                ));
+            };
             if !rule.allowed {
                 return Err(rejected(
                     "not_allowed",

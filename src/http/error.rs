@@ -117,3 +117,67 @@ impl From<CommerceError> for ApiError {
         }
     }
 }
+
+/// Every error answer has the documented shape, whoever produced it: axum's
+/// own rejections (405 with no body, plain-text 413 "length limit exceeded",
+/// bare 400/414/431), the timeout layer, or a caught panic. A body that is
+/// already JSON is left alone; any other is replaced, so internal text never
+/// reaches a client.
+pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return res;
+    }
+    let (code, message) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("method_not_allowed", "this route does not take that method")
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "payload_too_large",
+            "the request body is larger than the limit",
+        ),
+        StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took too long"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "send JSON with Content-Type: application/json",
+        ),
+        StatusCode::URI_TOO_LONG => ("uri_too_long", "the request URI is too long"),
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => {
+            ("headers_too_large", "the request headers are too large")
+        }
+        StatusCode::NOT_FOUND => ("not_found", "no such route"),
+        s if s.is_server_error() => ("internal", "something went wrong on our side; try again"),
+        _ => ("bad_request", "the request could not be read"),
+    };
+    let mut out = ApiError::new(status, code, message).into_response();
+    // Allow and Retry-After tell the client what to do next; keep them.
+    for h in [axum::http::header::ALLOW, axum::http::header::RETRY_AFTER] {
+        if let Some(v) = res.headers().get(&h) {
+            out.headers_mut().insert(h, v.clone());
+        }
+    }
+    out
+}
+
+/// A panic in a handler answers 500 in the documented shape; its text is
+/// logged, never sent.
+pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = detail, "request handler panicked");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "something went wrong on our side; try again",
+    )
+    .into_response()
+}

@@ -87,8 +87,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/sessions/{id}", get(sessions::get))
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::record))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(axum::middleware::from_fn(error::json_errors))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         // Failures are logged once, by ApiError, with their code.
         .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)).make_span_with(|req: &axum::http::Request<_>| {
