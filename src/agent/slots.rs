@@ -434,6 +434,9 @@ fn exclusions(lower: &str) -> Vec<String> {
 pub fn amount(part: &str) -> Option<(f64, Option<&'static str>)> {
     let w = words(part);
     for (i, x) in w.iter().enumerate() {
+        if not_a_count(&w, i) {
+            continue;
+        }
         let next = w.get(i + 1).map(String::as_str).unwrap_or("");
         // "2l", "500ml", "1kg" glued together.
         let glued = x.find(|c: char| c.is_alphabetic()).filter(|&j| j > 0);
@@ -467,6 +470,30 @@ pub fn amount(part: &str) -> Option<(f64, Option<&'static str>)> {
     None
 }
 
+/// A number that counts no product: a price ("under 50", "Rs 200"), a
+/// party ("for 4"), or a place ("from one place").
+fn not_a_count(w: &[String], i: usize) -> bool {
+    i > 0
+        && matches!(
+            w[i - 1].as_str(),
+            "under"
+                | "below"
+                | "over"
+                | "above"
+                | "than"
+                | "rs"
+                | "inr"
+                | "for"
+                | "within"
+                | "upto"
+                | "budget"
+                | "from"
+                | "at"
+                | "serves"
+                | "max"
+        )
+}
+
 /// Whether the words ask to be given particular things (see `Slots::orders`).
 fn orders(w: &[String]) -> bool {
     let said = |a: &str, b: &str| w.windows(2).any(|p| p[0] == a && p[1] == b);
@@ -484,8 +511,9 @@ fn orders(w: &[String]) -> bool {
     // "I'd like a mocha"), not inside a wish ("snacks for a rainy day").
     let article = w.first().is_some_and(|x| x == "a" || x == "an")
         || asks && w.iter().any(|x| x == "a" || x == "an");
-    let counted = w.iter().any(|x| {
-        x.parse::<u32>().is_ok_and(|n| n > 0) || x != "a" && x != "an" && number(x).is_some()
+    let counted = (0..w.len()).any(|i| {
+        let x = w[i].as_str();
+        !matches!(x, "a" | "an") && number(x).is_some_and(|n| n > 0) && !not_a_count(w, i)
     });
     // "2 litres of milk", "a dozen eggs": an amount of something is an order.
     let measured = w.iter().any(|x| x == "dozen")
@@ -612,6 +640,8 @@ mod tests {
             ("snacks for a rainy day", false),
             ("milk", false),
             ("show me vegan chocolates", false),
+            ("movie night for 4", false),
+            ("potato chips under 50", false),
         ] {
             check(text, |s| s.orders == orders);
         }
@@ -624,6 +654,7 @@ mod tests {
         assert_eq!(amount("a dozen eggs"), Some((12.0, None)));
         assert_eq!(amount("two cappuccinos"), Some((2.0, None)));
         assert_eq!(amount("a loaf of brown bread"), None);
+        assert_eq!(amount("chips under 50"), None);
     }
 
     #[test]
