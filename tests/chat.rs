@@ -171,10 +171,13 @@ fn customer_dialogues_build_baskets_book_rides_and_confirm_writes() {
     assert!(turn["reply"].as_str().unwrap().contains(&ride), "{turn}");
 
     // Two things from two places, picked by position, then paid once.
+    // Neither part names one product ("pepperoni pizza" comes in three
+    // sizes), so nothing is added and both are listed.
     let turn = chat.say("order a pepperoni pizza from one place and fried chicken from another");
-    assert_eq!(
-        calls(&turn),
-        vec!["search_products", "search_products"],
+    let made = calls(&turn);
+    assert!(!made.iter().any(|c| *c == "add_to_cart"), "{turn}");
+    assert!(
+        made.iter().all(|c| *c == "search_products") && made.len() >= 2,
         "{turn}"
     );
     let list = turn["cards"]["products"].as_array().unwrap().clone();
@@ -408,13 +411,23 @@ fn more_and_cheaper_refine_the_last_search() {
     let lowest = *price(&shown).iter().min().unwrap();
     let turn = chat.say("anything cheaper?");
     assert_eq!(calls(&turn), vec!["search_products"], "{turn}");
-    let cheaper = turn["cards"]["products"].as_array().unwrap();
-    assert!(!cheaper.is_empty(), "{turn}");
-    assert!(price(&turn).iter().all(|p| *p < lowest), "{turn}");
-    assert!(
-        cheaper
-            .iter()
-            .all(|p| p["title"].as_str().unwrap().contains("Paneer")),
-        "{turn}"
-    );
+    // Either cheaper paneer, or, when the list already held the cheapest,
+    // a reply that says so and names its price.
+    match turn["cards"]["products"].as_array() {
+        Some(cheaper) => {
+            assert!(!cheaper.is_empty(), "{turn}");
+            assert!(price(&turn).iter().all(|p| *p < lowest), "{turn}");
+            assert!(
+                cheaper
+                    .iter()
+                    .all(|p| p["title"].as_str().unwrap().contains("Paneer")),
+                "{turn}"
+            );
+        }
+        None => {
+            let reply = turn["reply"].as_str().unwrap();
+            assert!(reply.contains("cheapest"), "{turn}");
+            assert!(reply.contains(&format!("Rs {}", lowest / 100)), "{turn}");
+        }
+    }
 }

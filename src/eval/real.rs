@@ -20,6 +20,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::client::Client;
+use super::replay::ok as call;
 use crate::agent::training::{fnv, part};
 pub use crate::agent::training::{Map, Part};
 use crate::knowledge::Knowledge;
@@ -319,23 +320,6 @@ fn fill(text: &str, order: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-fn call(
-    c: &Client,
-    method: &str,
-    path: &str,
-    token: &str,
-    body: Option<&Value>,
-) -> anyhow::Result<Value> {
-    let r = c.call(method, path, Some(token), body)?;
-    anyhow::ensure!(
-        (200..300).contains(&r.status),
-        "{method} {path} answered {}: {}",
-        r.status,
-        r.body
-    );
-    Ok(r.json())
 }
 
 fn replay(c: &Client, case: &Case, order_product: &str) -> anyhow::Result<Outcome> {

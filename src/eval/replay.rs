@@ -84,7 +84,7 @@ pub fn run(
 }
 
 /// The body of a successful answer, or an error naming the request.
-fn ok(
+pub(super) fn ok(
     client: &Client,
     method: &str,
     path: &str,
