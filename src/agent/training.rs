@@ -31,7 +31,7 @@ pub fn fnv(id: &str) -> u64 {
 /// The fixed split: FNV-1a of the dialogue id (the utterance for Bitext);
 /// even is tuning, odd is validation.
 pub fn part(id: &str) -> Part {
-    if fnv(id) % 2 == 0 {
+    if fnv(id).is_multiple_of(2) {
         Part::Tune
     } else {
         Part::Validate

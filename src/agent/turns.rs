@@ -1064,6 +1064,9 @@ fn driver_note(ride: &Value) -> String {
     }
 }
 
+/// An amount asked for: how much, and in which unit (none for pieces).
+type Amount = (f64, Option<&'static str>);
+
 /// A product a part of an order names, with how many packs it takes.
 struct Named {
     id: String,
@@ -1085,7 +1088,8 @@ impl TurnBuilder<'_> {
         key: String,
     ) -> Option<String> {
         let lexicon = self.agent.lexicon(self.env.knowledge);
-        let mut parts: Vec<(String, Option<String>, Option<(f64, Option<&str>)>)> = Vec::new();
+        // (what to search for, the store it names, the amount asked for)
+        let mut parts: Vec<(String, Option<String>, Option<Amount>)> = Vec::new();
         for raw in super::split_items(text) {
             // "a mocha with almond milk": what follows "with" says how it is
             // made, not another thing to buy (unless a product is called so).
