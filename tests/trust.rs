@@ -82,7 +82,8 @@ fn every_error_has_the_documented_json_shape_and_no_panic_text() {
         Some(&agent),
         None,
     );
-    let huge = "x".repeat(3 * 1024 * 1024);
+    // Just over the 256 KiB default limit: small enough to be sent whole.
+    let huge = "x".repeat(300 * 1024);
     let cases: Vec<(&str, (u16, String))> = vec![
         ("reblast", {
             let (st, v) = reblast;
@@ -166,4 +167,70 @@ fn customer_chat_never_quotes_or_cites_agent_only_articles() {
             );
         }
     }
+}
+
+#[test]
+fn a_yes_runs_only_the_terms_shown_and_only_when_unhedged() {
+    let s = Server::start(&common::data_with_index("trust-yes"), &[]);
+    let who = "demo:c-0003";
+    let mut session = Value::Null;
+    let mut say = |text: &str| -> Value {
+        let body = json!({ "message": text, "session_id": session }).to_string();
+        let (status, turn) = s.post("/v1/chat", Some(who), Some(&body));
+        assert_eq!(status, 200, "{turn}");
+        session = turn["session_id"].clone();
+        turn
+    };
+    let names = |turn: &Value| -> Vec<String> {
+        turn["tool_calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let item = json!({"product_id": product("m-biryanidarbar"), "quantity": 2}).to_string();
+    assert_eq!(s.post("/v1/cart/items", Some(who), Some(&item)).0, 200);
+    let proposal = say("checkout");
+    assert!(
+        proposal["reply"]
+            .as_str()
+            .unwrap()
+            .contains("Shall I place it"),
+        "{proposal}"
+    );
+    // A hedge is not a yes.
+    let hedge = say("ok wait, let me check my cart first");
+    assert!(!names(&hedge).contains(&"checkout".to_string()), "{hedge}");
+
+    let proposal = say("checkout");
+    assert!(
+        proposal["reply"]
+            .as_str()
+            .unwrap()
+            .contains("Shall I place it"),
+        "{proposal}"
+    );
+    let shown = s.get("/v1/cart", Some(who)).1["total_minor"]
+        .as_i64()
+        .unwrap();
+    // The cart changes behind the proposal (another tab, the REST API).
+    assert_eq!(s.post("/v1/cart/items", Some(who), Some(&item)).0, 200);
+    let stale = say("yes");
+    assert!(!names(&stale).contains(&"checkout".to_string()), "{stale}");
+    assert!(
+        stale["reply"].as_str().unwrap().contains("changed"),
+        "{stale}"
+    );
+    // The new terms, accepted, run.
+    let paid = say("yes");
+    assert!(names(&paid).contains(&"checkout".to_string()), "{paid}");
+    let (_, orders) = s.get("/v1/orders", Some(who));
+    let paid_total: i64 = orders["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["total_minor"].as_i64().unwrap())
+        .sum();
+    assert!(paid_total > shown, "paid the stale total {shown}: {orders}");
 }

@@ -465,6 +465,7 @@ impl Agent {
                             tool: "decide_action".into(),
                             args: json!({ "action_id": x.id }),
                             key,
+                            terms: None,
                         });
                         self.say(
                             "assist_chat_confirm",

@@ -179,6 +179,11 @@ struct Pending {
     tool: String,
     args: Value,
     key: String,
+    /// The terms the customer was shown (for a checkout, the cart total in
+    /// minor units): a yes runs only if they still hold, else the new terms
+    /// are shown and asked again.
+    #[serde(default)]
+    terms: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -391,7 +396,12 @@ impl Agent {
         if state.pending.is_some() {
             // "yes", "yes cancel it", "ok go ahead"; "no, keep it", "not now".
             let negated = says(&["no", "not", "don t", "dont", "nope", "nah", "never"]);
-            if !negated && (YES.contains(&first) || confident("confirm")) {
+            // Only an unhedged yes accepts: "ok wait, let me check my cart
+            // first" or "yes, but is it paid now?" is not one.
+            let hedged = says(&[
+                "wait", "but", "first", "hold on", "let me", "check", "later", "hmm",
+            ]) || text.contains('?');
+            if !negated && !hedged && (YES.contains(&first) || confident("confirm")) {
                 return Ok(("confirm".into(), true));
             }
             if NO.contains(&first) || confident("deny") {
@@ -1529,6 +1539,7 @@ impl TurnBuilder<'_> {
                     tool: "checkout".into(),
                     args: json!({}),
                     key,
+                    terms: cart["total_minor"].as_i64(),
                 });
                 self.say(
                     "confirm_checkout",

@@ -646,6 +646,7 @@ impl TurnBuilder<'_> {
             tool: "book_ride".into(),
             args: json!({ "quote_id": q["quote_id"], "ride_type": ride_type }),
             key,
+            terms: None,
         });
         self.say(
             "confirm_ride",
@@ -947,6 +948,7 @@ impl TurnBuilder<'_> {
                 tool: "cancel_order".into(),
                 args: json!({ "order_id": id, "reason": text.chars().take(300).collect::<String>() }),
                 key,
+                terms: None,
             });
             let terms = format!(
                 "{}; you get back {}.",
@@ -981,6 +983,7 @@ impl TurnBuilder<'_> {
                 tool: "request_refund".into(),
                 args,
                 key,
+                terms: None,
             });
             self.say(
                 "confirm_refund",
@@ -995,6 +998,25 @@ impl TurnBuilder<'_> {
 
     /// Runs a confirmed write with the key chosen when it was proposed.
     pub(super) async fn commit(&mut self, p: Pending, state: &mut DialogueState) -> String {
+        // A proposal is a contract: if the cart changed since its total was
+        // shown, the yes was to other terms; show the new ones and ask again.
+        if let (Some(shown), "checkout") = (p.terms, p.tool.as_str()) {
+            let now = self.tool("view_cart", json!({}), p.key.clone()).await;
+            let total = now.as_ref().ok().and_then(|c| c["total_minor"].as_i64());
+            if total != Some(shown) {
+                let Some(total) = total.filter(|t| *t > 0) else {
+                    return self.say("cart_empty", &[]);
+                };
+                state.pending = Some(Pending {
+                    terms: Some(total),
+                    ..p
+                });
+                return self.say(
+                    "terms_changed",
+                    &[("was", format_inr(shown)), ("total", format_inr(total))],
+                );
+            }
+        }
         match self.tool(&p.tool, p.args.clone(), p.key).await {
             Ok(r) => match p.tool.as_str() {
                 "checkout" => {
