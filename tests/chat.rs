@@ -146,7 +146,8 @@ fn customer_dialogues_build_baskets_book_rides_and_confirm_writes() {
     assert_eq!(cart_lines(&s, me), before);
     chat.say("place the order");
     let turn = chat.say("yes");
-    assert_eq!(calls(&turn), vec!["checkout"], "{turn}");
+    // The yes first checks the total shown still holds, then pays.
+    assert_eq!(calls(&turn), vec!["view_cart", "checkout"], "{turn}");
     assert!(cart_lines(&s, me).is_empty());
 
     // Rides: quote, then book only after a yes.
