@@ -19,10 +19,9 @@ pub fn card(k: &Knowledge, p: &Product) -> Value {
     })
 }
 
-/// Title without the store name and pack size: "FreshCart Basmati Rice 5 kg" -> "basmati rice".
-pub(super) fn base_title(k: &Knowledge, p: &Product) -> String {
-    let store_words: Vec<String> = k
-        .merchant(&p.merchant_id)
+/// The lowercase words of the store's name, which a product's title may repeat.
+fn store_words(k: &Knowledge, p: &Product) -> Vec<String> {
+    k.merchant(&p.merchant_id)
         .map(|m| {
             m.name
                 .to_lowercase()
@@ -30,17 +29,49 @@ pub(super) fn base_title(k: &Knowledge, p: &Product) -> String {
                 .map(str::to_string)
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// Title without the store name and pack size: "FreshCart Basmati Rice 5 kg" -> "basmati rice".
+pub(super) fn base_title(k: &Knowledge, p: &Product) -> String {
+    let store = store_words(k, p);
     p.title
         .to_lowercase()
         .split_whitespace()
         .filter(|w| {
-            !store_words.iter().any(|s| s == w)
+            !store.iter().any(|s| s == w)
                 && !w.chars().next().is_some_and(|c| c.is_ascii_digit())
                 && !crate::knowledge::PACK_UNITS.contains(w)
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The words that name a product: its title without the store's name and
+/// the pack size ("7\"", "500 ml", "(8 pc)"), but with the numbers that are
+/// part of the name ("Chicken 65"), unlike [`base_title`].
+pub(super) fn name_words(k: &Knowledge, p: &Product) -> String {
+    let store = store_words(k, p);
+    let lower = p.title.to_lowercase();
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    let unit = |w: &str| {
+        crate::knowledge::PACK_UNITS.contains(&w.trim_matches(|c: char| !c.is_alphanumeric()))
+    };
+    let mut depth = 0usize;
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        depth += usize::from(w.starts_with('('));
+        let inside = depth > 0;
+        depth = depth.saturating_sub(usize::from(w.ends_with(')')));
+        let size = w.contains('"')
+            || unit(w)
+            || w.chars().next().is_some_and(|c| c.is_ascii_digit())
+                && words.get(i + 1).is_some_and(|n| unit(n));
+        if !inside && !size && !store.iter().any(|s| s == w) {
+            out.push(*w);
+        }
+    }
+    out.join(" ")
 }
 
 /// Up to `limit` cards in rank order, one per item (not five sizes of the same

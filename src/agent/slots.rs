@@ -363,18 +363,13 @@ fn places(lower: &str, k: &Knowledge) -> (Option<String>, Option<String>) {
         };
         let first = goal.split_whitespace().next().unwrap_or_default();
         let number = first.chars().all(|c| c.is_ascii_digit()) || number(first).is_some();
-        if !NOT_PLACES.contains(&first) && !number {
+        if !listed(&lexicon().not_places, first) && !number {
             goals.push(goal);
         }
     }
     // "the address is X", "my destination is X", "a cab for X".
-    for cue in [
-        "address is ",
-        "destination is ",
-        "destination of ",
-        "location is ",
-    ] {
-        if let Some(i) = lower.find(cue) {
+    for cue in lexicon().destination_cues.iter().map(|c| format!("{c} ")) {
+        if let Some(i) = lower.find(cue.as_str()) {
             goals.extend(clean(&lower[i + cue.len()..]));
         }
     }
@@ -387,14 +382,28 @@ fn places(lower: &str, k: &Knowledge) -> (Option<String>, Option<String>) {
     (None, known.or(goals.last().cloned()))
 }
 
-/// Words that begin what follows "to" when it is no place: "to get there",
-/// "to book a cab", "to go", "up to 3".
-const NOT_PLACES: &[&str] = &[
-    "get", "go", "going", "book", "take", "have", "find", "make", "see", "be", "pick", "order",
-    "arrange", "reserve", "call", "know", "check", "reach", "head", "travel", "ride", "there",
-    "here", "it", "me", "us", "him", "her", "them", "do", "ask", "help", "schedule", "leave",
-    "catch", "hire", "request", "share", "use", "pay", "hear", "buy", "eat", "add",
-];
+/// Word lists from `prompts/lexicon.toml`, compiled in.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Words {
+    not_places: Vec<String>,
+    destination_cues: Vec<String>,
+    people: Vec<String>,
+    not_counts: Vec<String>,
+}
+
+fn lexicon() -> &'static Words {
+    static WORDS: std::sync::OnceLock<Words> = std::sync::OnceLock::new();
+    WORDS.get_or_init(|| {
+        // A compile-time constant; `lexicon_parses` checks it in every test run.
+        toml::from_str(include_str!("../../prompts/lexicon.toml"))
+            .expect("prompts/lexicon.toml parses (checked by the lexicon_parses test)")
+    })
+}
+
+fn listed(list: &[String], word: &str) -> bool {
+    list.iter().any(|w| w == word)
+}
 
 /// "I already have rice and spices", "except onions", "without the garlic".
 fn exclusions(lower: &str) -> Vec<String> {
@@ -473,25 +482,7 @@ pub fn amount(part: &str) -> Option<(f64, Option<&'static str>)> {
 /// A number that counts no product: a price ("under 50", "Rs 200"), a
 /// party ("for 4"), or a place ("from one place").
 fn not_a_count(w: &[String], i: usize) -> bool {
-    i > 0
-        && matches!(
-            w[i - 1].as_str(),
-            "under"
-                | "below"
-                | "over"
-                | "above"
-                | "than"
-                | "rs"
-                | "inr"
-                | "for"
-                | "within"
-                | "upto"
-                | "budget"
-                | "from"
-                | "at"
-                | "serves"
-                | "max"
-        )
+    i > 0 && listed(&lexicon().not_counts, &w[i - 1])
 }
 
 /// Whether the words ask to be given particular things (see `Slots::orders`).
@@ -531,23 +522,7 @@ fn riders(w: &[String]) -> Option<u32> {
             continue;
         };
         let next = at(i + 1);
-        let people = matches!(
-            next,
-            "people"
-                | "persons"
-                | "person"
-                | "passengers"
-                | "passenger"
-                | "riders"
-                | "rider"
-                | "seats"
-                | "seat"
-                | "adults"
-                | "guests"
-                | "travellers"
-                | "travelers"
-                | "pax"
-        ) || next == "of" && at(i + 2) == "us"
+        let people = listed(&lexicon().people, next) || next == "of" && at(i + 2) == "us"
             // "we will be two", "we are 3".
             || matches!(at(i.wrapping_sub(1)), "be" | "are")
                 && w[..i].iter().rev().take(3).any(|x| x == "we")
@@ -580,6 +555,11 @@ mod tests {
     use super::*;
 
     use crate::knowledge::shipped as k;
+
+    #[test]
+    fn lexicon_parses() {
+        assert!(!lexicon().not_places.is_empty() && !lexicon().people.is_empty());
+    }
 
     /// Data-driven: a message and the slots it must give.
     fn check(text: &str, expect: impl Fn(&Slots) -> bool) {

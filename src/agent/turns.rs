@@ -1233,7 +1233,7 @@ impl TurnBuilder<'_> {
             let Some(p) = hit["product_id"].as_str().and_then(|id| k.product(id)) else {
                 continue;
             };
-            let title = name_words(k, p);
+            let title = super::basket::name_words(k, p);
             let words: Vec<&str> = title.split_whitespace().collect();
             let unsaid = words
                 .iter()
@@ -1265,41 +1265,4 @@ impl TurnBuilder<'_> {
         out.sort_by_key(|(unsaid, rank, _)| (*unsaid, *rank));
         out.into_iter().map(|(_, _, n)| n).collect()
     }
-}
-
-/// The words that name a product: its title without the store's name and
-/// the pack size ("7\"", "500 ml", "(8 pc)"), but with the numbers that are
-/// part of the name ("Chicken 65").
-fn name_words(k: &crate::knowledge::Knowledge, p: &crate::knowledge::Product) -> String {
-    let store: Vec<String> = k
-        .merchant(&p.merchant_id)
-        .map(|m| {
-            m.name
-                .to_lowercase()
-                .split(' ')
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    let lower = p.title.to_lowercase();
-    let words: Vec<&str> = lower.split_whitespace().collect();
-    let unit = |w: &str| {
-        crate::knowledge::PACK_UNITS.contains(&w.trim_matches(|c: char| !c.is_alphanumeric()))
-    };
-    let mut depth = 0usize;
-    let mut out = Vec::new();
-    for (i, w) in words.iter().enumerate() {
-        let opens = w.starts_with('(');
-        depth += usize::from(opens);
-        let inside = depth > 0;
-        depth = depth.saturating_sub(usize::from(w.ends_with(')')));
-        let size = w.contains('"')
-            || unit(w)
-            || w.chars().next().is_some_and(|c| c.is_ascii_digit())
-                && words.get(i + 1).is_some_and(|n| unit(n));
-        if !inside && !size && !store.iter().any(|s| s == w) {
-            out.push(*w);
-        }
-    }
-    out.join(" ")
 }

@@ -20,7 +20,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::client::Client;
-use super::replay::ok as call;
+use super::replay::{fixture, ok as call};
 use crate::agent::training::{fnv, part};
 pub use crate::agent::training::{Map, Part};
 use crate::knowledge::Knowledge;
@@ -329,19 +329,7 @@ fn replay(c: &Client, case: &Case, order_product: &str) -> anyhow::Result<Outcom
     } else {
         json!([])
     };
-    let fx = c.call(
-        "POST",
-        "/v1/test_helpers/fixtures",
-        None,
-        Some(&json!({ "orders": orders })),
-    )?;
-    anyhow::ensure!(
-        fx.status == 201,
-        "fixtures answered {}: {}",
-        fx.status,
-        fx.body
-    );
-    let fx = fx.json();
+    let fx = fixture(c, &json!({ "orders": orders }))?;
     let token = fx["customer_token"]
         .as_str()
         .unwrap_or_default()

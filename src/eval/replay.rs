@@ -101,6 +101,22 @@ pub(super) fn ok(
     Ok(r.json())
 }
 
+/// A fresh customer (and orders) from the server's test helpers.
+pub(super) fn fixture(client: &Client, body: &Value) -> anyhow::Result<Value> {
+    let fx = client.call("POST", "/v1/test_helpers/fixtures", None, Some(body))?;
+    anyhow::ensure!(
+        fx.status != 404,
+        "the server does not serve test helpers: start it with `errand serve --test-helpers true`"
+    );
+    anyhow::ensure!(
+        fx.status == 201,
+        "fixtures answered {}: {}",
+        fx.status,
+        fx.body
+    );
+    Ok(fx.json())
+}
+
 fn replay(client: &Client, d: &Dialogue, run: usize) -> anyhow::Result<DialogueResult> {
     let g = &d.given;
     let orders: Vec<Value> = g
@@ -119,23 +135,7 @@ fn replay(client: &Client, d: &Dialogue, run: usize) -> anyhow::Result<DialogueR
             v
         })
         .collect();
-    let fx = client.call(
-        "POST",
-        "/v1/test_helpers/fixtures",
-        None,
-        Some(&json!({ "like": g.like, "orders": orders })),
-    )?;
-    anyhow::ensure!(
-        fx.status != 404,
-        "the server does not serve test helpers: start it with `errand serve --test-helpers true`"
-    );
-    anyhow::ensure!(
-        fx.status == 201,
-        "fixtures answered {}: {}",
-        fx.status,
-        fx.body
-    );
-    let fx = fx.json();
+    let fx = fixture(client, &json!({ "like": g.like, "orders": orders }))?;
     let text = |k: &str| fx[k].as_str().unwrap_or_default().to_string();
     let (customer_token, agent_token) = (text("customer_token"), text("agent_token"));
     let mut vars = Vars {
