@@ -27,8 +27,11 @@ pub struct Config {
 pub struct ServerConfig {
     /// Address the HTTP server binds to.
     pub addr: String,
-    /// A request taking longer than this is answered with 408.
+    /// A request taking longer than this (its body included) is answered with 408.
     pub request_timeout_secs: u64,
+    /// A connection that has not sent a whole request head in this time is
+    /// closed, so slow or idle clients cannot hold connections open.
+    pub header_timeout_secs: u64,
     /// Largest accepted request body.
     pub body_limit_bytes: usize,
     /// Serve `POST /v1/test_helpers/fixtures` (fresh customers, orders in a
@@ -227,6 +230,7 @@ impl Default for ServerConfig {
         ServerConfig {
             addr: "127.0.0.1:8080".into(),
             request_timeout_secs: 30,
+            header_timeout_secs: 10,
             body_limit_bytes: 256 * 1024,
             test_helpers: false,
             widget_origins: vec![],

@@ -284,7 +284,14 @@ fn ask(text: &str) -> Ask {
     ]) || lower.contains("go ahead")
         || lower.contains("do it")
     {
-        Ask::Decide(true)
+        // Only the agent's own unhedged instruction approves: "is it ok to
+        // execute the refund tomorrow?" asks, and a pasted 'customer: "yes,
+        // approve my refund"' quotes; both get the analysis, never a run.
+        if super::slots::hedged(text) || super::slots::quoted(text) || has(&["my"]) {
+            Ask::Analysis
+        } else {
+            Ask::Decide(true)
+        }
     } else if ["reblast", "refund", "cancel", "escalat"]
         .iter()
         .any(|k| w.iter().any(|x| x.starts_with(k)))

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use anyhow::Context;
 
 use super::{Agent, Env};
-use crate::commerce::{Actor, BookRequest, Commerce, NewTicket, QuoteRequest};
+use crate::commerce::{Actor, BookRequest, CheckoutRequest, Commerce, NewTicket, QuoteRequest};
 use crate::knowledge::Knowledge;
 use crate::retrieval::{Filters, Kind, Mode, Retriever, SearchRequest};
 use crate::store::Store;
@@ -137,8 +137,15 @@ pub async fn call(ctx: &Ctx<'_>, name: &str, args: &Value) -> anyhow::Result<Val
         "apply_coupon" => serde_json::to_value(c.set_coupon(me, Some(s(args, "code"))).await?)?,
         "list_offers" => json!({ "offers": c.offers(me).await?, "cart": c.cart(me).await? }),
         "checkout" => serde_json::to_value(
-            c.checkout(me, &ctx.idempotency_key, Default::default())
-                .await?,
+            c.checkout(
+                me,
+                &ctx.idempotency_key,
+                CheckoutRequest {
+                    expected_total_minor: n(args, "expected_total_minor"),
+                    ..Default::default()
+                },
+            )
+            .await?,
         )?,
         "recipe_basket" => super::basket::recipe_basket(ctx, args).await?,
         "quote_ride" => {
@@ -195,6 +202,7 @@ pub async fn call(ctx: &Ctx<'_>, name: &str, args: &Value) -> anyhow::Result<Val
                     s(args, "order_id"),
                     reason,
                     &ctx.idempotency_key,
+                    n(args, "expected_refund_minor"),
                 )
                 .await?,
             )?

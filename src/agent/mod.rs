@@ -398,9 +398,7 @@ impl Agent {
             let negated = says(&["no", "not", "don t", "dont", "nope", "nah", "never"]);
             // Only an unhedged yes accepts: "ok wait, let me check my cart
             // first" or "yes, but is it paid now?" is not one.
-            let hedged = says(&[
-                "wait", "but", "first", "hold on", "let me", "check", "later", "hmm",
-            ]) || text.contains('?');
+            let hedged = slots::hedged(text);
             if !negated && !hedged && (YES.contains(&first) || confident("confirm")) {
                 return Ok(("confirm".into(), true));
             }
@@ -543,7 +541,7 @@ impl Agent {
         if (cooking || pantry) && !ridey {
             return Ok(("recipe".into(), true));
         }
-        let question = QUESTION_WORDS.contains(&first);
+        let question = slots::question_word(first);
         if confident("ride_quote") && slots.to.is_none() && question {
             // "what kinds of rides do you offer?" asks about rides, not for one.
             return Ok(("help".into(), true));
@@ -623,9 +621,7 @@ impl Agent {
             };
             env.retriever.search(&req).await
         };
-        let question = w
-            .first()
-            .is_some_and(|f| QUESTION_WORDS.contains(&f.as_str()));
+        let question = w.first().is_some_and(|f| slots::question_word(f));
         if question {
             // Articles share everyday words, so the top one's title must name the subject.
             let hits = search(Kind::Help).await?;
@@ -719,10 +715,6 @@ const RECIPE_CUES: &[&str] = &[
     "want to cook",
     "to bake",
     "everything for",
-];
-
-const QUESTION_WORDS: &[&str] = &[
-    "how", "what", "why", "when", "can", "do", "does", "is", "are", "where", "which", "who",
 ];
 
 struct TurnBuilder<'a> {
@@ -1009,9 +1001,21 @@ impl TurnBuilder<'_> {
     ) -> anyhow::Result<Turn> {
         let store = self.env.store;
         let session = self.session.to_string();
-        store
+        // A store that refuses writes still lets a turn answer (reads work);
+        // only the exchange goes unsaved, which the log says.
+        let saving = store
             .set_dialogue_state(session.clone(), serde_json::to_value(state)?)
-            .await?;
+            .await;
+        let save = match saving {
+            Err(crate::store::StoreError::Unavailable(e)) => {
+                tracing::warn!(session = %session, error = %e, "turn answered but not saved");
+                false
+            }
+            other => {
+                other?;
+                true
+            }
+        };
         let suggestions = if state.pending.is_some() {
             vec!["Yes".into(), "No".into()]
         } else {
@@ -1045,6 +1049,9 @@ impl TurnBuilder<'_> {
             revisable: false,
             suggestions,
         };
+        if !save {
+            return Ok(turn);
+        }
         if let Some(text) = user {
             store
                 .append_message(session.clone(), "user", text.to_string(), None)
@@ -1115,12 +1122,25 @@ impl TurnBuilder<'_> {
             ok,
             result: result.clone(),
         });
-        out.map_err(
-            |e| match e.downcast_ref::<crate::commerce::CommerceError>() {
-                Some(c) => c.to_string(),
-                None => format!("{e:#}"),
-            },
-        )
+        // What the customer reads: the engine's own refusal, never a
+        // database's words.
+        out.map_err(|e| {
+            use crate::commerce::CommerceError;
+            use crate::store::StoreError;
+            let store = match e.downcast_ref::<CommerceError>() {
+                Some(CommerceError::Store(s)) => Some(s),
+                Some(c) => return c.to_string(),
+                None => e.downcast_ref::<StoreError>(),
+            };
+            match store {
+                Some(StoreError::NotFound(what)) => format!("{what} not found"),
+                Some(StoreError::Unavailable(_)) => self.agent.say("store_unavailable", &[]),
+                Some(_) | None => {
+                    tracing::error!(tool = name, error = %format!("{e:#}"), "tool failed");
+                    self.agent.say("tool_failed", &[])
+                }
+            }
+        })
     }
 
     /// Runs `search` (one `search_products` call per part, leaving out what
@@ -1537,7 +1557,7 @@ impl TurnBuilder<'_> {
                     .collect();
                 state.pending = Some(Pending {
                     tool: "checkout".into(),
-                    args: json!({}),
+                    args: json!({ "expected_total_minor": cart["total_minor"] }),
                     key,
                     terms: cart["total_minor"].as_i64(),
                 });

@@ -390,6 +390,9 @@ struct Words {
     destination_cues: Vec<String>,
     people: Vec<String>,
     not_counts: Vec<String>,
+    question_words: Vec<String>,
+    hedges: Vec<String>,
+    quote_cues: Vec<String>,
 }
 
 fn lexicon() -> &'static Words {
@@ -399,6 +402,34 @@ fn lexicon() -> &'static Words {
         toml::from_str(include_str!("../../prompts/lexicon.toml"))
             .expect("prompts/lexicon.toml parses (checked by the lexicon_parses test)")
     })
+}
+
+/// Whether `text` contains one of `phrases` as whole words.
+fn says_any(text: &str, phrases: &[String]) -> bool {
+    let padded = format!(" {} ", words(text).join(" "));
+    phrases
+        .iter()
+        .any(|p| padded.contains(&format!(" {} ", words(p).join(" "))))
+}
+
+/// Whether `word` opens a question ("how", "can", "is").
+pub fn question_word(word: &str) -> bool {
+    listed(&lexicon().question_words, word)
+}
+
+/// A question, not an instruction: "is it ok to execute the refund?".
+pub fn is_question(text: &str) -> bool {
+    text.contains('?') || words(text).first().is_some_and(|w| question_word(w))
+}
+
+/// A yes held back: "ok wait, let me check first", "yes, but...", a question.
+pub fn hedged(text: &str) -> bool {
+    is_question(text) || says_any(text, &lexicon().hedges)
+}
+
+/// Someone else's words pasted in: quotation marks or "the customer said".
+pub fn quoted(text: &str) -> bool {
+    text.contains(['"', '“', '”', '«', '»']) || says_any(text, &lexicon().quote_cues)
 }
 
 fn listed(list: &[String], word: &str) -> bool {

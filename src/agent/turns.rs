@@ -944,11 +944,16 @@ impl TurnBuilder<'_> {
             .unwrap_or_default()
             .to_string();
         if intent == "cancel_order" {
+            let refund = rule["refund_minor"].as_i64().unwrap_or(0);
             state.pending = Some(Pending {
                 tool: "cancel_order".into(),
-                args: json!({ "order_id": id, "reason": text.chars().take(300).collect::<String>() }),
+                args: json!({
+                    "order_id": id,
+                    "reason": text.chars().take(300).collect::<String>(),
+                    "expected_refund_minor": refund,
+                }),
                 key,
-                terms: None,
+                terms: Some(refund),
             });
             let terms = format!(
                 "{}; you get back {}.",
@@ -960,7 +965,12 @@ impl TurnBuilder<'_> {
                 &[("id", id), ("merchant", merchant), ("terms", terms)],
             )
         } else {
-            let refundable = r["diagnosis"]["refundable_minor"].as_i64().unwrap_or(0);
+            // A cancellation fee kept is not the customer's to refund (help-refunds).
+            let refundable = r["diagnosis"]["refundable_minor"].as_i64().unwrap_or(0)
+                - r["diagnosis"]["kept_fee_minor"].as_i64().unwrap_or(0);
+            if refundable <= 0 {
+                return self.say("not_refundable_fee", &[("id", id)]);
+            }
             // A named amount, else the value of the items named ("the bread was
             // missing"), else everything still refundable; never more than that.
             let items: Vec<crate::commerce::OrderItem> =
@@ -974,11 +984,12 @@ impl TurnBuilder<'_> {
                 .or((named > 0).then_some(named))
                 .unwrap_or(refundable)
                 .min(refundable);
-            let mut args =
-                json!({ "order_id": id, "reason": text.chars().take(300).collect::<String>() });
-            if amount < refundable {
-                args["amount_minor"] = json!(amount);
-            }
+            // The amount shown is the amount run: never "whatever is left" at the yes.
+            let args = json!({
+                "order_id": id,
+                "reason": text.chars().take(300).collect::<String>(),
+                "amount_minor": amount,
+            });
             state.pending = Some(Pending {
                 tool: "request_refund".into(),
                 args,
@@ -1000,22 +1011,67 @@ impl TurnBuilder<'_> {
     pub(super) async fn commit(&mut self, p: Pending, state: &mut DialogueState) -> String {
         // A proposal is a contract: if the cart changed since its total was
         // shown, the yes was to other terms; show the new ones and ask again.
-        if let (Some(shown), "checkout") = (p.terms, p.tool.as_str()) {
-            let now = self.tool("view_cart", json!({}), p.key.clone()).await;
-            let total = now.as_ref().ok().and_then(|c| c["total_minor"].as_i64());
-            if total != Some(shown) {
-                let Some(total) = total.filter(|t| *t > 0) else {
-                    return self.say("cart_empty", &[]);
-                };
-                state.pending = Some(Pending {
-                    terms: Some(total),
-                    ..p
-                });
-                return self.say(
-                    "terms_changed",
-                    &[("was", format_inr(shown)), ("total", format_inr(total))],
-                );
+        // The tool re-checks the same terms in the transaction that runs it.
+        match (p.terms, p.tool.as_str()) {
+            (Some(shown), "checkout") => {
+                let now = self.tool("view_cart", json!({}), p.key.clone()).await;
+                let total = now.as_ref().ok().and_then(|c| c["total_minor"].as_i64());
+                if total != Some(shown) {
+                    let Some(total) = total.filter(|t| *t > 0) else {
+                        return self.say("cart_empty", &[]);
+                    };
+                    let mut args = p.args.clone();
+                    args["expected_total_minor"] = json!(total);
+                    state.pending = Some(Pending {
+                        terms: Some(total),
+                        args,
+                        ..p
+                    });
+                    return self.say(
+                        "terms_changed",
+                        &[("was", format_inr(shown)), ("total", format_inr(total))],
+                    );
+                }
             }
+            (Some(shown), "cancel_order") => {
+                let args = json!({ "order_id": p.args["order_id"] });
+                let now = self.tool("order_status", args, p.key.clone()).await;
+                let rule = now.ok().and_then(|r| {
+                    r["diagnosis"]["actions"]
+                        .as_array()?
+                        .iter()
+                        .find(|a| a["action"] == "cancel")
+                        .cloned()
+                });
+                let Some(rule) = rule.filter(|r| r["allowed"] == true) else {
+                    let reason = format!(
+                        "order {} can no longer be cancelled",
+                        p.args["order_id"].as_str().unwrap_or_default()
+                    );
+                    return self.say("not_allowed", &[("reason", reason)]);
+                };
+                let refund = rule["refund_minor"].as_i64().unwrap_or(0);
+                if refund != shown {
+                    let mut args = p.args.clone();
+                    args["expected_refund_minor"] = json!(refund);
+                    let id = args["order_id"].as_str().unwrap_or_default().to_string();
+                    state.pending = Some(Pending {
+                        terms: Some(refund),
+                        args,
+                        ..p
+                    });
+                    return self.say(
+                        "cancel_terms_changed",
+                        &[
+                            ("id", id),
+                            ("was", format_inr(shown)),
+                            ("reason", rule["reason"].as_str().unwrap_or_default().into()),
+                            ("refund", format_inr(refund)),
+                        ],
+                    );
+                }
+            }
+            _ => {}
         }
         match self.tool(&p.tool, p.args.clone(), p.key).await {
             Ok(r) => match p.tool.as_str() {

@@ -18,6 +18,10 @@ pub struct CheckoutRequest {
     pub card: Option<String>,
     /// Label of one of the customer's addresses; absent uses the first.
     pub address: Option<String>,
+    /// The total the customer was shown: any other total is refused as
+    /// `terms_changed`, in the transaction that would charge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_total_minor: Option<i64>,
 }
 
 /// One merchant's part of a checkout.
@@ -74,7 +78,7 @@ impl Commerce {
         self.tx(move |c, conn| {
             let scope = format!("checkout:{customer}");
             idempotent(conn, &scope, &key, &req, || {
-                place(c, conn, &customer, &key, &card, req.address.as_deref())
+                place(c, conn, &customer, &key, &card, &req)
             })
         })
         .await
@@ -87,12 +91,23 @@ fn place(
     customer: &str,
     key: &str,
     card: &str,
-    address: Option<&str>,
+    req: &CheckoutRequest,
 ) -> Result<CheckoutResult> {
+    let address = req.address.as_deref();
     let cart = view(c, conn, customer)?;
     let p = &cart.priced;
     if p.groups.is_empty() {
         return Err(rejected("cart_empty", "the cart is empty"));
+    }
+    if let Some(shown) = req.expected_total_minor.filter(|t| *t != p.total_minor) {
+        return Err(rejected(
+            "terms_changed",
+            format!(
+                "the cart now comes to {}, not the {} shown",
+                super::money::format_inr(p.total_minor),
+                super::money::format_inr(shown)
+            ),
+        ));
     }
     if let Some(g) = p.groups.iter().find(|g| g.below_minimum_by_minor > 0) {
         return Err(rejected(

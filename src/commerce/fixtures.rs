@@ -35,6 +35,8 @@ pub struct FixtureOrder {
     pub minutes_in_state: f64,
 }
 
+const MAX_MINUTES_IN_STATE: f64 = 525_600.0;
+
 fn default_minutes() -> f64 {
     2.0
 }
@@ -123,10 +125,14 @@ fn fixture_order(
             ))
         }
     };
-    if o.items.is_empty() || !o.minutes_in_state.is_finite() || o.minutes_in_state < 0.0 {
+    if o.items.is_empty() {
+        return Err(invalid("items", "an order needs items"));
+    }
+    // A year bounds every date computed below, far from chrono's range.
+    if !(0.0..=MAX_MINUTES_IN_STATE).contains(&o.minutes_in_state) {
         return Err(invalid(
-            "items",
-            "an order needs items and a non-negative minutes_in_state",
+            "minutes_in_state",
+            format!("must be 0 to {MAX_MINUTES_IN_STATE} minutes"),
         ));
     }
     let mut lines = Vec::new();
@@ -154,8 +160,9 @@ fn fixture_order(
     } else {
         1.0
     };
-    let entered =
-        Utc::now() - Duration::milliseconds((o.minutes_in_state * 60_000.0 / scale) as i64);
+    // At a slow simulator speed the wall-clock span grows; cap it at the year.
+    let wall_ms = (o.minutes_in_state * 60_000.0 / scale).min(MAX_MINUTES_IN_STATE * 60_000.0);
+    let entered = Utc::now() - Duration::milliseconds(wall_ms as i64);
     // Earlier states a minute apart, ending when the current one began.
     let mut path: Vec<&str> = FLOW[..=reached].to_vec();
     if final_state {

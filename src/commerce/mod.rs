@@ -81,7 +81,7 @@ pub enum CommerceError {
 
 impl From<rusqlite::Error> for CommerceError {
     fn from(e: rusqlite::Error) -> Self {
-        CommerceError::Store(StoreError::Sqlite(e))
+        CommerceError::Store(StoreError::from(e))
     }
 }
 

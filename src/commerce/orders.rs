@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::money::{format_inr, percent_of};
 use super::{idempotent, invalid, new_id, rejected, Actor, Commerce, CommerceError, Result};
+use crate::knowledge::Policy;
 use crate::store::now;
 
 /// Active states in lifecycle order; `delivered`, `cancelled`, `refunded` are final.
@@ -19,13 +20,6 @@ pub const FLOW: &[&str] = &[
     "picked_up",
     "delivered",
 ];
-
-/// Policy numbers, from the help articles that state them.
-const CANCEL_FEE_PERCENT: u32 = 50; // help-cancel-order
-const MAX_REBLASTS: i64 = 3; // help-reblast-policy
-const MIN_MINUTES_BETWEEN_REBLASTS: f64 = 5.0; // help-reblast-policy
-const CUSTOMER_REFUND_LIMIT_MINOR: i64 = 100_000; // help-refund-policy: above it an agent approves
-const REPORT_WITHIN_HOURS: i64 = 48; // help-missing-items
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Event {
@@ -174,6 +168,9 @@ pub struct Diagnosis {
     pub summary: String,
     pub minutes_since_placed: f64,
     pub refundable_minor: i64,
+    /// What a cancellation kept as its fee: part of `refundable_minor`, but
+    /// only an agent may refund it.
+    pub kept_fee_minor: i64,
     pub reblasts: i64,
     pub actions: Vec<Action>,
     /// Help articles whose policy decided the above.
@@ -207,10 +204,11 @@ pub(super) fn diagnose(
     let minutes = minutes_between(&since, at, speed);
     let limit = c.config.limits_minutes.for_state(&o.status);
     let stuck = limit.is_some_and(|l| minutes > f64::from(l));
-    let reblasts: i64 =
-        conn.query_row("SELECT reblasts FROM orders WHERE id = ?1", [&o.id], |r| {
-            r.get(0)
-        })?;
+    let (reblasts, kept_fee): (i64, i64) = conn.query_row(
+        "SELECT reblasts, kept_fee_minor FROM orders WHERE id = ?1",
+        [&o.id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let cause = stuck.then(|| {
         match o.status.as_str() {
             "placed" => "restaurant_not_accepting",
@@ -221,6 +219,8 @@ pub(super) fn diagnose(
         }
         .to_string()
     });
+    let rules = &c.knowledge.policy;
+    let max_reblasts = rules.max_reblasts;
     let refundable = o.total_minor - o.refunded_minor;
     let mut policy = vec!["help-stuck-diagnosis-agent".to_string()];
     let mut actions = Vec::new();
@@ -249,7 +249,7 @@ pub(super) fn diagnose(
             None,
         );
         let needs_driver = matches!(o.status.as_str(), "ready" | "driver_assigned");
-        let reblast_ok = needs_driver && stuck && reblasts < MAX_REBLASTS;
+        let reblast_ok = needs_driver && stuck && reblasts < max_reblasts;
         add(
             "reblast_driver",
             reblast_ok,
@@ -257,17 +257,17 @@ pub(super) fn diagnose(
                 "only when waiting for or on a driver".into()
             } else if !stuck {
                 "the driver is within the time limit".into()
-            } else if reblasts >= MAX_REBLASTS {
-                format!("already reblasted {reblasts} times (max {MAX_REBLASTS})")
+            } else if reblasts >= max_reblasts {
+                format!("already reblasted {reblasts} times (max {max_reblasts})")
             } else {
-                format!("reblast {} of {MAX_REBLASTS}", reblasts + 1)
+                format!("reblast {} of {max_reblasts}", reblasts + 1)
             },
             None,
         );
         if needs_driver {
             policy.push("help-reblast-policy".into());
         }
-        let (allowed, refund, reason) = cancellation(o, stuck, reblasts);
+        let (allowed, refund, reason) = cancellation(rules, o, stuck, reblasts);
         add("cancel", allowed, reason, allowed.then_some(refund));
         policy.push("help-cancel-rules-agent".into());
     }
@@ -277,15 +277,16 @@ pub(super) fn diagnose(
         .rev()
         .find(|e| e.state == "delivered")
         .map(|e| e.at.clone());
+    let hours = rules.report_within_hours;
     let within_window = delivered_at
         .as_deref()
-        .is_some_and(|d| minutes_between(d, at, 1.0) <= (REPORT_WITHIN_HOURS * 60) as f64);
+        .is_some_and(|d| minutes_between(d, at, 1.0) <= (hours * 60) as f64);
     let refund_ok = refundable > 0
         && (o.status == "cancelled" || (o.status == "delivered" && within_window) || stuck);
     let refund_reason = if refundable <= 0 {
         "nothing left to refund".to_string()
     } else if o.status == "delivered" && !within_window {
-        format!("problems must be reported within {REPORT_WITHIN_HOURS} hours of delivery")
+        format!("problems must be reported within {hours} hours of delivery")
     } else if refund_ok {
         format!("up to {} refundable", format_inr(refundable))
     } else {
@@ -343,6 +344,7 @@ pub(super) fn diagnose(
         summary,
         minutes_since_placed: (minutes_between(&o.placed_at, at, speed) * 10.0).round() / 10.0,
         refundable_minor: refundable,
+        kept_fee_minor: kept_fee,
         reblasts,
         actions,
         policy,
@@ -351,35 +353,32 @@ pub(super) fn diagnose(
 
 /// Whether the order can be cancelled now, what comes back, and why
 /// (help-cancel-order, help-cancel-rules-agent).
-fn cancellation(o: &OrderView, stuck: bool, reblasts: i64) -> (bool, i64, String) {
+fn cancellation(rules: &Policy, o: &OrderView, stuck: bool, reblasts: i64) -> (bool, i64, String) {
+    let percent = rules.cancel_fee_percent;
     let paid = o.total_minor - o.refunded_minor;
     let goods: i64 = o
         .items
         .iter()
         .map(|i| i.unit_price_minor * i64::from(i.quantity))
         .sum();
-    let fee = percent_of(goods, CANCEL_FEE_PERCENT).min(paid);
+    let fee = percent_of(goods, percent).min(paid);
     match o.status.as_str() {
         "placed" => (true, paid, "free before the merchant accepts".into()),
         "accepted" | "preparing" if stuck => (true, paid, "free: the order is stuck".into()),
         "accepted" | "preparing" => (
             true,
             paid - fee,
-            format!(
-                "{CANCEL_FEE_PERCENT}% of the food value ({}) is kept",
-                format_inr(fee)
-            ),
+            format!("{percent}% of the food value ({}) is kept", format_inr(fee)),
         ),
-        "ready" | "driver_assigned" if stuck && reblasts >= MAX_REBLASTS => {
-            (true, paid, "free: no driver after 3 reblasts".into())
-        }
+        "ready" | "driver_assigned" if stuck && reblasts >= rules.max_reblasts => (
+            true,
+            paid,
+            format!("free: no driver after {} reblasts", rules.max_reblasts),
+        ),
         "ready" | "driver_assigned" => (
             true,
             paid - fee,
-            format!(
-                "{CANCEL_FEE_PERCENT}% of the food value ({}) is kept",
-                format_inr(fee)
-            ),
+            format!("{percent}% of the food value ({}) is kept", format_inr(fee)),
         ),
         "picked_up" => (
             false,
@@ -398,11 +397,13 @@ pub struct ActionResult {
 }
 
 /// Pays `amount` back through the provider and records it, in the caller's transaction.
+#[allow(clippy::too_many_arguments)]
 fn refund_in_tx(
     c: &Commerce,
     conn: &Connection,
     o: &OrderView,
     amount: i64,
+    kind: &str,
     reason: &str,
     actor: &Actor,
     key: &str,
@@ -425,8 +426,8 @@ fn refund_in_tx(
             })?;
     }
     conn.execute(
-        "INSERT INTO refunds (id, order_id, amount_minor, reason, actor, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![new_id("rf"), o.id, amount, reason, actor.label(), at],
+        "INSERT INTO refunds (id, order_id, amount_minor, reason, actor, created_at, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![new_id("rf"), o.id, amount, reason, actor.label(), at, kind],
     )?;
     conn.execute(
         "UPDATE orders SET refunded_minor = refunded_minor + ?2 WHERE id = ?1",
@@ -440,6 +441,287 @@ struct RefundKey<'a> {
     order: &'a str,
     amount: Option<i64>,
     reason: &'a str,
+}
+
+/// What customers have refunded themselves: on this order, and today
+/// across all of `customer`'s orders. Cancellation pay-backs do not count.
+fn customer_refunds(conn: &Connection, order: &str, customer: &str) -> Result<(i64, i64)> {
+    let on_order: i64 = conn.query_row(
+        "SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE order_id = ?1 AND kind = 'refund' AND actor LIKE 'customer:%'",
+        [order],
+        |r| r.get(0),
+    )?;
+    let today: i64 = conn.query_row(
+        "SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE actor = ?1 AND kind = 'refund' AND created_at >= ?2",
+        params![Actor::Customer(customer.into()).label(), super::today()],
+        |r| r.get(0),
+    )?;
+    Ok((on_order, today))
+}
+
+/// Cancels under the cancellation rules; anything paid beyond the fee is
+/// refunded, the stock goes back on the shelf, and the fee kept is recorded
+/// so only an agent can give it back. With `expect_refund`, the amount a
+/// proposal showed: any other amount is refused as `terms_changed`.
+pub(super) fn cancel_in(
+    c: &Commerce,
+    conn: &Connection,
+    actor: &Actor,
+    id: &str,
+    reason: &str,
+    key: &str,
+    expect_refund: Option<i64>,
+) -> Result<ActionResult> {
+    #[derive(Serialize)]
+    struct CancelKey<'a> {
+        order: &'a str,
+        amount: Option<i64>,
+        reason: &'a str,
+        // Absent when not given, so keys stored before it existed still match.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        expect_refund: Option<i64>,
+    }
+    let req = CancelKey {
+        order: id,
+        amount: None,
+        reason,
+        expect_refund,
+    };
+    // The key is the caller's own: scoped by principal, so another's stored
+    // answer is never replayed to them and their key proves nothing.
+    idempotent(
+        conn,
+        &format!("cancel:{}:{id}", actor.label()),
+        key,
+        &req,
+        || {
+            let o = load(c, conn, actor, id)?;
+            let d = diagnose(c, conn, &o, Utc::now())?;
+            let (allowed, refund, why) = cancellation(&c.knowledge.policy, &o, d.stuck, d.reblasts);
+            if !allowed {
+                return Err(rejected("not_allowed", format!("cannot cancel: {why}")));
+            }
+            if let Some(shown) = expect_refund.filter(|shown| *shown != refund) {
+                return Err(rejected(
+                    "terms_changed",
+                    format!(
+                        "cancelling now gives back {} ({why}), not the {} shown",
+                        format_inr(refund),
+                        format_inr(shown)
+                    ),
+                ));
+            }
+            let at = now();
+            record(
+                conn,
+                id,
+                "cancelled",
+                &actor.label(),
+                Some(&format!("{reason} ({why})")),
+                &at,
+            )?;
+            free_driver(conn, id)?;
+            for it in &o.items {
+                conn.execute(
+                    "UPDATE stock_sold SET sold = max(sold - ?2, 0) WHERE product_id = ?1",
+                    params![it.product_id, it.quantity],
+                )?;
+            }
+            let kept = o.total_minor - o.refunded_minor - refund;
+            conn.execute(
+                "UPDATE orders SET kept_fee_minor = ?2 WHERE id = ?1",
+                params![id, kept],
+            )?;
+            if refund > 0 {
+                refund_in_tx(
+                    c,
+                    conn,
+                    &o,
+                    refund,
+                    "cancellation",
+                    &format!("cancellation: {reason}"),
+                    actor,
+                    key,
+                )?;
+            }
+            Ok(ActionResult {
+                order: load(c, conn, actor, id)?,
+                refund_minor: refund,
+                message: format!("Cancelled; {} refunded ({why}).", format_inr(refund)),
+            })
+        },
+    )
+}
+
+/// Refunds `amount` (all that is left when `None`) under the refund policy,
+/// counted over the order and the customer's day, never per request: a
+/// customer refunds at most the per-order and per-day limits in all, and
+/// never a cancellation fee kept; an agent may refund whatever is left.
+pub(super) fn refund_in(
+    c: &Commerce,
+    conn: &Connection,
+    actor: &Actor,
+    id: &str,
+    amount: Option<i64>,
+    reason: &str,
+    key: &str,
+) -> Result<ActionResult> {
+    let req = RefundKey {
+        order: id,
+        amount,
+        reason,
+    };
+    idempotent(
+        conn,
+        &format!("refund:{}:{id}", actor.label()),
+        key,
+        &req,
+        || {
+            let o = load(c, conn, actor, id)?;
+            let d = diagnose(c, conn, &o, Utc::now())?;
+            let rule = d.actions.iter().find(|a| a.action == "refund_full");
+            if let Some(no) = rule.filter(|r| !r.allowed) {
+                return Err(rejected(
+                    "not_allowed",
+                    format!("cannot refund: {}", no.reason),
+                ));
+            }
+            let kept = d.kept_fee_minor;
+            let customer = match actor {
+                Actor::Customer(me) => Some(me.as_str()),
+                _ => None,
+            };
+            // What this actor may still refund: a customer never the fee kept.
+            let left = if customer.is_some() {
+                (d.refundable_minor - kept).max(0)
+            } else {
+                d.refundable_minor
+            };
+            if left == 0 && kept > 0 {
+                return Err(rejected(
+                    "not_allowed",
+                    format!(
+                        "the {} cancellation fee kept is not refundable (help-cancel-order); a care agent can review it",
+                        format_inr(kept)
+                    ),
+                ));
+            }
+            let amount = amount.unwrap_or(left);
+            if amount > left {
+                return Err(rejected(
+                    "refund_exceeds_paid",
+                    format!(
+                        "{} asked, but only {} of what was paid is left to refund",
+                        format_inr(amount),
+                        format_inr(left)
+                    ),
+                ));
+            }
+            if let Some(me) = customer {
+                let rules = &c.knowledge.policy;
+                let (on_order, today) = customer_refunds(conn, id, me)?;
+                if on_order + amount > rules.customer_refund_per_order_minor
+                    || today + amount > rules.customer_refund_per_day_minor
+                {
+                    return Err(rejected(
+                        "needs_agent",
+                        format!(
+                            "refunds above {} per order or {} a day in all need a care agent (help-refunds)",
+                            format_inr(rules.customer_refund_per_order_minor),
+                            format_inr(rules.customer_refund_per_day_minor)
+                        ),
+                    ));
+                }
+            }
+            let at = now();
+            refund_in_tx(c, conn, &o, amount, "refund", reason, actor, key)?;
+            let full = amount == d.refundable_minor;
+            let note = format!(
+                "{} {}: {reason}",
+                if full { "refund" } else { "partial refund" },
+                format_inr(amount)
+            );
+            record(
+                conn,
+                id,
+                if full { "refunded" } else { "refund" },
+                &actor.label(),
+                Some(&note),
+                &at,
+            )?;
+            Ok(ActionResult {
+                order: load(c, conn, actor, id)?,
+                refund_minor: amount,
+                message: format!("Refunded {}.", format_inr(amount)),
+            })
+        },
+    )
+}
+
+/// Re-offers a stuck order to the nearest free drivers; the nearest takes it.
+pub(super) fn reblast_in(
+    c: &Commerce,
+    conn: &Connection,
+    actor: &Actor,
+    id: &str,
+) -> Result<ActionResult> {
+    let o = load(c, conn, actor, id)?;
+    let d = diagnose(c, conn, &o, Utc::now())?;
+    // An order past the driver stage has no reblast rule at all:
+    // that is a refusal, not an impossible state.
+    let Some(rule) = d.actions.iter().find(|a| a.action == "reblast_driver") else {
+        return Err(rejected(
+            "not_allowed",
+            format!("cannot reblast: order {id} is {}", o.status),
+        ));
+    };
+    if !rule.allowed {
+        return Err(rejected(
+            "not_allowed",
+            format!("cannot reblast: {}", rule.reason),
+        ));
+    }
+    let gap = c.knowledge.policy.min_minutes_between_reblasts;
+    let last: Option<String> = conn.query_row(
+        "SELECT max(at) FROM order_events WHERE order_id = ?1 AND state = 'reblast'",
+        [id],
+        |r| r.get(0),
+    )?;
+    if last
+        .as_deref()
+        .is_some_and(|l| minutes_between(l, Utc::now(), c.config.simulator.speed) < gap)
+    {
+        return Err(rejected(
+            "too_soon",
+            format!("wait {gap} minutes between reblasts"),
+        ));
+    }
+    let at = now();
+    free_driver(conn, id)?;
+    let nearest = super::simulator::nearest_free_drivers(c, conn, &o.merchant_id, 3)?;
+    conn.execute(
+        "UPDATE orders SET reblasts = reblasts + 1, stuck = NULL WHERE id = ?1",
+        [id],
+    )?;
+    let offered: Vec<&str> = nearest.iter().map(String::as_str).collect();
+    let note = if offered.is_empty() {
+        "no free drivers nearby".to_string()
+    } else {
+        format!("offered to {}", offered.join(", "))
+    };
+    record(conn, id, "reblast", &actor.label(), Some(&note), &at)?;
+    let message = match nearest.first() {
+        Some(driver) => {
+            super::simulator::assign_driver(conn, id, driver, &at)?;
+            format!("Reblasted to {} drivers; {driver} accepted.", nearest.len())
+        }
+        None => "Reblasted, but no driver is free nearby yet.".to_string(),
+    };
+    Ok(ActionResult {
+        order: load(c, conn, actor, id)?,
+        refund_minor: 0,
+        message,
+    })
 }
 
 impl Commerce {
@@ -468,13 +750,14 @@ impl Commerce {
         .await
     }
 
-    /// Cancels under the cancellation rules; anything paid beyond the fee is refunded.
+    /// Cancels in one transaction; see [`cancel_in`].
     pub async fn cancel(
         &self,
         actor: &Actor,
         id: &str,
         reason: &str,
         key: &str,
+        expect_refund: Option<i64>,
     ) -> Result<ActionResult> {
         let (actor, id, reason, key) = (
             actor.clone(),
@@ -482,59 +765,11 @@ impl Commerce {
             reason.to_string(),
             key.to_string(),
         );
-        self.tx(move |c, conn| {
-            let req = RefundKey {
-                order: &id,
-                amount: None,
-                reason: &reason,
-            };
-            // The key is the caller's own: scoped by principal, so another's stored
-            // answer is never replayed to them and their key proves nothing.
-            idempotent(
-                conn,
-                &format!("cancel:{}:{id}", actor.label()),
-                &key,
-                &req,
-                || {
-                    let o = load(c, conn, &actor, &id)?;
-                    let d = diagnose(c, conn, &o, Utc::now())?;
-                    let (allowed, refund, why) = cancellation(&o, d.stuck, d.reblasts);
-                    if !allowed {
-                        return Err(rejected("not_allowed", format!("cannot cancel: {why}")));
-                    }
-                    let at = now();
-                    record(
-                        conn,
-                        &id,
-                        "cancelled",
-                        &actor.label(),
-                        Some(&format!("{reason} ({why})")),
-                        &at,
-                    )?;
-                    free_driver(conn, &id)?;
-                    if refund > 0 {
-                        refund_in_tx(
-                            c,
-                            conn,
-                            &o,
-                            refund,
-                            &format!("cancellation: {reason}"),
-                            &actor,
-                            &key,
-                        )?;
-                    }
-                    Ok(ActionResult {
-                        order: load(c, conn, &actor, &id)?,
-                        refund_minor: refund,
-                        message: format!("Cancelled; {} refunded ({why}).", format_inr(refund)),
-                    })
-                },
-            )
-        })
-        .await
+        self.tx(move |c, conn| cancel_in(c, conn, &actor, &id, &reason, &key, expect_refund))
+            .await
     }
 
-    /// Refunds `amount` (all that is left when `None`), never more than paid.
+    /// Refunds in one transaction; see [`refund_in`].
     pub async fn refund(
         &self,
         actor: &Actor,
@@ -555,140 +790,15 @@ impl Commerce {
             reason.to_string(),
             key.to_string(),
         );
-        self.tx(move |c, conn| {
-            let req = RefundKey {
-                order: &id,
-                amount,
-                reason: &reason,
-            };
-            idempotent(
-                conn,
-                &format!("refund:{}:{id}", actor.label()),
-                &key,
-                &req,
-                || {
-                    let o = load(c, conn, &actor, &id)?;
-                    let d = diagnose(c, conn, &o, Utc::now())?;
-                    let rule = d
-                        .actions
-                        .iter()
-                        .find(|a| a.action == "refund_full")
-                        .expect("diagnosis lists refunds");
-                    if !rule.allowed {
-                        return Err(rejected(
-                            "not_allowed",
-                            format!("cannot refund: {}", rule.reason),
-                        ));
-                    }
-                    let amount = amount.unwrap_or(d.refundable_minor);
-                    if amount > d.refundable_minor {
-                        return Err(rejected(
-                            "refund_exceeds_paid",
-                            format!(
-                                "{} asked, but only {} of what was paid is left to refund",
-                                format_inr(amount),
-                                format_inr(d.refundable_minor)
-                            ),
-                        ));
-                    }
-                    if matches!(actor, Actor::Customer(_)) && amount > CUSTOMER_REFUND_LIMIT_MINOR {
-                        return Err(rejected(
-                            "needs_agent",
-                            format!(
-                                "refunds above {} need a care agent",
-                                format_inr(CUSTOMER_REFUND_LIMIT_MINOR)
-                            ),
-                        ));
-                    }
-                    let at = now();
-                    refund_in_tx(c, conn, &o, amount, &reason, &actor, &key)?;
-                    let full = amount == d.refundable_minor;
-                    let note = format!(
-                        "{} {}: {reason}",
-                        if full { "refund" } else { "partial refund" },
-                        format_inr(amount)
-                    );
-                    record(
-                        conn,
-                        &id,
-                        if full { "refunded" } else { "refund" },
-                        &actor.label(),
-                        Some(&note),
-                        &at,
-                    )?;
-                    Ok(ActionResult {
-                        order: load(c, conn, &actor, &id)?,
-                        refund_minor: amount,
-                        message: format!("Refunded {}.", format_inr(amount)),
-                    })
-                },
-            )
-        })
-        .await
+        self.tx(move |c, conn| refund_in(c, conn, &actor, &id, amount, &reason, &key))
+            .await
     }
 
-    /// Re-offers a stuck order to the nearest free drivers; the nearest takes it.
+    /// Reblasts in one transaction; see [`reblast_in`].
     pub async fn reblast(&self, actor: &Actor, id: &str) -> Result<ActionResult> {
         let (actor, id) = (actor.clone(), id.to_string());
-        self.tx(move |c, conn| {
-            let o = load(c, conn, &actor, &id)?;
-            let d = diagnose(c, conn, &o, Utc::now())?;
-            // An order past the driver stage has no reblast rule at all:
-            // that is a refusal, not an impossible state.
-            let Some(rule) = d.actions.iter().find(|a| a.action == "reblast_driver") else {
-                return Err(rejected(
-                    "not_allowed",
-                    format!("cannot reblast: order {id} is {}", o.status),
-                ));
-            };
-            if !rule.allowed {
-                return Err(rejected(
-                    "not_allowed",
-                    format!("cannot reblast: {}", rule.reason),
-                ));
-            }
-            let last: Option<String> = conn.query_row(
-                "SELECT max(at) FROM order_events WHERE order_id = ?1 AND state = 'reblast'",
-                [&id],
-                |r| r.get(0),
-            )?;
-            if last.as_deref().is_some_and(|l| {
-                minutes_between(l, Utc::now(), c.config.simulator.speed)
-                    < MIN_MINUTES_BETWEEN_REBLASTS
-            }) {
-                return Err(rejected(
-                    "too_soon",
-                    format!("wait {MIN_MINUTES_BETWEEN_REBLASTS} minutes between reblasts"),
-                ));
-            }
-            let at = now();
-            free_driver(conn, &id)?;
-            let nearest = super::simulator::nearest_free_drivers(c, conn, &o.merchant_id, 3)?;
-            conn.execute(
-                "UPDATE orders SET reblasts = reblasts + 1, stuck = NULL WHERE id = ?1",
-                [&id],
-            )?;
-            let offered: Vec<&str> = nearest.iter().map(String::as_str).collect();
-            let note = if offered.is_empty() {
-                "no free drivers nearby".to_string()
-            } else {
-                format!("offered to {}", offered.join(", "))
-            };
-            record(conn, &id, "reblast", &actor.label(), Some(&note), &at)?;
-            let message = match nearest.first() {
-                Some(driver) => {
-                    super::simulator::assign_driver(conn, &id, driver, &at)?;
-                    format!("Reblasted to {} drivers; {driver} accepted.", nearest.len())
-                }
-                None => "Reblasted, but no driver is free nearby yet.".to_string(),
-            };
-            Ok(ActionResult {
-                order: load(c, conn, &actor, &id)?,
-                refund_minor: 0,
-                message,
-            })
-        })
-        .await
+        self.tx(move |c, conn| reblast_in(c, conn, &actor, &id))
+            .await
     }
 }
 

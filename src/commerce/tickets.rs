@@ -36,7 +36,7 @@ pub struct TicketAction {
     pub kind: String,
     pub params: Value,
     pub reason: String,
-    /// `proposed`, `executing`, `executed`, `rejected` or `failed`.
+    /// `proposed`, `executed`, `rejected` or `failed`.
     pub status: String,
     pub result: Option<Value>,
     pub decided_by: Option<String>,
@@ -178,7 +178,9 @@ impl Commerce {
     }
 
     /// Approves (runs) or rejects a proposed action. Deciding again returns the
-    /// action as it is: an approved refund is never paid twice.
+    /// action as it is: an approved refund is never paid twice. The claim,
+    /// the action's own writes and its recorded outcome share one
+    /// transaction, so a crash leaves the action proposed, never half-run.
     pub async fn decide(
         &self,
         agent: &str,
@@ -187,81 +189,76 @@ impl Commerce {
         approve: bool,
     ) -> Result<TicketAction> {
         let who = Actor::Agent(agent.to_string());
-        let (t, a, act) = (ticket.to_string(), action.to_string(), who.clone());
-        let claimed: Option<TicketAction> = self
-            .tx(move |_, conn| {
-                load(conn, &act, &t)?;
-                let status = if approve { "executing" } else { "rejected" };
-                let n = conn.execute(
-                    "UPDATE ticket_actions SET status = ?3, decided_by = ?4, decided_at = ?5 WHERE id = ?1 AND ticket_id = ?2 AND status = 'proposed'",
-                    params![a, t, status, act.label(), now()],
-                )?;
-                let current = actions(conn, &t)?.into_iter().find(|x| x.id == a).ok_or_else(|| CommerceError::NotFound(format!("action {a}")))?;
-                Ok((n == 1 && approve).then_some(current))
-            })
-            .await?;
-        let Some(claimed) = claimed else {
-            return Ok(self
-                .ticket(&who, ticket)
-                .await?
-                .1
-                .into_iter()
-                .find(|x| x.id == action)
-                .expect("present above"));
-        };
-        let order = claimed.params["order_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let outcome: Result<Value> = match claimed.kind.as_str() {
-            "reblast" => self
-                .reblast(&who, &order)
-                .await
-                .and_then(|r| Ok(serde_json::to_value(r)?)),
-            "cancel" => self
-                .cancel(&who, &order, &claimed.reason, &claimed.id)
-                .await
-                .and_then(|r| Ok(serde_json::to_value(r)?)),
-            "refund" => self
-                .refund(
-                    &who,
-                    &order,
-                    claimed.params["amount_minor"].as_i64(),
-                    &claimed.reason,
-                    &claimed.id,
-                )
-                .await
-                .and_then(|r| Ok(serde_json::to_value(r)?)),
-            _ => Ok(serde_json::json!({ "message": "escalated to the senior care team" })),
-        };
-        let (status, result) = match &outcome {
-            Ok(v) => ("executed", v.clone()),
-            Err(e) => ("failed", serde_json::json!({ "error": e.to_string() })),
-        };
-        let (t, a, escalated) = (
-            ticket.to_string(),
-            action.to_string(),
-            claimed.kind == "escalate",
-        );
-        self.tx(move |_, conn| {
-            conn.execute(
-                "UPDATE ticket_actions SET status = ?2, result = ?3 WHERE id = ?1",
-                params![a, status, result.to_string()],
-            )?;
-            let ticket_status = if escalated {
-                "escalated"
-            } else {
-                "in_progress"
+        let (t, a) = (ticket.to_string(), action.to_string());
+        self.tx(move |c, conn| {
+            load(conn, &who, &t)?;
+            let find = |conn: &Connection| -> Result<TicketAction> {
+                actions(conn, &t)?
+                    .into_iter()
+                    .find(|x| x.id == a)
+                    .ok_or_else(|| CommerceError::NotFound(format!("action {a}")))
             };
+            let current = find(conn)?;
+            if current.status != "proposed" {
+                return Ok(current);
+            }
+            let (status, result) = if approve {
+                // The action's writes sit in a savepoint: a refusal is recorded
+                // as `failed` without any of them.
+                conn.execute_batch("SAVEPOINT action")?;
+                match run(c, conn, &who, &current) {
+                    Ok(v) => {
+                        conn.execute_batch("RELEASE action")?;
+                        ("executed", Some(v))
+                    }
+                    Err(CommerceError::Store(e)) => return Err(CommerceError::Store(e)),
+                    Err(e) => {
+                        conn.execute_batch("ROLLBACK TO action; RELEASE action")?;
+                        ("failed", Some(serde_json::json!({ "error": e.to_string() })))
+                    }
+                }
+            } else {
+                ("rejected", None)
+            };
+            let at = now();
             conn.execute(
-                "UPDATE tickets SET status = ?2, updated_at = ?3 WHERE id = ?1",
-                params![t, ticket_status, now()],
+                "UPDATE ticket_actions SET status = ?2, result = ?3, decided_by = ?4, decided_at = ?5 WHERE id = ?1",
+                params![a, status, result.map(|r| r.to_string()), who.label(), at],
             )?;
-            Ok(actions(conn, &t)?
-                .into_iter()
-                .find(|x| x.id == a)
-                .expect("updated above"))
+            if approve {
+                let ticket_status = if current.kind == "escalate" {
+                    "escalated"
+                } else {
+                    "in_progress"
+                };
+                conn.execute(
+                    "UPDATE tickets SET status = ?2, updated_at = ?3 WHERE id = ?1",
+                    params![t, ticket_status, at],
+                )?;
+            }
+            find(conn)
         })
         .await
     }
+}
+
+/// Runs an approved action in the caller's transaction, keyed by the action's
+/// id so a retried approval can never pay twice.
+fn run(c: &Commerce, conn: &Connection, who: &Actor, a: &TicketAction) -> Result<Value> {
+    let order = a.params["order_id"].as_str().unwrap_or_default();
+    let out = match a.kind.as_str() {
+        "reblast" => super::orders::reblast_in(c, conn, who, order)?,
+        "cancel" => super::orders::cancel_in(c, conn, who, order, &a.reason, &a.id, None)?,
+        "refund" => super::orders::refund_in(
+            c,
+            conn,
+            who,
+            order,
+            a.params["amount_minor"].as_i64(),
+            &a.reason,
+            &a.id,
+        )?,
+        _ => return Ok(serde_json::json!({ "message": "escalated to the senior care team" })),
+    };
+    Ok(serde_json::to_value(out)?)
 }

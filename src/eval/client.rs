@@ -23,10 +23,20 @@ pub struct Client {
 #[derive(Debug, Clone)]
 pub struct Response {
     pub status: u16,
+    /// The status line and headers, as sent.
+    pub head: String,
     pub body: String,
 }
 
 impl Response {
+    /// A header's value, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+
     /// The body as JSON (`null` when it is not JSON).
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or(Value::Null)
@@ -87,7 +97,11 @@ impl Client {
         } else {
             raw[head_end..].to_string()
         };
-        Ok(Response { status, body })
+        Ok(Response {
+            status,
+            head: raw[..head_end].trim_end().to_string(),
+            body,
+        })
     }
 
     /// A JSON request with an optional bearer token.

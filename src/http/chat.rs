@@ -118,13 +118,7 @@ pub async fn chat(
         revisable_by = Some(me);
         turn
     }
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "chat_failed",
-            format!("{e:#}"),
-        )
-    })?;
+    .map_err(ApiError::from)?;
     let wants_stream = headers
         .get(axum::http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())

@@ -45,6 +45,9 @@ pub struct Coupon {
 pub struct Reason {
     #[serde(default)]
     reason: String,
+    /// The refund the caller was shown; any other amount is refused (422
+    /// `terms_changed`) rather than run.
+    expected_refund_minor: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -182,16 +185,16 @@ pub async fn cancel(
     body: Bytes,
 ) -> Api<ActionResult> {
     who.may_act_on(path.as_str())?;
-    let reason = optional_json::<Reason>(&body)?.reason;
-    let reason = if reason.trim().is_empty() {
+    let b = optional_json::<Reason>(&body)?;
+    let reason = if b.reason.trim().is_empty() {
         "requested".to_string()
     } else {
-        reason
+        b.reason
     };
     Ok(Json(
         s.app
             .commerce
-            .cancel(&who.actor(), &id, &reason, &key)
+            .cancel(&who.actor(), &id, &reason, &key, b.expected_refund_minor)
             .await?,
     ))
 }

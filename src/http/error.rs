@@ -42,14 +42,43 @@ impl ApiError {
     }
 }
 
+/// Seconds a client should wait before retrying a 503.
+const RETRY_AFTER_SECS: &str = "5";
+
+impl ApiError {
+    /// A 500 whose detail is logged (with the request's id, from the span)
+    /// and never sent.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(detail = %detail, "request failed");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on our side; try again",
+        )
+    }
+
+    /// The store refuses writes: reads still answer; retry this later.
+    pub fn store_unavailable(detail: impl std::fmt::Display) -> Self {
+        tracing::warn!(detail = %detail, "store refused a write");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store_unavailable",
+            "changes cannot be saved right now; reading still works, retry in a few seconds",
+        )
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        // 503 means "not ready yet": expected while indexes load, not an error.
-        if self.status.is_server_error() && self.status != StatusCode::SERVICE_UNAVAILABLE {
-            tracing::error!(code = self.code, message = %self.message, "request failed");
-        }
         let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});
-        (self.status, Json(body)).into_response()
+        let mut res = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(RETRY_AFTER_SECS),
+            );
+        }
+        res
     }
 }
 
@@ -58,11 +87,22 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(what) => ApiError::not_found(format!("{what} not found")),
             StoreError::Conflict(msg) => ApiError::new(StatusCode::CONFLICT, "conflict", msg),
-            other => ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                other.to_string(),
-            ),
+            StoreError::Unavailable(e) => ApiError::store_unavailable(e),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    /// A failure deep in a turn: the store refusing writes is a 503, an
+    /// engine refusal keeps its status, anything else is an opaque 500.
+    fn from(e: anyhow::Error) -> Self {
+        match e.downcast::<CommerceError>() {
+            Ok(c) => c.into(),
+            Err(e) => match e.downcast::<StoreError>() {
+                Ok(s) => s.into(),
+                Err(e) => ApiError::internal(format!("{e:#}")),
+            },
         }
     }
 }

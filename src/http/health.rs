@@ -20,6 +20,15 @@ pub async fn readyz(State(s): State<AppState>) -> Result<Json<serde_json::Value>
             "indexes and models are still loading",
         ));
     }
+    // Reads keep answering when the store refuses writes; say so, so a
+    // balancer can send writes elsewhere and an operator sees why.
+    if !s.app.store.writable().await {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "degraded",
+            "the store refuses writes: reads still answer, writes get 503",
+        ));
+    }
     Ok(Json(
         json!({"status": "ready", "products": s.app.knowledge.products.len()}),
     ))

@@ -35,13 +35,7 @@ pub async fn search(
         )
     })?;
     let start = Instant::now();
-    let hits = retriever.search(&req).await.map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "search_failed",
-            format!("{e:#}"),
-        )
-    })?;
+    let hits = retriever.search(&req).await.map_err(ApiError::from)?;
     Ok(Json(SearchResponse {
         query: req.query,
         mode: req.mode,

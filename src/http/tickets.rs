@@ -8,7 +8,7 @@ use axum::Json;
 use super::extract::{ApiJson, ApiPath, Caller};
 use super::{ApiError, AppState};
 use crate::agent::Assist;
-use crate::commerce::{CommerceError, NewTicket, Ticket, TicketAction};
+use crate::commerce::{NewTicket, Ticket, TicketAction};
 
 pub async fn create(
     State(s): State<AppState>,
@@ -57,14 +57,7 @@ pub async fn assist(
         .assist(agent, &id)
         .await
         .map(Json)
-        .map_err(|e| match e.downcast::<CommerceError>() {
-            Ok(c) => c.into(),
-            Err(e) => ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "assist_failed",
-                format!("{e:#}"),
-            ),
-        })
+        .map_err(ApiError::from)
 }
 
 pub async fn approve(

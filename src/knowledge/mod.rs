@@ -12,6 +12,7 @@
 mod help;
 mod jsonl;
 mod offers;
+mod policy;
 mod recipes;
 mod types;
 
@@ -21,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 pub use help::{Audience, HelpArticle};
 pub use offers::{Offer, OfferKind, OfferScope};
+pub use policy::Policy;
 pub use recipes::Recipe;
 pub use types::{
     Address, Customer, Merchant, Place, Product, SeedEvent, SeedItem, SeedOrder, PACK_UNITS,
@@ -92,6 +94,8 @@ pub struct Knowledge {
     /// Groups of interchangeable words ("jeera", "cumin"), lowercase.
     pub synonyms: Vec<Vec<String>>,
     pub offers: Vec<Offer>,
+    /// The numbers the rules enforce, from the help articles' front matter.
+    pub policy: Policy,
     merchant_index: HashMap<String, usize>,
     product_index: HashMap<String, usize>,
 }
@@ -117,6 +121,7 @@ impl Knowledge {
             jsonl::read(&root.join("seed/orders.jsonl"), SeedOrder::check)?;
         let recipes = recipes::load_dir(&root.join("recipes"))?;
         let help = help::load_dir(&root.join("help"))?;
+        let policy = Policy::from_help(&root.join("help"), &help)?;
         let synonyms = load_synonyms(&root.join("synonyms.toml"))?;
         let offers = offers::load_dir(&root.join("offers"))?;
 
@@ -225,6 +230,7 @@ impl Knowledge {
             customers,
             orders,
             synonyms,
+            policy,
             merchant_index,
             product_index,
         })

@@ -19,6 +19,9 @@ use rusqlite::Connection;
 
 pub use conversations::{Conversation, Message};
 
+/// How long a write waits for another writer before it is refused.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Migrations in order; `PRAGMA user_version` records how many have run.
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("migrations/0001_init.sql")),
@@ -30,6 +33,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_ticket_actions",
         include_str!("migrations/0003_ticket_actions.sql"),
     ),
+    (
+        "0004_refund_policy",
+        include_str!("migrations/0004_refund_policy.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -38,12 +45,28 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The database refuses writes (locked, read-only, full or failing
+    /// disk): a retry later may succeed, and reads still work.
+    #[error("the database refuses writes: {0}")]
+    Unavailable(rusqlite::Error),
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     #[error("stored JSON is invalid: {0}")]
     Json(#[from] serde_json::Error),
     #[error("database task failed: {0}")]
     Task(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode::*;
+        match e.sqlite_error_code() {
+            Some(
+                DatabaseBusy | DatabaseLocked | ReadOnly | DiskFull | SystemIoFailure | CannotOpen,
+            ) => StoreError::Unavailable(e),
+            _ => StoreError::Sqlite(e),
+        }
+    }
 }
 
 /// A handle to the database; cheap to clone.
@@ -72,7 +95,7 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         migrate(&mut conn)?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
@@ -97,6 +120,20 @@ impl Store {
         f: impl FnOnce(&mut Connection) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
         f(&mut self.conn.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Whether the database takes writes now: takes the write lock for a
+    /// moment without waiting long for it, and lets go. `/readyz` reports
+    /// a store that refuses as degraded.
+    pub async fn writable(&self) -> bool {
+        self.call(|c| {
+            c.busy_timeout(std::time::Duration::from_millis(200))?;
+            let took = c.execute_batch("BEGIN IMMEDIATE; ROLLBACK;");
+            c.busy_timeout(BUSY_TIMEOUT)?;
+            Ok(took.is_ok())
+        })
+        .await
+        .unwrap_or(false)
     }
 
     /// Number of migrations applied.

@@ -1,0 +1,122 @@
+//! The policy numbers the engine enforces, read from the help articles that
+//! state them (their `[policy]` front matter), so the text a customer or an
+//! agent reads and the rule that runs can never disagree.
+
+use std::path::Path;
+
+use super::{HelpArticle, KnowledgeError};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// help-cancel-order `fee_after_accept_percent`: kept of the food value
+    /// when an accepted order is cancelled.
+    pub cancel_fee_percent: u32,
+    /// help-reblast-policy `max_reblasts`.
+    pub max_reblasts: i64,
+    /// help-reblast-policy `min_minutes_between`.
+    pub min_minutes_between_reblasts: f64,
+    /// help-refund-policy `agent_approval_above_minor`: what customers may
+    /// refund themselves on one order, in all; above it an agent approves.
+    pub customer_refund_per_order_minor: i64,
+    /// help-refund-policy `customer_daily_limit_minor`: what one customer may
+    /// refund themselves in a day (UTC), across orders.
+    pub customer_refund_per_day_minor: i64,
+    /// help-missing-items `report_within_hours`.
+    pub report_within_hours: i64,
+}
+
+impl Policy {
+    /// Reads every number; a missing article or field, or one of the wrong
+    /// type, is an error naming the article's file and the field.
+    pub(crate) fn from_help(dir: &Path, help: &[HelpArticle]) -> Result<Policy, KnowledgeError> {
+        let number = |article: &str, field: &str| -> Result<f64, KnowledgeError> {
+            let file = dir.join(format!("{}.md", article.trim_start_matches("help-")));
+            let a = help.iter().find(|a| a.id == article).ok_or_else(|| {
+                KnowledgeError::new(
+                    &file,
+                    None,
+                    None,
+                    format!("article `{article}` is required"),
+                )
+            })?;
+            let field_path = format!("policy.{field}");
+            a.policy[field]
+                .as_f64()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .ok_or_else(|| {
+                    KnowledgeError::new(
+                        &file,
+                        None,
+                        Some(&field_path),
+                        "a non-negative number is required",
+                    )
+                })
+        };
+        let whole = |article: &str, field: &str| -> Result<i64, KnowledgeError> {
+            let v = number(article, field)?;
+            if v.fract() != 0.0 || v > i64::MAX as f64 / 4.0 {
+                let file = dir.join(format!("{}.md", article.trim_start_matches("help-")));
+                let field_path = format!("policy.{field}");
+                return Err(KnowledgeError::new(
+                    &file,
+                    None,
+                    Some(&field_path),
+                    "a whole number is required",
+                ));
+            }
+            Ok(v as i64)
+        };
+        let percent = whole("help-cancel-order", "fee_after_accept_percent")?;
+        if percent > 100 {
+            return Err(KnowledgeError::new(
+                &dir.join("cancel-order.md"),
+                None,
+                Some("policy.fee_after_accept_percent"),
+                "a percentage is at most 100",
+            ));
+        }
+        Ok(Policy {
+            cancel_fee_percent: percent as u32,
+            max_reblasts: whole("help-reblast-policy", "max_reblasts")?,
+            min_minutes_between_reblasts: number("help-reblast-policy", "min_minutes_between")?,
+            customer_refund_per_order_minor: whole(
+                "help-refund-policy",
+                "agent_approval_above_minor",
+            )?,
+            customer_refund_per_day_minor: whole(
+                "help-refund-policy",
+                "customer_daily_limit_minor",
+            )?,
+            report_within_hours: whole("help-missing-items", "report_within_hours")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_articles_state_every_number() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        let k = crate::knowledge::Knowledge::load(&root).unwrap();
+        assert_eq!(k.policy.cancel_fee_percent, 50);
+        assert_eq!(k.policy.customer_refund_per_order_minor, 100_000);
+        assert!(k.policy.customer_refund_per_day_minor >= k.policy.customer_refund_per_order_minor);
+    }
+
+    #[test]
+    fn a_missing_number_names_the_file_and_field() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        let k = crate::knowledge::Knowledge::load(&root).unwrap();
+        let mut help = k.help.clone();
+        let a = help
+            .iter_mut()
+            .find(|a| a.id == "help-reblast-policy")
+            .unwrap();
+        a.policy["max_reblasts"] = serde_json::json!("three");
+        let e = Policy::from_help(&root.join("help"), &help).unwrap_err();
+        assert!(e.file.ends_with("reblast-policy.md"), "{e}");
+        assert_eq!(e.field.as_deref(), Some("policy.max_reblasts"));
+    }
+}
