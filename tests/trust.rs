@@ -671,3 +671,48 @@ fn fuzzing_every_documented_route_never_gets_a_5xx_or_a_non_json_error() {
     }
     assert!(sent >= 2000);
 }
+
+#[test]
+fn a_cancelled_order_puts_its_stock_back_and_fixture_ranges_are_checked() {
+    let s = Server::start(
+        &common::data_with_index("trust-stock"),
+        &["--test-helpers", "true"],
+    );
+    let catalog =
+        std::fs::read_to_string(common::repo().join("knowledge/catalog/products.jsonl")).unwrap();
+    let last = catalog
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|p| p["stock"] == 1 && p["price_minor"].as_i64().unwrap() >= 30_000)
+        .unwrap();
+    let one = json!({"product_id": last["id"], "quantity": 1}).to_string();
+    assert_eq!(s.post("/v1/cart/items", Some(A), Some(&one)).0, 200);
+    let (status, paid) = s.request_with(
+        "POST",
+        "/v1/checkout",
+        Some(A),
+        &[("Idempotency-Key", "stock-1")],
+        Some("{}"),
+    );
+    assert_eq!(status, 201, "{paid}");
+    let order = paid["orders"][0]["order_id"].as_str().unwrap().to_string();
+    let (status, sold_out) = s.post("/v1/cart/items", Some(B), Some(&one));
+    assert_eq!(
+        (status, sold_out["error"]["code"].as_str()),
+        (422, Some("out_of_stock"))
+    );
+    assert_eq!(cancel(&s, A, &order, "stock-c", "changed my mind").0, 200);
+    assert_eq!(s.post("/v1/cart/items", Some(B), Some(&one)).0, 200);
+
+    // A fixture a thousand years in its state is a 400 naming the field, not a panic.
+    let body = json!({"orders": [{"items": [{"product_id": last["id"]}], "state": "ready", "minutes_in_state": 1e300}]});
+    let (status, err) = s.post("/v1/test_helpers/fixtures", None, Some(&body.to_string()));
+    assert_eq!(status, 400, "{err}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("minutes_in_state"),
+        "{err}"
+    );
+}
