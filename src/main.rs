@@ -188,6 +188,16 @@ enum RealSet {
 
 #[derive(Subcommand)]
 enum BenchWhat {
+    /// p50/p99 of one deterministic chat turn, in process and over HTTP,
+    /// on a private copy of the data (nothing is written to yours).
+    Chat {
+        /// Turns to time each way.
+        #[arg(long, default_value_t = 300)]
+        turns: usize,
+        /// Print one JSON object instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
     /// Query latency per search mode (query embedding included) and indexing throughput.
     Retrieval {
         /// How many distinct queries to time (labelled ones first, then catalog titles).
@@ -460,6 +470,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench {
+            what: BenchWhat::Chat { turns, json },
+        } => {
+            let server = EvalServer::start(cfg, None)?;
+            let (rt, app) = server.local()?;
+            let client = errand::eval::client::Client::new(&server.base)?;
+            let fx = client.call(
+                "POST",
+                "/v1/test_helpers/fixtures",
+                None,
+                Some(&serde_json::json!({})),
+            )?;
+            anyhow::ensure!(fx.status == 201, "creating the bench customer: {}", fx.body);
+            let fx = fx.json();
+            let customer = fx["customer_id"].as_str().context("fixture customer")?;
+            let token = fx["customer_token"].as_str().context("fixture token")?;
+            let bar = progress(json, turns * 2, "turns");
+            let report =
+                errand::eval::bench::chat(rt, app, &client, customer, token, turns, &|| {
+                    bar.inc(1)
+                })?;
+            bar.finish_and_clear();
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{}", errand::eval::bench::chat_summary(&report));
+            }
+            Ok(())
+        }
+        Command::Bench {
             what: BenchWhat::Retrieval { queries, json },
         } => {
             let labelled: Vec<String> =
@@ -584,8 +623,8 @@ fn progress(hidden: bool, len: usize, what: &str) -> indicatif::ProgressBar {
 /// port with a fresh database beside a copy of the index, stopped on drop.
 struct EvalServer {
     base: String,
-    /// The in-process server's runtime and scratch folder.
-    local: Option<(tokio::runtime::Runtime, PathBuf)>,
+    /// The in-process server's runtime, app and scratch folder.
+    local: Option<(tokio::runtime::Runtime, Arc<App>, PathBuf)>,
 }
 
 impl EvalServer {
@@ -619,16 +658,23 @@ impl EvalServer {
         })?;
         Ok(EvalServer {
             base: format!("http://{addr}"),
-            local: Some((rt, scratch)),
+            local: Some((rt, app, scratch)),
         })
+    }
+
+    /// The in-process server's runtime and app (none for `--url`).
+    fn local(&self) -> anyhow::Result<(&tokio::runtime::Runtime, &App)> {
+        let (rt, app, _) = self.local.as_ref().context("no in-process server")?;
+        Ok((rt, app))
     }
 }
 
 impl Drop for EvalServer {
     fn drop(&mut self) {
-        if let Some((rt, scratch)) = self.local.take() {
+        if let Some((rt, app, scratch)) = self.local.take() {
             // Stop the server (its stores flush on drop) before deleting its folder.
             drop(rt);
+            drop(app);
             let _ = std::fs::remove_dir_all(&scratch);
         }
     }

@@ -101,3 +101,27 @@ fn acknowledged_write_survives_kill_9() {
         "{body}"
     );
 }
+
+/// `errand bench chat` runs on a private copy of the data and reports both
+/// paths; the figures themselves belong in the README, not in a test.
+#[test]
+fn bench_chat_reports_in_process_and_http_latency() {
+    let data = data_with_index("bench-chat");
+    let out = common::errand()
+        .args(["bench", "chat", "--turns", "12", "--json", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["turns"], 12);
+    for path in ["in_process", "http"] {
+        let l = &report[path];
+        assert!(l["p50_ms"].as_f64().unwrap() > 0.0, "{report}");
+        assert!(l["p99_ms"].as_f64().unwrap() >= l["p50_ms"].as_f64().unwrap());
+    }
+}

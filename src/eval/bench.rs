@@ -170,3 +170,97 @@ fn indexing(r: &Retriever) -> anyhow::Result<(f64, f64)> {
 fn futures_block<T>(f: crate::retrieval::vector::BoxFuture<'_, T>) -> T {
     tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f))
 }
+
+/// One customer's visit, sent in order in one session, again and again:
+/// an order that names its item, an open request, a policy question, a ride
+/// quote, the cart and the order status. Deterministic: no model is asked.
+pub const CHAT_VISIT: &[&str] = &[
+    "one chai latte please",
+    "snacks for a rainy day",
+    "what is your refund policy?",
+    "how much is a ride from the airport to Central Mall?",
+    "show my cart",
+    "where is my order?",
+];
+
+#[derive(Debug, Serialize)]
+pub struct ChatReport {
+    pub turns: usize,
+    /// `App::chat` called directly: understanding, flow, tools, store, reply.
+    pub in_process: Latency,
+    /// `POST /v1/chat` over a local TCP connection, one connection per turn.
+    pub http: Latency,
+}
+
+/// Times `turns` chat turns in process and as many over HTTP, against a
+/// private server (`app` serving at `client`) as `customer` (whose bearer
+/// token is `token`). Every visit starts a new session, so carts and
+/// dialogue state stay the size a real visit has.
+pub fn chat(
+    rt: &tokio::runtime::Runtime,
+    app: &crate::app::App,
+    client: &super::client::Client,
+    customer: &str,
+    token: &str,
+    turns: usize,
+    tick: &dyn Fn(),
+) -> anyhow::Result<ChatReport> {
+    let mut local = Vec::with_capacity(turns);
+    let mut session = String::new();
+    for i in 0..turns {
+        if i % CHAT_VISIT.len() == 0 {
+            let conv = app
+                .store
+                .create_conversation(Some(customer.into()), None, None, "customer");
+            session = rt.block_on(conv)?.id;
+        }
+        let start = Instant::now();
+        rt.block_on(app.chat(customer, &session, CHAT_VISIT[i % CHAT_VISIT.len()]))?;
+        local.push(start.elapsed().as_secs_f64() * 1000.0);
+        tick();
+    }
+    let mut http = Vec::with_capacity(turns);
+    let mut session = serde_json::Value::Null;
+    for i in 0..turns {
+        if i % CHAT_VISIT.len() == 0 {
+            session = serde_json::Value::Null;
+        }
+        let body = serde_json::json!({ "message": CHAT_VISIT[i % CHAT_VISIT.len()], "session_id": session });
+        let start = Instant::now();
+        let r = client.call("POST", "/v1/chat", Some(token), Some(&body))?;
+        http.push(start.elapsed().as_secs_f64() * 1000.0);
+        anyhow::ensure!(
+            r.status == 200,
+            "POST /v1/chat answered {}: {}",
+            r.status,
+            r.body
+        );
+        session = r.json()["session_id"].clone();
+        tick();
+    }
+    Ok(ChatReport {
+        turns,
+        in_process: latency(local),
+        http: latency(http),
+    })
+}
+
+/// A readable summary of the chat report.
+pub fn chat_summary(r: &ChatReport) -> String {
+    let mut out = format!(
+        "{} turns each way, visits of {} messages\n\n{:<12} {:>8} {:>8} {:>8}\n",
+        r.turns,
+        CHAT_VISIT.len(),
+        "path",
+        "p50 ms",
+        "p99 ms",
+        "mean ms"
+    );
+    for (name, l) in [("in process", &r.in_process), ("HTTP", &r.http)] {
+        out += &format!(
+            "{name:<12} {:>8.2} {:>8.2} {:>8.2}\n",
+            l.p50_ms, l.p99_ms, l.mean_ms
+        );
+    }
+    out
+}
