@@ -235,6 +235,21 @@ fn a_yes_runs_only_the_terms_shown_and_only_when_unhedged() {
     assert!(paid_total > shown, "paid the stale total {shown}: {orders}");
 }
 
+/// A server that serves `/v1/test_helpers/fixtures`.
+fn with_fixtures(tag: &str) -> Server {
+    Server::start(&common::data_with_index(tag), &["--test-helpers", "true"])
+}
+
+/// A seeded xorshift: the same "random" sequence on every run.
+fn rng(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |n| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    }
+}
+
 /// A product of some merchant costing at least `min_minor`.
 fn pricey(min_minor: i64) -> String {
     let catalog =
@@ -284,10 +299,7 @@ fn refund(
 
 #[test]
 fn refund_limits_hold_over_the_order_and_a_kept_fee_is_only_an_agents_to_give_back() {
-    let s = Server::start(
-        &common::data_with_index("trust-refund"),
-        &["--test-helpers", "true"],
-    );
+    let s = with_fixtures("trust-refund");
     // Splitting: Rs 1,000 in all per order, whatever the number of requests.
     let (me, agent, order) = fixture(&s, "delivered", 10.0, 8);
     assert_eq!(refund(&s, &me, "", &order, Some(60_000), "r1").0, 200);
@@ -331,17 +343,8 @@ fn refund_limits_hold_over_the_order_and_a_kept_fee_is_only_an_agents_to_give_ba
 /// customer the fee a cancellation kept.
 #[test]
 fn no_sequence_of_cancels_and_refunds_exceeds_the_policy() {
-    let s = Server::start(
-        &common::data_with_index("trust-prop"),
-        &["--test-helpers", "true"],
-    );
-    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move |n: u64| -> u64 {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % n
-    };
+    let s = with_fixtures("trust-prop");
+    let mut next = rng(0x9e37_79b9_7f4a_7c15);
     let limit = 100_000;
     for round in 0..12 {
         let state = ["delivered", "accepted", "placed", "preparing"][round % 4];
@@ -407,10 +410,7 @@ fn tool_names(turn: &Value) -> Vec<String> {
 
 #[test]
 fn a_cancel_yes_runs_only_the_refund_shown() {
-    let s = Server::start(
-        &common::data_with_index("trust-cancel"),
-        &["--test-helpers", "true"],
-    );
+    let s = with_fixtures("trust-cancel");
     // Stuck in the kitchen: cancelling is free, the whole amount comes back.
     let (me, agent, order) = fixture(&s, "preparing", 500.0, 2);
     let mut session = Value::Null;
@@ -456,10 +456,7 @@ fn a_cancel_yes_runs_only_the_refund_shown() {
 
 #[test]
 fn assist_runs_an_action_only_on_the_agents_own_instruction() {
-    let s = Server::start(
-        &common::data_with_index("trust-assist"),
-        &["--test-helpers", "true"],
-    );
+    let s = with_fixtures("trust-assist");
     let (me, agent, order) = fixture(&s, "ready", 500.0, 1);
     let (status, ticket) = s.post(
         "/v1/tickets",
@@ -576,13 +573,8 @@ fn a_store_that_refuses_writes_still_answers_reads_and_says_503_to_writes() {
 fn fuzzing_every_documented_route_never_gets_a_5xx_or_a_non_json_error() {
     let s = Server::start(&common::data_with_index("trust-fuzz"), &[]);
     let (_, spec) = s.get("/openapi.json", None);
-    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut next = move |n: usize| -> usize {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed % n as u64) as usize
-    };
+    let mut draw = rng(0x2545_f491_4f6c_dd1d);
+    let mut next = move |n: usize| draw(n as u64) as usize;
     let ids = [
         "o-doesnotexist", "%00", "..%2F..%2Fetc%2Fpasswd", "%F0%9F%92%A3", "%27%20OR%201%3D1%20--",
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
@@ -674,10 +666,7 @@ fn fuzzing_every_documented_route_never_gets_a_5xx_or_a_non_json_error() {
 
 #[test]
 fn a_cancelled_order_puts_its_stock_back_and_fixture_ranges_are_checked() {
-    let s = Server::start(
-        &common::data_with_index("trust-stock"),
-        &["--test-helpers", "true"],
-    );
+    let s = with_fixtures("trust-stock");
     let catalog =
         std::fs::read_to_string(common::repo().join("knowledge/catalog/products.jsonl")).unwrap();
     let last = catalog
