@@ -32,45 +32,18 @@ pub struct Assist {
     pub session_id: Option<String>,
 }
 
-const ITEM_PROBLEMS: &[&str] = &[
-    "missing",
-    "wrong",
-    "damaged",
-    "spilled",
-    "broken",
-    "cold",
-    "stale",
-    "not delivered",
-    "didn't get",
-    "did not get",
-    "never got",
-];
-
 /// The order's items a complaint names by a word of their title ("bread").
 pub(super) fn named_items<'a>(items: &'a [OrderItem], lower_text: &str) -> Vec<&'a OrderItem> {
     // Brand and pack words name every line; only the product's own words count.
-    const GENERIC: &[&str] = &[
-        "freshcart",
-        "green",
-        "basket",
-        "daily",
-        "needs",
-        "quickmart",
-        "select",
-        "organic",
-        "pack",
-        "large",
-        "regular",
-        "medium",
-        "half",
-    ];
     items
         .iter()
         .filter(|i| {
             i.title
                 .to_lowercase()
                 .split(|c: char| !c.is_alphanumeric())
-                .filter(|w| w.len() >= 4 && !GENERIC.contains(w))
+                .filter(|w| {
+                    w.len() >= 4 && !super::slots::listed(&super::slots::lexicon().title_generic, w)
+                })
                 .any(|w| lower_text.contains(w))
         })
         .collect()
@@ -97,7 +70,10 @@ impl Agent {
             None => (None, None),
         };
         let subject = ticket.subject.to_lowercase();
-        let item_problem = ITEM_PROBLEMS.iter().any(|w| subject.contains(w));
+        let item_problem = super::slots::lexicon()
+            .item_problems
+            .iter()
+            .any(|w| subject.contains(w.as_str()));
         let problem = match (&order, &diagnosis) {
             (None, _) | (_, None) => "no_order".to_string(),
             (Some(_), Some(d)) if d.stuck => {

@@ -399,10 +399,13 @@ impl Agent {
             // Only an unhedged yes accepts: "ok wait, let me check my cart
             // first" or "yes, but is it paid now?" is not one.
             let hedged = slots::hedged(text);
-            if !negated && !hedged && (YES.contains(&first) || confident("confirm")) {
+            if !negated
+                && !hedged
+                && (slots::listed(&slots::lexicon().yes, first) || confident("confirm"))
+            {
                 return Ok(("confirm".into(), true));
             }
-            if NO.contains(&first) || confident("deny") {
+            if slots::listed(&slots::lexicon().no, first) || confident("deny") {
                 return Ok(("deny".into(), true));
             }
         }
@@ -430,8 +433,9 @@ impl Agent {
         }
         // "order 2 chicken dum biryani": a count and a thing is a request to add it.
         let counted = |i: usize| {
-            w.get(i)
-                .is_some_and(|x| x.parse::<u32>().is_ok() || NUMBERS.contains(&x.as_str()))
+            w.get(i).is_some_and(|x| {
+                x.parse::<u32>().is_ok() || slots::listed(&slots::lexicon().count_words, x)
+            })
         };
         let ordering = matches!(first, "order" | "buy") && counted(1)
             || says(&["get me"]) && first == "get" && counted(2);
@@ -509,7 +513,7 @@ impl Agent {
             if w.iter().any(|x| slots::near(x, "cancel")) {
                 return Ok(("cancel_order".into(), true));
             }
-            if says(COMPLAINTS) {
+            if slots::says_any(text, &slots::lexicon().complaints) {
                 return Ok(("refund".into(), true));
             }
             if slots.order_id.is_some()
@@ -526,7 +530,7 @@ impl Agent {
         }
         // "do you sell coca cola", "show me the menu of Slice Republic": shopping.
         let names_merchant = self.lexicon(env.knowledge).merchant_named(text).is_some();
-        let cooking = says(RECIPE_CUES);
+        let cooking = slots::says_any(text, &slots::lexicon().recipe_cues);
         if !cooking
             && !ridey
             && !confident("more")
@@ -628,7 +632,9 @@ impl Agent {
             let topical = hits.first().is_some_and(|h| {
                 let title = slots::words(&h.title);
                 w.iter()
-                    .filter(|x| x.len() >= 4 && !QUESTION_FILLER.contains(&x.as_str()))
+                    .filter(|x| {
+                        x.len() >= 4 && !slots::listed(&slots::lexicon().question_filler, x)
+                    })
                     .any(|x| {
                         title
                             .iter()
@@ -650,72 +656,6 @@ impl Agent {
         Ok("off_topic".into())
     }
 }
-
-/// Words of a question that say nothing about its subject.
-const QUESTION_FILLER: &[&str] = &[
-    "what", "does", "with", "your", "have", "this", "that", "work", "works", "when", "where",
-    "which", "there", "they", "about", "from", "will", "should", "would", "could", "errand",
-];
-
-/// Counts written as words, for "order two pizzas".
-const NUMBERS: &[&str] = &["one", "two", "three", "four", "five", "six"];
-
-/// First words that accept a proposal.
-const YES: &[&str] = &[
-    "yes", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "y",
-];
-/// First words that decline one.
-const NO: &[&str] = &[
-    "no", "nope", "nah", "n", "cancel", "stop", "don", "dont", "not",
-];
-
-/// Words that report a problem with a delivered order.
-const COMPLAINTS: &[&str] = &[
-    "missing",
-    "spilled",
-    "spilt",
-    "damaged",
-    "broken",
-    "stale",
-    "rotten",
-    "leaking",
-    "expired",
-    "wrong item",
-    "wrong order",
-    "wrong items",
-    "arrived cold",
-    "was cold",
-    "were cold",
-    "came cold",
-    "is cold",
-    "refund",
-    "money back",
-    "never arrived",
-    "not delivered",
-    "didn't get",
-    "didnt get",
-    "did not get",
-    "terrible",
-    "awful",
-    "inedible",
-    "undercooked",
-    "burnt",
-    "poor quality",
-];
-
-/// Words that ask for a recipe's ingredients rather than a product.
-const RECIPE_CUES: &[&str] = &[
-    "ingredients",
-    "ingredient",
-    "ingredints",
-    "recipe",
-    "what do i need for",
-    "want to make",
-    "i want to make",
-    "want to cook",
-    "to bake",
-    "everything for",
-];
 
 struct TurnBuilder<'a> {
     agent: &'a Agent,
@@ -759,135 +699,6 @@ impl<'a> TurnBuilder<'a> {
         }
     }
 }
-
-/// Words that carry no item meaning in a shopping request.
-const FILLER: &[&str] = &[
-    "i",
-    "me",
-    "my",
-    "we",
-    "want",
-    "need",
-    "would",
-    "like",
-    "to",
-    "get",
-    "buy",
-    "order",
-    "show",
-    "find",
-    "some",
-    "any",
-    "please",
-    "can",
-    "you",
-    "for",
-    "the",
-    "a",
-    "an",
-    "of",
-    "and",
-    "with",
-    "do",
-    "have",
-    "is",
-    "there",
-    "something",
-    "stuff",
-    "things",
-    "ingredients",
-    "ingredient",
-    "make",
-    "cook",
-    "recipe",
-    "everything",
-    "what",
-    "under",
-    "below",
-    "rs",
-    "people",
-    "servings",
-    "serves",
-    "persons",
-    "at",
-    "home",
-    "tonight",
-    "today",
-    "tomorrow",
-    "should",
-    "could",
-    "throwing",
-    "hosting",
-    "planning",
-    "bake",
-    "prepare",
-    "already",
-    "except",
-    "without",
-    "add",
-    "cart",
-    "basket",
-    "remove",
-    "take",
-    "out",
-    "delete",
-    "drop",
-    "item",
-    "place",
-    "another",
-    "shop",
-    "store",
-    "items",
-    "one",
-    "ones",
-    "first",
-    "second",
-    "third",
-    "last",
-    "from",
-    "into",
-    "in",
-    // "pizza from one place and chicken from another, pay once"
-    "pay",
-    "once",
-    "together",
-    "single",
-    "payment",
-    // Contractions split by the tokenizer ("I'm", "I'd", "what's") and request words.
-    "m",
-    "d",
-    "s",
-    "ll",
-    "re",
-    "ve",
-    "also",
-    "actually",
-    "cheapest",
-    // Units: "2 litres of milk" asks for milk.
-    "litre",
-    "litres",
-    "liter",
-    "liters",
-    "kilo",
-    "kilos",
-    "kg",
-    "gram",
-    "grams",
-    "ml",
-    "pcs",
-    "piece",
-    "pieces",
-    "too",
-    "packet",
-    "packets",
-    "packs",
-    "rupees",
-    "rupee",
-    "menu",
-    "sell",
-    "suggest",
-    "recommend",
-];
 
 /// In a food app "something crunchy" is a snack, not whatever else matches the mood.
 fn vague_to_snacks(part: &str, query: String) -> String {
@@ -951,7 +762,7 @@ fn clean_query(text: &str, slots: &Slots) -> String {
     slots::words(&lower[..cut])
         .into_iter()
         .filter(|w| {
-            !FILLER.contains(&w.as_str())
+            !slots::listed(&slots::lexicon().filler, w)
                 && w.parse::<f64>().is_err()
                 && !w.starts_with('₹')
                 && Some(w.as_str()) != slots.coupon.as_deref().map(|_| "")
@@ -972,8 +783,8 @@ fn grounded(args: &Value, text: &str) -> bool {
             Value::String(s) => slots::words(s).iter().any(|w| {
                 w.chars().count() >= 3
                     && said.contains(w)
-                    && !FILLER.contains(&w.as_str())
-                    && !QUESTION_FILLER.contains(&w.as_str())
+                    && !slots::listed(&slots::lexicon().filler, w)
+                    && !slots::listed(&slots::lexicon().question_filler, w)
             }),
             _ => true,
         })

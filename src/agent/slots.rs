@@ -385,7 +385,7 @@ fn places(lower: &str, k: &Knowledge) -> (Option<String>, Option<String>) {
 /// Word lists from `prompts/lexicon.toml`, compiled in.
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Words {
+pub(crate) struct Words {
     not_places: Vec<String>,
     destination_cues: Vec<String>,
     people: Vec<String>,
@@ -393,9 +393,18 @@ struct Words {
     question_words: Vec<String>,
     hedges: Vec<String>,
     quote_cues: Vec<String>,
+    pub(crate) yes: Vec<String>,
+    pub(crate) no: Vec<String>,
+    pub(crate) count_words: Vec<String>,
+    pub(crate) complaints: Vec<String>,
+    pub(crate) recipe_cues: Vec<String>,
+    pub(crate) question_filler: Vec<String>,
+    pub(crate) filler: Vec<String>,
+    pub(crate) item_problems: Vec<String>,
+    pub(crate) title_generic: Vec<String>,
 }
 
-fn lexicon() -> &'static Words {
+pub(crate) fn lexicon() -> &'static Words {
     static WORDS: std::sync::OnceLock<Words> = std::sync::OnceLock::new();
     WORDS.get_or_init(|| {
         // A compile-time constant; `lexicon_parses` checks it in every test run.
@@ -405,7 +414,7 @@ fn lexicon() -> &'static Words {
 }
 
 /// Whether `text` contains one of `phrases` as whole words.
-fn says_any(text: &str, phrases: &[String]) -> bool {
+pub(crate) fn says_any(text: &str, phrases: &[String]) -> bool {
     let padded = format!(" {} ", words(text).join(" "));
     phrases
         .iter()
@@ -432,7 +441,7 @@ pub fn quoted(text: &str) -> bool {
     text.contains(['"', '“', '”', '«', '»']) || says_any(text, &lexicon().quote_cues)
 }
 
-fn listed(list: &[String], word: &str) -> bool {
+pub(crate) fn listed(list: &[String], word: &str) -> bool {
     list.iter().any(|w| w == word)
 }
 
