@@ -9,6 +9,7 @@ verifies they are reproducible. Run: python3 knowledge/generate.py          (rew
 import json
 import math
 import random
+import re
 import sys
 import tempfile
 from datetime import datetime, timedelta, timezone
@@ -801,6 +802,9 @@ CAFE_MENU = [
     ("Peppermint Rose Tea", 13900, [V, VG, GF]), ("Wild Strawberry Tea", 13900, [V, VG, GF]),
     ("Tangerine Rooibos Tea", 13900, [V, VG, GF]), ("Jin Xuan Oolong Tea", 15900, [V, VG, GF]),
     ("Cloud and Mist Green Tea", 15900, [V, VG, GF]), ("Ginger Green Cold Steep Tea", 14900, [V, VG, GF]),
+    ("Pumpkin Spice Latte", 22900, [V, GF]), ("White Chocolate Mocha", 22900, [V, GF]),
+    ("Iced Coffee", 16900, [V, VG, GF]), ("Strawberry Acai Refresher", 17900, [V, VG, GF]),
+    ("Mango Dragonfruit Refresher", 17900, [V, VG, GF]), ("Vanilla Frappe", 23900, [V]),
 ]
 
 
@@ -809,6 +813,8 @@ def cafe_menu(products):
     start = sum(1 for p in products if p["merchant_id"] == "m-beanthere")
     out = []
     for i, (name, price, tags) in enumerate(CAFE_MENU, start=start + 1):
+        if name == "Latte":
+            continue  # the Cafe Latte, renamed Latte by fold_variants; its id stays unused
         out.append({
             "id": f"p-beanthere-{i:04d}", "merchant_id": "m-beanthere", "title": name,
             "description": f"{name} from our bar.", "department": "Cafe", "category": "Coffee & Drinks",
@@ -816,6 +822,211 @@ def cafe_menu(products):
             "stock": rng.randint(60, 250), "added": "2026-11-30",
         })
     return out
+
+
+# --- options -----------------------------------------------------------------
+# Sizes, crusts, portions and piece counts were once separate products ("Cafe
+# Latte Large", "Margherita Pizza Large 13\" Thin Crust"). fold_variants turns
+# each family into one product with option groups priced from the old
+# variants, and points seed order lines at it with the options they had, so
+# the history and every other id stay as they were.
+
+def choice(cid, name, price=0, aliases=()):
+    out = {"id": cid, "name": name, "price_minor": price}
+    if aliases:
+        out["aliases"] = list(aliases)
+    return out
+
+
+def group(gid, name, choices, default=None, min_=1, max_=1):
+    out = {"id": gid, "name": name, "min": min_, "max": max_, "choices": choices}
+    if default:
+        out["default"] = default
+    return out
+
+
+NUMBER_NAMES = {2: "two", 3: "three", 4: "four", 6: "six", 8: "eight", 12: "twelve"}
+WHOLE = choice("whole", "Whole milk", 0, ["whole", "full cream", "regular milk", "dairy"])
+MILKS = [
+    choice("two-percent", "2% milk", 0, ["2%", "2 %", "2 percent", "two percent", "reduced fat", "2 milk"]),
+    choice("non-fat", "Non-fat milk", 0, ["non fat", "nonfat", "non-fat", "skim", "skimmed", "fat free", "skinny"]),
+    choice("lactose-free", "2% lactose-free milk", 3000, ["lactose free", "lactose-free"]),
+    choice("oat", "Oat milk", 4000, ["oat", "oatmilk"]),
+    choice("almond", "Almond milk", 4000, ["almond"]),
+    choice("soy", "Soy milk", 3000, ["soy", "soya"]),
+]
+MILK_DRINKS = {"Cappuccino", "Latte", "Flat White", "Mocha", "Caramel Macchiato", "Cortado", "Macchiato",
+               "Pumpkin Spice Latte", "White Chocolate Mocha", "Vanilla Frappe",
+               "Chai Latte", "Matcha Latte", "Steamer", "Hot Chocolate", "Masala Chai", "South Indian Filter Coffee"}
+SPLASH_DRINKS = {"Espresso", "Americano", "Cold Brew", "Iced Coffee", "English Breakfast Tea", "Earl Grey Tea", "Lavender Earl Grey Tea"}
+ESPRESSO_DRINKS = {"Espresso", "Americano", "Cappuccino", "Latte", "Flat White", "Mocha", "Caramel Macchiato",
+                   "Cortado", "Macchiato", "Pumpkin Spice Latte", "White Chocolate Mocha"}
+COFFEES = ESPRESSO_DRINKS | {"Cold Brew", "Vietnamese Iced Coffee", "South Indian Filter Coffee", "Iced Coffee"}
+HOT_OR_ICED = ESPRESSO_DRINKS - {"Espresso"} | {"Chai Latte", "Matcha Latte", "Masala Chai", "English Breakfast Tea",
+                                              "Earl Grey Tea", "Jasmine Green Tea", "Peppermint Rose Tea"}
+SWEETENED = COFFEES | {"Chai Latte", "Matcha Latte", "Steamer", "Hot Chocolate", "Chocolate Frappe", "Masala Chai",
+                       "Vanilla Frappe"}
+SHOTS = group("shots", "Espresso shots", [
+    choice("single", "Single shot", 0, ["single", "one shot", "1 shot", "solo"]),
+    choice("double", "Double shot", 4000, ["double", "extra shot", "two shots", "2 shots", "doppio", "double shot"]),
+    choice("triple", "Triple shot", 8000, ["triple", "three shots", "3 shots"]),
+    choice("quadruple", "Quadruple shot", 12000, ["quadruple", "quad", "four shots", "4 shots"]),
+], ["single"])
+CAFFEINE = group("caffeine", "Caffeine", [
+    choice("regular", "Regular"), choice("decaf", "Decaf", 0, ["decaf", "decaffeinated", "decafe", "unleaded"])], ["regular"])
+TEMPERATURE = group("temperature", "Hot or iced", [
+    choice("hot", "Hot", 0, ["hot", "warm"]), choice("iced", "Iced", 0, ["iced", "ice", "on ice", "over ice", "cold"])], ["hot"])
+ADDONS = group("addons", "Syrups and toppings", [
+    choice("vanilla", "Vanilla syrup", 3000, ["vanilla"]),
+    choice("sugar-free-vanilla", "Sugar-free vanilla syrup", 3000, ["sugar free vanilla", "sugar-free vanilla", "skinny vanilla", "sf vanilla"]),
+    choice("hazelnut", "Hazelnut syrup", 3000, ["hazelnut"]),
+    choice("caramel", "Caramel sauce", 3000, ["caramel"]),
+    choice("chocolate", "Chocolate sauce", 3000, ["chocolate", "mocha sauce"]),
+    choice("whipped-cream", "Whipped cream", 2000, ["whip", "whipped", "whipped cream"]),
+], None, 0, 4)
+PIZZA_TOPPINGS = group("toppings", "Extra toppings", [
+    choice("extra-cheese", "Extra cheese", 6000, ["extra cheese", "double cheese"]),
+    choice("jalapeno", "Jalapeno", 3000, ["jalapeno", "jalapenos"]),
+    choice("olives", "Black olives", 3000, ["olives", "olive"]),
+    choice("mushroom", "Mushroom", 3000, ["mushroom", "mushrooms"]),
+    choice("onion", "Onion", 2000, ["onion", "onions"]),
+    choice("sweet-corn", "Sweet corn", 2000, ["corn", "sweet corn"]),
+    choice("paneer", "Paneer", 5000, ["paneer"]),
+], None, 0, 5)
+SPICE = group("spice", "Spice level", [
+    choice("mild", "Mild", 0, ["mild", "less spicy", "not spicy", "not too spicy"]),
+    choice("medium", "Medium spicy", 0, ["medium spicy", "medium spice"]),
+    choice("spicy", "Extra spicy", 0, ["spicy", "extra spicy", "very spicy", "hot"]),
+], ["medium"])
+
+
+def pieces_choice(n, price):
+    word = NUMBER_NAMES.get(n, str(n))
+    return choice(f"{n}-pc", f"{n} pieces", price,
+                  [f"{n} pc", f"{n} pcs", f"{n} piece", f"{n} pieces", f"{word} piece", f"{word} pieces"])
+
+
+def fold_variants(products, orders):
+    by_title = {(p["merchant_id"], p["title"]): p for p in products}
+    # variant id -> (base id, options); the base keeps its id and stock.
+    moved = {}
+
+    def fold(base, variants, groups):
+        """variants: [(product, {group: [choice]})] that become options of base."""
+        base["options"] = groups
+        for v, opts in variants:
+            moved[v["id"]] = (base["id"], opts)
+
+    cafe = [p for p in products if p["merchant_id"] == "m-beanthere" and p["category"] == "Coffee & Drinks"]
+    renames = {"Cafe Latte": "Latte"}
+    merged = {"Iced Latte": ("Latte", {"temperature": ["iced"]}), "Oat Milk Latte": ("Latte", {"milk": ["oat"]}),
+              "Iced Mocha": ("Mocha", {"temperature": ["iced"]})}
+    for p in cafe:
+        if p["title"] in renames:
+            p["title"] = renames[p["title"]]
+            p["description"] = f"{p['title']} from our kitchen and bar."
+    drinks = {p["title"]: p for p in cafe if not p["title"].endswith(" Large")}
+    for name, base in drinks.items():
+        if name in merged:
+            continue
+        large = by_title.get(("m-beanthere", f"{'Cafe Latte' if name == 'Latte' else name} Large"))
+        up = large["price_minor"] - base["price_minor"] if large else int(round(base["price_minor"] * 0.3, -2))
+        groups = [group("size", "Size", [
+            choice("small", "Small", -int(round(base["price_minor"] * 0.15, -2)), ["small", "short", "tall", "8 oz", "12 oz"]),
+            choice("medium", "Medium", 0, ["medium", "regular", "grande", "16 oz"]),
+            choice("large", "Large", up, ["large", "venti", "big", "20 oz"]),
+        ], ["medium"])]
+        if name in MILK_DRINKS:
+            groups.append(group("milk", "Milk", [WHOLE] + MILKS, ["whole"]))
+        elif name in SPLASH_DRINKS:
+            groups.append(group("milk", "Milk", [choice("none", "No milk", 0, ["black", "no milk"]), WHOLE] + MILKS, ["none"]))
+        if name in HOT_OR_ICED:
+            groups.append(TEMPERATURE)
+        if name in ESPRESSO_DRINKS:
+            groups.append(SHOTS)
+        if name in COFFEES:
+            groups.append(CAFFEINE)
+        if name in SWEETENED:
+            groups.append(ADDONS)
+        variants = [(large, {"size": ["large"]})] if large else []
+        for old, (target, opts) in merged.items():
+            if target == name:
+                for p in (by_title.get(("m-beanthere", old)), by_title.get(("m-beanthere", f"{old} Large"))):
+                    if p:
+                        variants.append((p, dict(opts, **({"size": ["large"]} if p["title"].endswith("Large") else {}))))
+        fold(base, variants, groups)
+
+    for name, _, _ in PIZZAS:
+        sizes = [by_title.get(("m-slicerepublic", f"{name} Pizza {label}")) for label, _ in PIZZA_SIZES]
+        thins = [by_title.get(("m-slicerepublic", f"{name} Pizza {label} Thin Crust")) for label, _ in PIZZA_SIZES]
+        base = sizes[0]
+        base["title"] = f"{name} Pizza"
+        base["description"] = base["description"].removesuffix(" Thin, crisp crust.")
+        ids = ["regular", "medium", "large"]
+        aliases = [["regular", "small", "personal", "7 inch"], ["medium", "10 inch"], ["large", "13 inch", "family size"]]
+        groups = [group("size", "Size", [choice(i, label, p["price_minor"] - base["price_minor"], a)
+                                          for i, (label, _), p, a in zip(ids, PIZZA_SIZES, sizes, aliases)])]
+        # The base was the regular size: its old orders say so, as a size must be chosen.
+        variants = [(p, {"size": [i]}) for i, p in zip(ids, sizes)]
+        if thins[0]:
+            groups.append(group("crust", "Crust", [
+                choice("classic", "Classic hand-tossed", 0, ["classic", "hand tossed", "hand-tossed", "regular crust"]),
+                choice("thin", "Thin crust", thins[0]["price_minor"] - base["price_minor"], ["thin", "thin crust", "crispy crust"]),
+            ], ["classic"]))
+            variants += [(p, {"size": [i], "crust": ["thin"]}) for i, p in zip(ids, thins)]
+        groups.append(PIZZA_TOPPINGS)
+        fold(base, variants, groups)
+
+    for name, _, _, _ in BIRYANI:
+        base = by_title.get(("m-biryanidarbar", name))
+        half = by_title.get(("m-biryanidarbar", f"{name} Half"))
+        if not half:
+            continue
+        fold(base, [(half, {"portion": ["half"]})], [
+            group("portion", "Portion", [choice("full", "Full", 0, ["full", "full plate"]),
+                                         choice("half", "Half", half["price_minor"] - base["price_minor"], ["half", "half plate"])],
+                  ["full"]), SPICE])
+
+    coop = [p for p in products if p["merchant_id"] == "m-crispycoop"]
+    families = {}
+    for p in coop:
+        m = re.fullmatch(r"(.+) \((\d+) pc\)", p["title"])
+        if m:
+            families.setdefault(m.group(1), []).append((int(m.group(2)), p))
+    for name, members in families.items():
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda x: x[0])
+        base = members[0][1]
+        base["title"] = name
+        base["description"] = f"{name}: crunchy, juicy and made to order."
+        fold(base, [(p, {"pieces": [f"{n}-pc"]}) for n, p in members[1:]], [group("pieces", "Pieces", [
+            pieces_choice(n, p["price_minor"] - base["price_minor"]) for n, p in members], [f"{members[0][0]}-pc"])])
+    for name in ("Popcorn Chicken", "Fries"):
+        base, large = by_title[("m-crispycoop", f"{name} Regular")], by_title[("m-crispycoop", f"{name} Large")]
+        base["title"] = name
+        base["description"] = f"{name}: crunchy, juicy and made to order."
+        fold(base, [(large, {"size": ["large"]})], [group("size", "Size", [
+            choice("regular", "Regular", 0, ["regular", "small"]),
+            choice("large", "Large", large["price_minor"] - base["price_minor"], ["large", "big"])], ["regular"])])
+
+    titles = {p["id"]: p["title"] for p in products}
+    for o in orders:
+        items = []
+        for it in o["items"]:
+            if it["product_id"] in moved:
+                target, opts = moved[it["product_id"]]
+                it = dict(it, product_id=target, title=titles[target], options=opts)
+            same = next((x for x in items if x["product_id"] == it["product_id"]
+                         and x.get("options", {}) == it.get("options", {})), None)
+            if same:
+                same["quantity"] += it["quantity"]
+            else:
+                items.append(it)
+        o["items"] = items
+    for it in (it for o in orders for it in o["items"]):
+        it["title"] = titles[it["product_id"]]
+    return [p for p in products if moved.get(p["id"], (p["id"],))[0] == p["id"]], orders
 
 
 # --- customers and orders -----------------------------------------------------
@@ -939,6 +1150,7 @@ def generate(out):
     # The cafe's newer drinks come after the seed history, from their own
     # generator, so the seeded orders and every earlier id stay as they were.
     products += cafe_menu(products)
+    products, orders = fold_variants(products, orders)
     write_jsonl(out / "places.jsonl", places)
     write_jsonl(out / "merchants.jsonl", merchants)
     write_jsonl(out / "catalog" / "products.jsonl", products)

@@ -171,10 +171,10 @@ fn customer_dialogues_build_baskets_book_rides_and_confirm_writes() {
     assert_eq!(turn["cards"]["ride"]["id"], ride.as_str(), "{turn}");
     assert!(turn["reply"].as_str().unwrap().contains(&ride), "{turn}");
 
-    // Two things from two places, picked by position, then paid once.
-    // Neither part names one product ("pepperoni pizza" comes in three
-    // sizes), so nothing is added and both are listed.
-    let turn = chat.say("order a pepperoni pizza from one place and fried chicken from another");
+    // Two things from two places, picked by position. "pizza" names no one
+    // product, so both parts are listed; a pizza's size must be chosen, so
+    // picking it asks once, and the answer adds it.
+    let turn = chat.say("order pizza from one place and fried chicken from another");
     let made = calls(&turn);
     assert!(!made.contains(&"add_to_cart"), "{turn}");
     assert!(
@@ -182,20 +182,48 @@ fn customer_dialogues_build_baskets_book_rides_and_confirm_writes() {
         "{turn}"
     );
     let list = turn["cards"]["products"].as_array().unwrap().clone();
-    let turn = chat.say("add the first and the fourth");
-    let added: Vec<&Value> = turn["tool_calls"]
-        .as_array()
-        .unwrap()
+    let pizza = list
         .iter()
-        .filter(|c| c["name"] == "add_to_cart")
-        .map(|c| &c["arguments"]["product_id"])
-        .collect();
+        .position(|p| p["merchant_id"] == "m-slicerepublic")
+        .expect("a pizza is listed");
+    let other = list
+        .iter()
+        .position(|p| p["merchant_id"] != "m-slicerepublic")
+        .expect("something from another place is listed");
+    let ordinal = |i: usize| ["first", "second", "third", "fourth", "fifth", "sixth"][i];
+    let turn = chat.say(&format!(
+        "add the {} and the {}",
+        ordinal(pizza),
+        ordinal(other)
+    ));
+    let added = |turn: &Value| -> Vec<Value> {
+        turn["tool_calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["name"] == "add_to_cart")
+            .map(|c| c["arguments"]["product_id"].clone())
+            .collect()
+    };
     assert_eq!(
-        added,
-        vec![&list[0]["product_id"], &list[3]["product_id"]],
+        added(&turn),
+        vec![list[other]["product_id"].clone()],
         "{turn}"
     );
-    assert_ne!(list[0]["merchant_id"], list[3]["merchant_id"], "{list:?}");
+    assert!(
+        turn["reply"].as_str().unwrap().contains("What size"),
+        "{turn}"
+    );
+    let turn = chat.say("medium");
+    assert_eq!(
+        added(&turn),
+        vec![list[pizza]["product_id"].clone()],
+        "{turn}"
+    );
+    assert_eq!(
+        call(&turn, "add_to_cart")["arguments"]["options"]["size"],
+        json!(["medium"])
+    );
 
     // Cart edits by name and by verb.
     chat.say("I need dhania and jeera");

@@ -26,6 +26,11 @@ fn product(merchant: &str, min_price: i64) -> String {
             p["merchant_id"] == merchant
                 && p["price_minor"].as_i64().unwrap() >= min_price
                 && p["stock"].as_i64().unwrap() >= 10
+                // Added as it comes: no option the customer must choose.
+                && p["options"].as_array().into_iter().flatten().all(|g| {
+                    g["min"].as_u64().unwrap_or(0) == 0
+                        || g["default"].as_array().is_some_and(|d| !d.is_empty())
+                })
         })
         .unwrap()["id"]
         .as_str()
@@ -58,8 +63,9 @@ fn i(v: &Value) -> i64 {
 #[test]
 fn two_merchant_checkout_pays_once_with_an_exact_breakup_and_retries_safely() {
     let s = start();
+    // A side from the pizza place: its pizzas need a size (see the options test).
     let (pizza, chicken) = (
-        product("m-slicerepublic", 30000),
+        product("m-slicerepublic", 20000),
         product("m-crispycoop", 20000),
     );
     assert_eq!(add(&s, ME, &pizza, 2).0, 200);
@@ -409,4 +415,176 @@ fn bad_input_gets_a_clear_4xx() {
     assert_eq!(status, 200);
     assert!(body["paths"]["/v1/checkout"].is_object());
     assert!(body["paths"]["/v1/rides"]["get"].is_object());
+}
+
+/// The catalog line of `title` at `merchant`.
+fn catalog_product(merchant: &str, title: &str) -> Value {
+    let catalog =
+        std::fs::read_to_string(common::repo().join("knowledge/catalog/products.jsonl")).unwrap();
+    catalog
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|p| p["merchant_id"] == merchant && p["title"] == title)
+        .unwrap()
+}
+
+fn delta(p: &Value, group: &str, choice: &str) -> i64 {
+    let g = p["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == group)
+        .unwrap();
+    let c = g["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == choice)
+        .unwrap();
+    c["price_minor"].as_i64().unwrap_or(0)
+}
+
+#[test]
+fn options_are_priced_to_the_paisa_kept_on_the_order_and_bad_ones_are_named() {
+    let s = start();
+    let latte = catalog_product("m-beanthere", "Latte");
+    let pizza = catalog_product("m-slicerepublic", "Margherita Pizza");
+    let (lid, pid) = (latte["id"].as_str().unwrap(), pizza["id"].as_str().unwrap());
+    let base = i(&latte["price_minor"]);
+    let with = |options: Value, q: i64| {
+        s.post(
+            "/v1/cart/items",
+            Some(ME),
+            Some(&json!({"product_id": lid, "quantity": q, "options": options}).to_string()),
+        )
+    };
+    // Two lattes made differently are two lines; the same options again add up.
+    let (st, _) = with(
+        json!({"size": "large", "milk": "oat", "addons": ["caramel", "vanilla"]}),
+        1,
+    );
+    assert_eq!(st, 200);
+    let (st, _) = with(
+        json!({"milk": ["oat"], "size": ["large"], "addons": ["vanilla", "caramel"]}),
+        1,
+    );
+    assert_eq!(st, 200);
+    let (st, cart) = with(json!({}), 1);
+    assert_eq!(st, 200);
+    let lines: Vec<&Value> = cart["groups"][0]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(lines.len(), 2, "{cart}");
+    let fancy = lines
+        .iter()
+        .find(|l| l["quantity"] == 2)
+        .expect("the made-to-order line holds 2");
+    let unit = base
+        + delta(&latte, "size", "large")
+        + delta(&latte, "milk", "oat")
+        + delta(&latte, "addons", "caramel")
+        + delta(&latte, "addons", "vanilla");
+    assert_eq!(i(&fancy["unit_price_minor"]), unit);
+    assert_eq!(i(&fancy["line_total_minor"]), 2 * unit);
+    assert_eq!(
+        fancy["options_label"],
+        "Large, Oat milk, Vanilla syrup, Caramel sauce"
+    );
+    let plain = lines.iter().find(|l| l["quantity"] == 1).unwrap();
+    assert_eq!(i(&plain["unit_price_minor"]), base);
+    assert_eq!(i(&cart["subtotal_minor"]), 3 * base + 2 * (unit - base));
+
+    // Bad options are 400s that name the option; a pizza's size must be chosen.
+    for (options, named) in [
+        (json!({"size": "venti"}), "options.size"),
+        (json!({"crust": "thin"}), "options.crust"),
+        (
+            json!({"addons": ["caramel", "vanilla", "hazelnut", "chocolate", "whipped-cream"]}),
+            "options.addons",
+        ),
+    ] {
+        let (st, body) = with(options, 1);
+        assert_eq!(st, 400, "{body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(named),
+            "{body}"
+        );
+    }
+    let (st, body) = add(&s, ME, pid, 1);
+    assert_eq!(st, 400);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("options.size"),
+        "{body}"
+    );
+
+    // "make it a medium": the line changes in place and merges with an equal one.
+    let line = fancy["line_id"].as_str().unwrap();
+    let path = format!(
+        "/v1/cart/items/{}",
+        line.replace(';', "%3B").replace('=', "%3D")
+    );
+    let (st, cart) = s.request(
+        "PATCH",
+        &path,
+        Some(ME),
+        Some(&json!({"options": {"size": "small"}, "quantity": 3}).to_string()),
+    );
+    assert_eq!(st, 200, "{cart}");
+    let items = cart["groups"][0]["items"].as_array().unwrap();
+    let small = items
+        .iter()
+        .find(|l| l["quantity"] == 3)
+        .expect("changed line");
+    assert_eq!(
+        i(&small["unit_price_minor"]),
+        unit - delta(&latte, "size", "large") + delta(&latte, "size", "small")
+    );
+    // A product in two lines needs a line id to change one of them.
+    let (st, body) = s.request(
+        "PATCH",
+        &format!("/v1/cart/items/{lid}"),
+        Some(ME),
+        Some(r#"{"quantity":1}"#),
+    );
+    assert_eq!(st, 400, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("line"),
+        "{body}"
+    );
+
+    // The order keeps the options and their prices; the breakup adds up.
+    let (st, cart) = s.get("/v1/cart", Some(ME));
+    assert_eq!(st, 200);
+    let (st, paid) = checkout(
+        &s,
+        ME,
+        "options-1",
+        json!({"expected_total_minor": cart["total_minor"]}),
+    );
+    assert_eq!(st, 201, "{paid}");
+    assert_eq!(i(&paid["total_minor"]), i(&cart["total_minor"]));
+    let order = paid["orders"][0]["order_id"].as_str().unwrap();
+    let (st, o) = s.get(&format!("/v1/orders/{order}"), Some(ME));
+    assert_eq!(st, 200);
+    let kept = o["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["quantity"] == 3)
+        .unwrap();
+    assert_eq!(kept["options"]["size"], json!(["small"]));
+    assert_eq!(kept["options"]["milk"], json!(["oat"]));
+    assert_eq!(i(&kept["unit_price_minor"]), i(&small["unit_price_minor"]));
+    let goods: i64 = o["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| i(&x["unit_price_minor"]) * i(&x["quantity"]))
+        .sum();
+    assert_eq!(goods, i(&cart["subtotal_minor"]));
 }

@@ -16,6 +16,7 @@ pub fn card(k: &Knowledge, p: &Product) -> Value {
         "pack": format!("{} {}", p.pack_size, p.pack_unit),
         "price_minor": p.price_minor,
         "tags": p.tags,
+        "options": p.options,
     })
 }
 
@@ -57,9 +58,15 @@ pub(super) fn name_words(k: &Knowledge, p: &Product) -> String {
     let unit = |w: &str| {
         crate::knowledge::PACK_UNITS.contains(&w.trim_matches(|c: char| !c.is_alphanumeric()))
     };
+    // The store's name as a brand in front ("FreshCart Basmati Rice"), not a
+    // word of the dish ("Egg Biryani" at Biryani Darbar).
+    let brand = words
+        .iter()
+        .take_while(|w| store.iter().any(|s| s == *w))
+        .count();
     let mut depth = 0usize;
     let mut out = Vec::new();
-    for (i, w) in words.iter().enumerate() {
+    for (i, w) in words.iter().enumerate().skip(brand) {
         depth += usize::from(w.starts_with('('));
         let inside = depth > 0;
         depth = depth.saturating_sub(usize::from(w.ends_with(')')));
@@ -67,7 +74,7 @@ pub(super) fn name_words(k: &Knowledge, p: &Product) -> String {
             || unit(w)
             || w.chars().next().is_some_and(|c| c.is_ascii_digit())
                 && words.get(i + 1).is_some_and(|n| unit(n));
-        if !inside && !size && !store.iter().any(|s| s == w) {
+        if !inside && !size {
             out.push(*w);
         }
     }
@@ -464,7 +471,7 @@ pub async fn recipe_basket(ctx: &Ctx<'_>, args: &Value) -> anyhow::Result<Value>
         let quantity = packs_needed(&ing, scale, product);
         if ctx
             .commerce
-            .add_to_cart(ctx.customer, &product.id, quantity)
+            .add_to_cart(ctx.customer, &product.id, quantity, &Default::default())
             .await
             .is_err()
         {

@@ -10,7 +10,7 @@ use anyhow::Context;
 
 use super::{Agent, Env};
 use crate::commerce::{Actor, BookRequest, CheckoutRequest, Commerce, NewTicket, QuoteRequest};
-use crate::knowledge::Knowledge;
+use crate::knowledge::{Knowledge, Selection};
 use crate::retrieval::{Filters, Kind, Mode, Retriever, SearchRequest};
 use crate::store::Store;
 
@@ -19,6 +19,7 @@ pub const BOUND: &[&str] = &[
     "add_to_cart",
     "set_cart_quantity",
     "remove_from_cart",
+    "set_cart_options",
     "view_cart",
     "clear_cart",
     "apply_coupon",
@@ -64,6 +65,14 @@ fn s<'a>(args: &'a Value, key: &str) -> &'a str {
 
 fn n(args: &Value, key: &str) -> Option<i64> {
     args.get(key).and_then(Value::as_i64)
+}
+
+/// The `options` argument (validated by the tool's schema).
+fn options(args: &Value) -> anyhow::Result<Selection> {
+    Ok(match args.get("options") {
+        Some(v) => serde_json::from_value(v.clone())?,
+        None => Selection::new(),
+    })
 }
 
 /// Runs a validated call.
@@ -118,8 +127,13 @@ pub async fn call(ctx: &Ctx<'_>, name: &str, args: &Value) -> anyhow::Result<Val
                 me,
                 s(args, "product_id"),
                 n(args, "quantity").unwrap_or(1) as u32,
+                &options(args)?,
             )
             .await?,
+        )?,
+        "set_cart_options" => serde_json::to_value(
+            c.update_line(me, s(args, "line_id"), None, Some(&options(args)?))
+                .await?,
         )?,
         "set_cart_quantity" => serde_json::to_value(
             c.set_quantity(

@@ -14,6 +14,7 @@
 
 mod assist;
 mod basket;
+mod choices;
 mod handlers;
 mod lexicon;
 mod router;
@@ -88,11 +89,28 @@ pub struct DialogueState {
     /// The best product for each thing asked for in one message, for "both".
     firsts: Vec<String>,
     last_added: Option<String>,
+    /// Products added in this dialogue, oldest first, for "make the latte a medium".
+    #[serde(default)]
+    added: Vec<String>,
+    /// An option the assistant asked for ("What size?") before adding a product.
+    #[serde(default)]
+    asking: Option<Asking>,
     /// A write waiting for the customer's yes.
     pending: Option<Pending>,
     /// The last ride quote: id, places and the fare of each option.
     quote: Option<Value>,
     turns: u64,
+}
+
+/// A product waiting for the answer to an option question.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Asking {
+    product_id: String,
+    quantity: u32,
+    /// What was already chosen when the question was asked.
+    options: crate::knowledge::Selection,
+    /// The group asked about.
+    group: String,
 }
 
 /// A ride request's places as the customer said them.
@@ -408,6 +426,17 @@ impl Agent {
             if slots::listed(&slots::lexicon().no, first) || confident("deny") {
                 return Ok(("deny".into(), true));
             }
+        }
+        if let Some(a) = &state.asking {
+            let answered = env.knowledge.product(&a.product_id).is_some_and(|p| {
+                choices::said(text, p).chosen.contains_key(&a.group) || !slots.ordinals.is_empty()
+            });
+            if answered {
+                return Ok(("option_answer".into(), true));
+            }
+        }
+        if turns::edits_options(env.knowledge, text, state) {
+            return Ok(("options".into(), true));
         }
         if slots.coupon.is_some() {
             return Ok(("offers".into(), true));
@@ -1140,6 +1169,10 @@ impl TurnBuilder<'_> {
         state: &mut DialogueState,
     ) -> anyhow::Result<String> {
         let key = format!("{}:{}", self.session, state.turns);
+        // An option question is asked once: any other turn lets it go.
+        if intent != "option_answer" {
+            state.asking = None;
+        }
         Ok(match intent {
             "confirm" => match state.pending.take() {
                 Some(p) => self.commit(p, state).await,
@@ -1320,6 +1353,8 @@ impl TurnBuilder<'_> {
                 }
             }
             "add" => self.add(text, slots, state, key).await,
+            "option_answer" => self.answer_option(text, slots, state, key).await,
+            "options" => self.edit_options(text, state, key).await,
             "remove" | "set_quantity" => self.change(intent, text, slots, state, key).await,
             "clear_cart" => match self.tool("clear_cart", json!({}), key).await {
                 Ok(_) => self.say("cart_cleared", &[]),

@@ -402,6 +402,9 @@ pub(crate) struct Words {
     pub(crate) filler: Vec<String>,
     pub(crate) item_problems: Vec<String>,
     pub(crate) title_generic: Vec<String>,
+    pub(crate) negations: Vec<String>,
+    pub(crate) order_asks: Vec<String>,
+    pub(crate) option_edits: Vec<String>,
 }
 
 pub(crate) fn lexicon() -> &'static Words {
@@ -527,21 +530,14 @@ fn not_a_count(w: &[String], i: usize) -> bool {
 
 /// Whether the words ask to be given particular things (see `Slots::orders`).
 fn orders(w: &[String]) -> bool {
-    let said = |a: &str, b: &str| w.windows(2).any(|p| p[0] == a && p[1] == b);
-    let asks = said("can", "i")
-        || said("could", "i")
-        || said("may", "i")
-        || said("i", "ll")
-        || said("i", "d")
-        || said("would", "like")
-        || said("get", "me")
-        || said("give", "me")
+    let asks = says_any(&w.join(" "), &lexicon().order_asks)
         || w.first()
             .is_some_and(|x| matches!(x.as_str(), "order" | "buy" | "get"));
     // An article counts only where it opens the request ("a mocha please",
-    // "I'd like a mocha"), not inside a wish ("snacks for a rainy day").
+    // "I'd like a mocha", "I'd like the jasmine tea"), not inside a wish
+    // ("snacks for a rainy day").
     let article = w.first().is_some_and(|x| x == "a" || x == "an")
-        || asks && w.iter().any(|x| x == "a" || x == "an");
+        || asks && w.iter().any(|x| x == "a" || x == "an" || x == "the");
     let counted = (0..w.len()).any(|i| {
         let x = w[i].as_str();
         !matches!(x, "a" | "an") && number(x).is_some_and(|n| n > 0) && !not_a_count(w, i)

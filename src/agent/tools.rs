@@ -61,7 +61,8 @@ impl Tools {
 }
 
 /// The JSON Schema subset our tool files use: type, properties, required,
-/// additionalProperties: false, enum, minimum, maximum, maxLength, items.
+/// additionalProperties (false or a schema for the values), enum, minimum,
+/// maximum, maxLength, maxItems, items.
 fn check(schema: &Value, v: &Value, at: &str) -> Result<(), String> {
     let ty = schema.get("type").and_then(Value::as_str).unwrap_or("any");
     let ok = match ty {
@@ -99,6 +100,11 @@ fn check(schema: &Value, v: &Value, at: &str) -> Result<(), String> {
             return Err(format!("{at} is longer than {max} characters"));
         }
     }
+    if let (Some(max), Some(arr)) = (schema.get("maxItems").and_then(Value::as_u64), v.as_array()) {
+        if arr.len() as u64 > max {
+            return Err(format!("{at} has more than {max} items"));
+        }
+    }
     if let (Some(items), Some(arr)) = (schema.get("items"), v.as_array()) {
         for (i, item) in arr.iter().enumerate() {
             check(items, item, &format!("{at}[{i}]"))?;
@@ -118,12 +124,16 @@ fn check(schema: &Value, v: &Value, at: &str) -> Result<(), String> {
             }
         }
         for (key, value) in obj {
-            match props.and_then(|p| p.get(key)) {
-                Some(s) => check(s, value, &format!("{at}.{key}"))?,
-                None if schema.get("additionalProperties") == Some(&Value::Bool(false)) => {
+            match (
+                props.and_then(|p| p.get(key)),
+                schema.get("additionalProperties"),
+            ) {
+                (Some(s), _) => check(s, value, &format!("{at}.{key}"))?,
+                (None, Some(Value::Bool(false))) => {
                     return Err(format!("{at}.{key} is not a parameter of this tool"))
                 }
-                None => {}
+                (None, Some(s)) if s.is_object() => check(s, value, &format!("{at}.{key}"))?,
+                (None, _) => {}
             }
         }
     }

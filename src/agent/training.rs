@@ -63,6 +63,10 @@ pub struct Menu {
     /// Taskmaster-4 menu names (lowercase words) -> cafe product titles.
     #[serde(default)]
     pub items: BTreeMap<String, String>,
+    /// Taskmaster-4 attribute options and add-on names (lowercase words) ->
+    /// the cafe's `group=choice`.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
 }
 
 impl Map {
@@ -179,6 +183,7 @@ mod tests {
             taskmaster4: Menu {
                 cafe: "m".into(),
                 items: BTreeMap::new(),
+                options: BTreeMap::new(),
             },
         };
         assert!(examples(Path::new("/nonexistent"), &map)

@@ -3,9 +3,12 @@
 
 use serde_json::{json, Value};
 
+use super::choices;
 use super::slots::Slots;
-use super::{DialogueState, Pending, TurnBuilder};
+use super::{Asking, DialogueState, Pending, TurnBuilder};
 use crate::commerce::money::format_inr;
+use crate::knowledge::options::resolve;
+use crate::knowledge::{Chosen, Knowledge, OptionError, Product, Selection};
 
 fn money(v: &Value) -> String {
     format_inr(v.as_i64().unwrap_or(0))
@@ -164,44 +167,41 @@ impl TurnBuilder<'_> {
             };
         }
         let quantity = slots.quantity.unwrap_or(1);
-        let mut last = String::new();
-        for id in &targets {
-            match self
-                .tool(
-                    "add_to_cart",
-                    json!({ "product_id": id, "quantity": quantity }),
-                    key.clone(),
-                )
-                .await
-            {
-                Ok(cart) => {
-                    state.last_added = Some(id.clone());
-                    let p = self.env.knowledge.product(id);
-                    last = self.say(
-                        "added",
-                        &[
-                            ("quantity", quantity.to_string()),
-                            ("title", p.map(|p| p.title.clone()).unwrap_or_default()),
-                            (
-                                "price",
-                                format_inr(p.map_or(0, |p| p.price_minor) * i64::from(quantity)),
-                            ),
-                            ("total", money(&cart["total_minor"])),
-                        ],
-                    );
+        let k = self.env.knowledge;
+        // Options said with the search count too: "large pepperoni pizza",
+        // then "add the first one".
+        let said = match &state.searched {
+            Some(s) => format!("{} {text}", s.parts.join(" ")),
+            None => text.to_string(),
+        };
+        let mut lines = Vec::new();
+        let mut asked = None;
+        let mut total = Value::Null;
+        for p in targets.iter().filter_map(|id| k.product(id)) {
+            let options = choices::said(&said, p).chosen;
+            match self.put(p, quantity, options, state, &key).await {
+                Put::Added(line, cart) => {
+                    lines.push(line);
+                    total = cart["total_minor"].clone();
                 }
-                Err(e) => return self.say("not_allowed", &[("reason", e)]),
+                // One question at a time; the rest still go in.
+                Put::Asked(q) => asked = Some(q),
+                Put::Later => {}
+                Put::Failed(e) => return self.say("not_allowed", &[("reason", e)]),
             }
         }
-        if targets.len() > 1 {
-            format!(
-                "Added {} items. {}",
-                targets.len(),
-                last.rsplit_once(". ").map_or(last.as_str(), |(_, t)| t)
-            )
+        let mut reply = if lines.is_empty() {
+            String::new()
         } else {
-            last
+            self.say(
+                "added_many",
+                &[("lines", lines.join(", ")), ("total", money(&total))],
+            )
+        };
+        if let Some(q) = asked {
+            reply = format!("{reply} {q}").trim().to_string();
         }
+        reply
     }
 
     pub(super) async fn change(
@@ -1166,12 +1166,12 @@ impl TurnBuilder<'_> {
         key: String,
     ) -> Option<String> {
         let lexicon = self.agent.lexicon(self.env.knowledge);
-        // (what to search for, the store it names, the amount asked for)
-        let mut parts: Vec<(String, Option<String>, Option<Amount>)> = Vec::new();
-        for raw in super::split_items(text) {
+        // (what to search for, the store it names, the amount asked for, the part as said)
+        let mut parts: Vec<(String, Option<String>, Option<Amount>, String)> = Vec::new();
+        for whole in super::split_items(text) {
             // "a mocha with almond milk": what follows "with" says how it is
             // made, not another thing to buy (unless a product is called so).
-            let raw = match raw.split_once(" with ") {
+            let raw = match whole.split_once(" with ") {
                 Some((head, tail)) => {
                     let around = format!(
                         "{} with {}",
@@ -1179,12 +1179,12 @@ impl TurnBuilder<'_> {
                         tail.split_whitespace().next().unwrap_or_default()
                     );
                     if lexicon.is_title_phrase(&around) {
-                        raw
+                        whole.clone()
                     } else {
                         head.to_string()
                     }
                 }
-                None => raw,
+                None => whole.clone(),
             };
             let store = lexicon.merchant_named(&raw).map(str::to_string);
             let mut query = super::clean_query(&raw, slots);
@@ -1194,48 +1194,75 @@ impl TurnBuilder<'_> {
             {
                 query = super::without_name(&query, &super::slots::words(&m.name));
             }
+            // "a large latte, extra shot": a part that says only options
+            // says them of the thing before it.
+            if let Some(last) = parts.last_mut().filter(|_| {
+                !query.is_empty() && choices::without_options(&query, self.env.knowledge).is_empty()
+            }) {
+                last.3 = format!("{} {whole}", last.3);
+                continue;
+            }
             let amount = super::slots::amount(&raw);
             for (i, q) in lexicon.items(&query).into_iter().enumerate() {
                 if !q.is_empty() {
                     // The amount belongs to the first thing the part names.
-                    parts.push((q, store.clone(), amount.filter(|_| i == 0)));
+                    parts.push((q, store.clone(), amount.filter(|_| i == 0), whole.clone()));
                 }
             }
         }
+        let k = self.env.knowledge;
         let mut added: Vec<String> = Vec::new();
+        let mut asked: Option<String> = None;
         let mut others: Vec<(String, Vec<Value>)> = Vec::new();
         let mut total = Value::Null;
-        for (query, store, amount) in parts.into_iter().take(6) {
-            let mut args = json!({ "query": query, "limit": 8 });
-            if let Some(m) = &store {
-                args["merchant_id"] = json!(m);
+        for (query, store, amount, whole) in parts.into_iter().take(6) {
+            // "a large iced latte with oat milk" searches for the latte and
+            // takes it with those options, if a product has them; else the
+            // words are searched as they are ("a litre of oat milk").
+            let bare = choices::without_options(&query, k);
+            let mut tries = vec![(query.clone(), false)];
+            if bare != query && !bare.trim().is_empty() {
+                tries.insert(0, (bare, true));
             }
-            let Ok(r) = self.tool("search_products", args, key.clone()).await else {
-                continue;
-            };
-            let found = r["products"].as_array().cloned().unwrap_or_default();
             let mut done = false;
-            for n in self.named(&query, amount, &found) {
-                let qty = n
-                    .packs
-                    .max(slots.quantity.filter(|_| amount.is_none()).unwrap_or(1));
-                let args = json!({ "product_id": n.id, "quantity": qty });
-                if let Ok(cart) = self.tool("add_to_cart", args, key.clone()).await {
-                    let p = self.env.knowledge.product(&n.id);
-                    added.push(self.say(
-                        "added_line",
-                        &[
-                            ("quantity", qty.to_string()),
-                            ("title", p.map(|p| p.title.clone()).unwrap_or_default()),
-                            (
-                                "price",
-                                format_inr(p.map_or(0, |p| p.price_minor) * i64::from(qty)),
-                            ),
-                        ],
-                    ));
-                    state.last_added = Some(n.id.clone());
-                    total = cart["total_minor"].clone();
+            let mut found = Vec::new();
+            for (q, with_options) in tries {
+                let mut args = json!({ "query": q, "limit": 8 });
+                if let Some(m) = &store {
+                    args["merchant_id"] = json!(m);
+                }
+                let Ok(r) = self.tool("search_products", args, key.clone()).await else {
+                    continue;
+                };
+                found = r["products"].as_array().cloned().unwrap_or_default();
+                let named: Vec<&Product> = self
+                    .named(&q, amount, &found)
+                    .into_iter()
+                    .filter_map(|n| k.product(&n.id).map(|p| (p, n.packs)))
+                    .filter(|(p, _)| !with_options || !choices::said(&whole, p).is_empty())
+                    .map(|(p, _)| p)
+                    .collect();
+                for p in named {
+                    let packs = amount
+                        .and_then(|(n, unit)| super::basket::packs_for(n, unit, p))
+                        .unwrap_or(1);
+                    let qty = packs.max(slots.quantity.filter(|_| amount.is_none()).unwrap_or(1));
+                    let options = choices::said(&whole, p).chosen;
+                    match self.put(p, qty, options, state, &key).await {
+                        Put::Added(line, cart) => {
+                            added.push(line);
+                            total = cart["total_minor"].clone();
+                        }
+                        Put::Asked(q) => {
+                            asked.get_or_insert(q);
+                        }
+                        Put::Later => {}
+                        Put::Failed(_) => continue,
+                    }
                     done = true;
+                    break;
+                }
+                if done {
                     break;
                 }
             }
@@ -1249,6 +1276,20 @@ impl TurnBuilder<'_> {
             if !done && !related.is_empty() {
                 others.push((query, related));
             }
+        }
+        if let Some(q) = asked {
+            // One question at a time: what was added is said first.
+            return Some(if added.is_empty() {
+                q
+            } else {
+                format!(
+                    "{} {q}",
+                    self.say(
+                        "added_many",
+                        &[("lines", added.join(", ")), ("total", money(&total))]
+                    )
+                )
+            });
         }
         if added.is_empty() {
             return None;
@@ -1293,17 +1334,9 @@ impl TurnBuilder<'_> {
             let words: Vec<&str> = title.split_whitespace().collect();
             let unsaid = words
                 .iter()
-                .filter(|t| {
-                    !said.iter().any(|s| {
-                        super::basket::shares_a_word(s, t) || super::basket::shares_a_word(t, s)
-                    })
-                })
+                .filter(|t| !said.iter().any(|s| same_word(s, t)))
                 .count();
-            let covered = said.iter().all(|s| {
-                words.iter().any(|t| {
-                    super::basket::shares_a_word(s, t) || super::basket::shares_a_word(t, s)
-                })
-            });
+            let covered = said.iter().all(|s| words.iter().any(|t| same_word(s, t)));
             if unsaid == 0 || amount.is_some() && covered {
                 let packs = amount
                     .and_then(|(n, unit)| super::basket::packs_for(n, unit, p))
@@ -1320,5 +1353,283 @@ impl TurnBuilder<'_> {
         }
         out.sort_by_key(|(unsaid, rank, _)| (*unsaid, *rank));
         out.into_iter().map(|(_, _, n)| n).collect()
+    }
+}
+
+/// Whether a said word names a title word: the same word, singular or
+/// plural ("tomatoes", "tomato"), or one typo away in a longer word. Not a
+/// shared stem: "fried" does not name "Fries".
+fn same_word(said: &str, title: &str) -> bool {
+    let forms = |w: &str| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+        [
+            w.strip_suffix("es").map(str::to_string),
+            w.strip_suffix('s').map(str::to_string),
+            Some(w),
+        ]
+    };
+    let (a, b) = (forms(said), forms(title));
+    a.iter()
+        .flatten()
+        .any(|x| b.iter().flatten().any(|y| x == y && x.len() >= 2))
+        || said.len() >= 6 && super::slots::near(said, title)
+}
+
+/// What putting one product in the cart came to.
+enum Put {
+    /// The reply line ("1 x Latte (Large, Oat milk) (Rs 279)") and the cart.
+    Added(String, Value),
+    /// An option must be chosen first: the question, asked once.
+    Asked(String),
+    /// Another product's question is waiting: this one is left for later.
+    Later,
+    Failed(String),
+}
+
+/// The product a change of options is about: one added in this dialogue
+/// that the message names, else the last one added.
+fn option_target<'k>(k: &'k Knowledge, text: &str, state: &DialogueState) -> Option<&'k Product> {
+    let w = super::slots::words(text);
+    state
+        .added
+        .iter()
+        .rev()
+        .filter_map(|id| k.product(id))
+        .find(|p| {
+            super::slots::words(&p.title)
+                .iter()
+                .any(|t| t.len() >= 3 && w.iter().any(|x| x.trim_end_matches('s') == t))
+        })
+        .or_else(|| state.last_added.as_deref().and_then(|id| k.product(id)))
+        .filter(|p| !p.options.is_empty())
+}
+
+/// Whether `text` changes the options of something already added ("make
+/// the latte a medium", "actually oat milk", "no whipped cream") rather
+/// than asking for something new: it says an option of that product and
+/// either starts like an edit or says nothing else.
+pub(super) fn edits_options(k: &Knowledge, text: &str, state: &DialogueState) -> bool {
+    let Some(p) = option_target(k, text, state) else {
+        return false;
+    };
+    let said = choices::said(text, p);
+    if said.is_empty() {
+        return false;
+    }
+    let w = super::slots::lexicon();
+    let first = super::slots::words(text)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let nothing_else = said.rest.iter().all(|x| {
+        super::slots::listed(&w.filler, x)
+            || super::slots::listed(&w.question_filler, x)
+            || matches!(
+                x.as_str(),
+                "it" | "that" | "the" | "a" | "an" | "one" | "to" | "please" | "with"
+            )
+    });
+    super::slots::listed(&w.option_edits, &first) || nothing_else
+}
+
+impl TurnBuilder<'_> {
+    /// The name a line is shown by: its title, and what was chosen.
+    fn line_title(p: &Product, chosen: &Chosen) -> String {
+        match chosen.label() {
+            l if l.is_empty() => p.title.clone(),
+            l => format!("{} ({l})", p.title),
+        }
+    }
+
+    /// Adds `quantity` of `p` with `options`, or asks for the first option
+    /// that has no default ("What size would you like for the Margherita Pizza?").
+    async fn put(
+        &mut self,
+        p: &Product,
+        quantity: u32,
+        options: Selection,
+        state: &mut DialogueState,
+        key: &str,
+    ) -> Put {
+        let chosen = match resolve(p, &options) {
+            Ok(c) => c,
+            Err(OptionError::Required { group }) if state.asking.is_none() => {
+                let g = p.options.iter().find(|g| g.id == group);
+                let list: Vec<String> = g
+                    .map(|g| {
+                        g.choices
+                            .iter()
+                            .map(|c| {
+                                format!(
+                                    "{} ({})",
+                                    c.name,
+                                    format_inr(p.price_minor + c.price_minor)
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let reply = self.say(
+                    "option_question",
+                    &[
+                        (
+                            "group",
+                            g.map(|g| g.name.to_lowercase()).unwrap_or_default(),
+                        ),
+                        ("title", p.title.clone()),
+                        ("choices", list.join(", ")),
+                    ],
+                );
+                state.shown.clear();
+                state.asking = Some(Asking {
+                    product_id: p.id.clone(),
+                    quantity,
+                    options,
+                    group,
+                });
+                return Put::Asked(reply);
+            }
+            // A second question waits for the first to be answered.
+            Err(OptionError::Required { .. }) => return Put::Later,
+            // A choice this product does not have: add it as it comes.
+            Err(_) => match resolve(p, &Selection::new()) {
+                Ok(c) => c,
+                Err(e) => return Put::Failed(e.to_string()),
+            },
+        };
+        let mut args = json!({ "product_id": p.id, "quantity": quantity });
+        if !p.options.is_empty() {
+            args["options"] = json!(chosen.selection());
+        }
+        match self.tool("add_to_cart", args, key.to_string()).await {
+            Ok(cart) => {
+                state.last_added = Some(p.id.clone());
+                state.added.retain(|id| id != &p.id);
+                state.added.push(p.id.clone());
+                let line = self.say(
+                    "added_line",
+                    &[
+                        ("quantity", quantity.to_string()),
+                        ("title", Self::line_title(p, &chosen)),
+                        (
+                            "price",
+                            format_inr(
+                                (p.price_minor + chosen.delta_minor()) * i64::from(quantity),
+                            ),
+                        ),
+                    ],
+                );
+                Put::Added(line, cart)
+            }
+            Err(e) => Put::Failed(e),
+        }
+    }
+
+    /// The answer to an option question: the product waiting for it goes in
+    /// the cart, or the next question is asked.
+    pub(super) async fn answer_option(
+        &mut self,
+        text: &str,
+        slots: &Slots,
+        state: &mut DialogueState,
+        key: String,
+    ) -> String {
+        let Some(a) = state.asking.take() else {
+            return self.say("clarify_shop", &[]);
+        };
+        let k = self.env.knowledge;
+        let Some(p) = k.product(&a.product_id) else {
+            return self.say("clarify_shop", &[]);
+        };
+        let mut options = a.options.clone();
+        let said = choices::said(text, p);
+        options.extend(said.chosen);
+        if !options.contains_key(&a.group) {
+            // "the second one": the choices in the order they were offered.
+            let g = p.options.iter().find(|g| g.id == a.group);
+            let pick = slots.ordinals.first().and_then(|&o| {
+                let cs = &g?.choices;
+                let i = if o == usize::MAX {
+                    cs.len().checked_sub(1)?
+                } else {
+                    o.checked_sub(1)?
+                };
+                cs.get(i).map(|c| c.id.clone())
+            });
+            if let Some(c) = pick {
+                options.insert(a.group.clone(), vec![c]);
+            }
+        }
+        match self.put(p, a.quantity, options, state, &key).await {
+            Put::Added(line, cart) => self.say(
+                "added_many",
+                &[("lines", line), ("total", money(&cart["total_minor"]))],
+            ),
+            Put::Asked(q) => q,
+            Put::Later => self.say("clarify_shop", &[]),
+            Put::Failed(e) => self.say("not_allowed", &[("reason", e)]),
+        }
+    }
+
+    /// "make the latte a medium", "no whipped cream": changes the options
+    /// of the latest cart line of the product meant.
+    pub(super) async fn edit_options(
+        &mut self,
+        text: &str,
+        state: &mut DialogueState,
+        key: String,
+    ) -> String {
+        let k = self.env.knowledge;
+        let Some(p) = option_target(k, text, state) else {
+            return self.say("options_not_in_cart", &[]);
+        };
+        let cart = match self.tool("view_cart", json!({}), key.clone()).await {
+            Ok(c) => c,
+            Err(e) => return self.say("error", &[("message", e)]),
+        };
+        let lines: Vec<Value> = cart["groups"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|g| g["items"].as_array().cloned().unwrap_or_default())
+            .filter(|i| i["product_id"] == p.id.as_str())
+            .collect();
+        let line = lines.last();
+        let Some(line) = line else {
+            return self.say("options_not_in_cart", &[]);
+        };
+        let current = crate::knowledge::options::parse_key(
+            line["line_id"]
+                .as_str()
+                .and_then(|l| l.split_once('~'))
+                .map_or("", |(_, o)| o),
+        );
+        let wanted = choices::apply(&current, &choices::said(text, p));
+        let mut after = current.clone();
+        after.extend(wanted.clone());
+        let canonical = |s: &Selection| resolve(p, s).map(|c| c.key()).unwrap_or_default();
+        if canonical(&after) == canonical(&current) {
+            return self.say("options_unchanged", &[("title", p.title.clone())]);
+        }
+        let args = json!({ "line_id": line["line_id"], "options": wanted });
+        match self.tool("set_cart_options", args, key).await {
+            Ok(cart) => {
+                let chosen = resolve(p, &after).unwrap_or_default();
+                let label = match chosen.label() {
+                    l if l.is_empty() => self.say("options_as_it_comes", &[]),
+                    l => l,
+                };
+                self.say(
+                    "options_changed",
+                    &[
+                        ("title", p.title.clone()),
+                        ("label", label),
+                        ("price", format_inr(p.price_minor + chosen.delta_minor())),
+                        ("total", money(&cart["total_minor"])),
+                    ],
+                )
+            }
+            Err(e) => self.say("not_allowed", &[("reason", e)]),
+        }
     }
 }

@@ -5,6 +5,8 @@ use serde::Serialize;
 
 use super::pricing::{self, Context, Line, Priced};
 use super::{invalid, rejected, segment, today, Commerce, CommerceError, Result};
+use crate::knowledge::options::{parse_key, resolve};
+use crate::knowledge::Selection;
 use crate::store::now;
 
 #[derive(Debug, Clone, Serialize)]
@@ -41,15 +43,57 @@ pub(super) fn open_cart(conn: &Connection, customer: &str) -> Result<String> {
 
 pub(super) fn lines(conn: &Connection, cart: &str) -> Result<Vec<Line>> {
     let mut st = conn.prepare(
-        "SELECT product_id, quantity FROM cart_items WHERE cart_id = ?1 ORDER BY added_at, rowid",
+        "SELECT product_id, options, quantity FROM cart_items WHERE cart_id = ?1 ORDER BY added_at, rowid",
     )?;
     let rows = st.query_map([cart], |r| {
         Ok(Line {
             product_id: r.get(0)?,
-            quantity: r.get(1)?,
+            options: r.get(1)?,
+            quantity: r.get(2)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The options key for `asked` on `product`, or a 4xx naming the option.
+fn options_key(c: &Commerce, product: &str, asked: &Selection) -> Result<String> {
+    let p = c
+        .knowledge
+        .product(product)
+        .ok_or_else(|| invalid("product_id", format!("unknown product `{product}`")))?;
+    resolve(p, asked)
+        .map(|chosen| chosen.key())
+        .map_err(|e| invalid(&e.field(), e.to_string()))
+}
+
+/// The lines `reference` names: a line id names one line, a product id
+/// every line of that product.
+fn find_lines(conn: &Connection, cart: &str, reference: &str) -> Result<Vec<Line>> {
+    let found: Vec<Line> = lines(conn, cart)?
+        .into_iter()
+        .filter(|l| l.id() == reference || l.product_id == reference)
+        .collect();
+    if found.is_empty() {
+        return Err(CommerceError::NotFound(format!("{reference} in the cart")));
+    }
+    Ok(found)
+}
+
+/// The one line `reference` names; a product in two lines needs a line id.
+fn find_line(conn: &Connection, cart: &str, reference: &str) -> Result<Line> {
+    let mut found = find_lines(conn, cart, reference)?;
+    if found.len() > 1 {
+        let ids: Vec<String> = found.iter().map(Line::id).collect();
+        return Err(invalid(
+            "line_id",
+            format!(
+                "`{reference}` is in {} lines with different options: name one of {}",
+                ids.len(),
+                ids.join(", ")
+            ),
+        ));
+    }
+    Ok(found.remove(0))
 }
 
 /// Units of `product` that can still be sold.
@@ -84,15 +128,28 @@ fn check_stock(c: &Commerce, conn: &Connection, product: &str, wanted: u32) -> R
     Ok(())
 }
 
-fn quantity_in_cart(conn: &Connection, cart: &str, product: &str) -> Result<u32> {
-    Ok(conn
-        .query_row(
-            "SELECT quantity FROM cart_items WHERE cart_id = ?1 AND product_id = ?2",
-            [cart, product],
-            |r| r.get(0),
-        )
-        .optional()?
-        .unwrap_or(0))
+/// Units of `product` in the cart, over all its lines except `except`'s options.
+fn quantity_in_cart(
+    conn: &Connection,
+    cart: &str,
+    product: &str,
+    except: Option<&str>,
+) -> Result<u32> {
+    Ok(conn.query_row(
+        "SELECT COALESCE(SUM(quantity), 0) FROM cart_items WHERE cart_id = ?1 AND product_id = ?2 AND options IS NOT ?3",
+        params![cart, product, except],
+        |r| r.get(0),
+    )?)
+}
+
+/// Adds `quantity` to the line of `product` with `options`, creating it.
+fn add_units(conn: &Connection, cart: &str, line: &Line, added_at: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO cart_items (cart_id, product_id, options, quantity, added_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(cart_id, product_id, options) DO UPDATE SET quantity = quantity + excluded.quantity",
+        params![cart, line.product_id, line.options, line.quantity, added_at],
+    )?;
+    Ok(())
 }
 
 pub(super) fn view(c: &Commerce, conn: &Connection, customer: &str) -> Result<CartView> {
@@ -113,14 +170,19 @@ pub(super) fn view(c: &Commerce, conn: &Connection, customer: &str) -> Result<Ca
             date: &date,
         },
     );
-    let mut stock_warnings = Vec::new();
+    // Stock is per product, whatever the options: count its lines together.
+    let mut units: Vec<(&str, u32)> = Vec::new();
     for l in &lines {
-        let left = available(c, conn, &l.product_id)?;
-        if l.quantity > left {
-            stock_warnings.push(format!(
-                "{}: {} in cart, {left} in stock",
-                l.product_id, l.quantity
-            ));
+        match units.iter_mut().find(|(p, _)| *p == l.product_id) {
+            Some((_, n)) => *n += l.quantity,
+            None => units.push((&l.product_id, l.quantity)),
+        }
+    }
+    let mut stock_warnings = Vec::new();
+    for (product, wanted) in units {
+        let left = available(c, conn, product)?;
+        if wanted > left {
+            stock_warnings.push(format!("{product}: {wanted} in cart, {left} in stock"));
         }
     }
     Ok(CartView {
@@ -129,6 +191,32 @@ pub(super) fn view(c: &Commerce, conn: &Connection, customer: &str) -> Result<Ca
         priced,
         stock_warnings,
     })
+}
+
+fn set_line_quantity(
+    c: &Commerce,
+    conn: &Connection,
+    cart: &str,
+    reference: &str,
+    quantity: u32,
+) -> Result<()> {
+    if quantity == 0 {
+        for l in find_lines(conn, cart, reference)? {
+            conn.execute(
+                "DELETE FROM cart_items WHERE cart_id = ?1 AND product_id = ?2 AND options = ?3",
+                params![cart, l.product_id, l.options],
+            )?;
+        }
+        return Ok(());
+    }
+    let l = find_line(conn, cart, reference)?;
+    let others = quantity_in_cart(conn, cart, &l.product_id, Some(&l.options))?;
+    check_stock(c, conn, &l.product_id, others.saturating_add(quantity))?;
+    conn.execute(
+        "UPDATE cart_items SET quantity = ?4 WHERE cart_id = ?1 AND product_id = ?2 AND options = ?3",
+        params![cart, l.product_id, l.options, quantity],
+    )?;
+    Ok(())
 }
 
 fn touch(conn: &Connection, cart: &str) -> Result<()> {
@@ -160,65 +248,96 @@ impl Commerce {
         .await
     }
 
-    /// Adds `quantity` packs (to any already in the cart).
+    /// Adds `quantity` packs of `product` made with `options` (groups left
+    /// out take their defaults) to the same line if there is one.
     pub async fn add_to_cart(
         &self,
         customer: &str,
         product: &str,
         quantity: u32,
+        options: &Selection,
     ) -> Result<CartView> {
         if quantity == 0 {
             return Err(invalid("quantity", "must be at least 1"));
         }
-        let (customer, product) = (customer.to_string(), product.to_string());
+        let (customer, product, options) =
+            (customer.to_string(), product.to_string(), options.clone());
         self.tx(move |c, conn| {
+            let key = options_key(c, &product, &options)?;
             let cart = open_cart(conn, &customer)?;
-            let total = quantity_in_cart(conn, &cart, &product)?.saturating_add(quantity);
+            let total = quantity_in_cart(conn, &cart, &product, None)?.saturating_add(quantity);
             check_stock(c, conn, &product, total)?;
-            conn.execute(
-                "INSERT INTO cart_items (cart_id, product_id, quantity, added_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(cart_id, product_id) DO UPDATE SET quantity = excluded.quantity",
-                params![cart, product, total, now()],
-            )?;
+            let line = Line {
+                product_id: product,
+                options: key,
+                quantity,
+            };
+            add_units(conn, &cart, &line, &now())?;
             touch(conn, &cart)?;
             view(c, conn, &customer)
         })
         .await
     }
 
-    /// Sets a line's quantity; 0 removes it.
+    /// Sets a line's quantity; 0 removes it. `line` is a line id, or a
+    /// product id when the product is in one line (0 removes all its lines).
     pub async fn set_quantity(
         &self,
         customer: &str,
-        product: &str,
+        line: &str,
         quantity: u32,
     ) -> Result<CartView> {
-        let (customer, product) = (customer.to_string(), product.to_string());
+        let (customer, reference) = (customer.to_string(), line.to_string());
         self.tx(move |c, conn| {
             let cart = open_cart(conn, &customer)?;
-            if quantity_in_cart(conn, &cart, &product)? == 0 {
-                return Err(CommerceError::NotFound(format!("{product} in the cart")));
-            }
-            if quantity == 0 {
-                conn.execute(
-                    "DELETE FROM cart_items WHERE cart_id = ?1 AND product_id = ?2",
-                    [&cart, &product],
-                )?;
-            } else {
-                check_stock(c, conn, &product, quantity)?;
-                conn.execute(
-                    "UPDATE cart_items SET quantity = ?3 WHERE cart_id = ?1 AND product_id = ?2",
-                    params![cart, product, quantity],
-                )?;
-            }
+            set_line_quantity(c, conn, &cart, &reference, quantity)?;
             touch(conn, &cart)?;
             view(c, conn, &customer)
         })
         .await
     }
 
-    pub async fn remove_from_cart(&self, customer: &str, product: &str) -> Result<CartView> {
-        self.set_quantity(customer, product, 0).await
+    /// Changes one line in one step: `options` replace the line's choices
+    /// for the groups they name ("make the latte a medium"; the rest stay),
+    /// then `quantity` is set on the line as it now is. A line that ends up
+    /// like another is merged into it.
+    pub async fn update_line(
+        &self,
+        customer: &str,
+        line: &str,
+        quantity: Option<u32>,
+        options: Option<&Selection>,
+    ) -> Result<CartView> {
+        let (customer, reference, asked) =
+            (customer.to_string(), line.to_string(), options.cloned());
+        self.tx(move |c, conn| {
+            let cart = open_cart(conn, &customer)?;
+            let mut l = find_line(conn, &cart, &reference)?;
+            if let Some(asked) = asked {
+                let mut merged = parse_key(&l.options);
+                merged.extend(asked);
+                let key = options_key(c, &l.product_id, &merged)?;
+                if key != l.options {
+                    let added_at: String = conn.query_row(
+                        "DELETE FROM cart_items WHERE cart_id = ?1 AND product_id = ?2 AND options = ?3 RETURNING added_at",
+                        params![cart, l.product_id, l.options],
+                        |r| r.get(0),
+                    )?;
+                    l.options = key;
+                    add_units(conn, &cart, &l, &added_at)?;
+                }
+            }
+            touch(conn, &cart)?;
+            if let Some(q) = quantity {
+                set_line_quantity(c, conn, &cart, &l.id(), q)?;
+            }
+            view(c, conn, &customer)
+        })
+        .await
+    }
+
+    pub async fn remove_from_cart(&self, customer: &str, line: &str) -> Result<CartView> {
+        self.set_quantity(customer, line, 0).await
     }
 
     /// Empties the cart and forgets its coupon.

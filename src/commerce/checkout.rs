@@ -222,8 +222,8 @@ fn place(
         )?;
         for it in &o.items {
             conn.execute(
-                "INSERT INTO order_items (order_id, product_id, title, quantity, unit_price_minor) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![o.order_id, it.product_id, it.title, it.quantity, it.unit_price_minor],
+                "INSERT INTO order_items (order_id, product_id, options, title, quantity, unit_price_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![o.order_id, it.product_id, it.options_key(), it.title, it.quantity, it.unit_price_minor],
             )?;
             conn.execute(
                 "INSERT INTO stock_sold (product_id, sold) VALUES (?1, ?2) ON CONFLICT(product_id) DO UPDATE SET sold = sold + excluded.sold",

@@ -47,6 +47,8 @@ pub struct FixtureItem {
     pub product_id: String,
     #[serde(default = "one")]
     pub quantity: u32,
+    #[serde(default)]
+    pub options: crate::knowledge::Selection,
 }
 
 fn one() -> u32 {
@@ -144,15 +146,17 @@ fn fixture_order(
         if it.quantity == 0 {
             return Err(invalid("items", "quantities start at 1"));
         }
-        lines.push((p, it.quantity));
+        let chosen = crate::knowledge::options::resolve(p, &it.options)
+            .map_err(|e| invalid(&format!("items.{}", e.field()), e.to_string()))?;
+        lines.push((p, chosen, it.quantity));
     }
     let merchant = lines[0].0.merchant_id.clone();
-    if lines.iter().any(|(p, _)| p.merchant_id != merchant) {
+    if lines.iter().any(|(p, _, _)| p.merchant_id != merchant) {
         return Err(invalid("items", "one order holds one merchant's products"));
     }
     let total: i64 = lines
         .iter()
-        .map(|(p, q)| p.price_minor * i64::from(*q))
+        .map(|(p, chosen, q)| (p.price_minor + chosen.delta_minor()) * i64::from(*q))
         .sum();
     let active = FLOW[..FLOW.len() - 1].contains(&o.state.as_str());
     let scale = if active {
@@ -178,10 +182,10 @@ fn fixture_order(
          VALUES (?1, ?2, ?3, ?4, 'placed', ?5, ?6, ?7, ?7, 1)",
         params![id, customer, merchant, address, total, if o.state == "refunded" { total } else { 0 }, at(0)],
     )?;
-    for (p, q) in &lines {
+    for (p, chosen, q) in &lines {
         conn.execute(
-            "INSERT INTO order_items (order_id, product_id, title, quantity, unit_price_minor) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id, p.id, p.title, q, p.price_minor],
+            "INSERT INTO order_items (order_id, product_id, options, title, quantity, unit_price_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, p.id, chosen.key(), p.title, q, p.price_minor + chosen.delta_minor()],
         )?;
     }
     for (i, state) in path.iter().enumerate() {

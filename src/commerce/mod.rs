@@ -8,7 +8,13 @@
 //!
 //! ```no_run
 //! # async fn demo(c: errand::commerce::Commerce) -> Result<(), errand::commerce::CommerceError> {
-//! c.add_to_cart("c-0001", "p-freshcart-0002", 2).await?;
+//! c.add_to_cart("c-0001", "p-freshcart-0002", 2, &Default::default()).await?;
+//! // A latte made to order: groups left out take their defaults.
+//! let oat_large = [("size", "large"), ("milk", "oat")]
+//!     .into_iter()
+//!     .map(|(g, c)| (g.to_string(), vec![c.to_string()]))
+//!     .collect();
+//! c.add_to_cart("c-0001", "p-beanthere-0007", 1, &oat_large).await?;
 //! let cart = c.cart("c-0001").await?;
 //! println!("total {} {}", cart.priced.total_minor, cart.priced.currency);
 //! # Ok(()) }

@@ -33,7 +33,14 @@ pub struct Event {
 pub struct OrderItem {
     pub product_id: String,
     pub title: String,
+    /// The options it was ordered with (group -> choices), defaults included.
+    #[serde(default)]
+    pub options: crate::knowledge::Selection,
+    /// What differs from the product as it comes ("Large, Oat milk").
+    #[serde(default)]
+    pub options_label: String,
     pub quantity: u32,
+    /// What one unit cost, options included.
     pub unit_price_minor: i64,
 }
 
@@ -116,13 +123,24 @@ pub(super) fn load(c: &Commerce, conn: &Connection, actor: &Actor, id: &str) -> 
         .map(|m| m.name.clone())
         .unwrap_or_default();
     let mut st = conn.prepare(
-        "SELECT product_id, title, quantity, unit_price_minor FROM order_items WHERE order_id = ?1",
+        "SELECT product_id, title, quantity, unit_price_minor, options FROM order_items WHERE order_id = ?1 ORDER BY rowid",
     )?;
     o.items = st
         .query_map([id], |r| {
+            let key: String = r.get(4)?;
+            let options = crate::knowledge::options::parse_key(&key);
+            // The label comes from today's catalog; the options and price are what was ordered.
+            let options_label = c
+                .knowledge
+                .product(&r.get::<_, String>(0)?)
+                .and_then(|p| crate::knowledge::options::resolve(p, &options).ok())
+                .map(|chosen| chosen.label())
+                .unwrap_or_default();
             Ok(OrderItem {
                 product_id: r.get(0)?,
                 title: r.get(1)?,
+                options,
+                options_label,
                 quantity: r.get(2)?,
                 unit_price_minor: r.get(3)?,
             })

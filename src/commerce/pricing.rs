@@ -6,13 +6,32 @@
 use serde::{Deserialize, Serialize};
 
 use super::money::{allocate, basis_points, format_inr, percent_of};
-use crate::knowledge::{Knowledge, Merchant, Offer, OfferKind, OfferScope};
+use crate::knowledge::options::{parse_key, resolve};
+use crate::knowledge::{Chosen, Knowledge, Merchant, Offer, OfferKind, OfferScope, Picked};
 
-/// One line of a cart as stored.
+/// One line of a cart as stored: a product with its options.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
     pub product_id: String,
+    /// The canonical options key ([`crate::knowledge::Chosen::key`]), '' for none.
+    pub options: String,
     pub quantity: u32,
+}
+
+impl Line {
+    /// How the API names this line: the product id, plus `~` and the
+    /// options key when the product has options.
+    pub fn id(&self) -> String {
+        line_id(&self.product_id, &self.options)
+    }
+}
+
+pub fn line_id(product: &str, options: &str) -> String {
+    if options.is_empty() {
+        product.to_string()
+    } else {
+        format!("{product}~{options}")
+    }
 }
 
 /// Who is buying, when, and with which coupon.
@@ -25,15 +44,35 @@ pub struct Context<'a> {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Item {
+    /// Names this line in `/v1/cart/items/{line_id}` (see [`Line::id`]).
+    #[serde(default)]
+    pub line_id: String,
     pub product_id: String,
     pub title: String,
+    /// Every option group filled in, each with its price delta.
+    #[serde(default)]
+    pub options: Vec<Picked>,
+    /// What differs from the product as it comes ("Large, Oat milk"); '' if nothing.
+    #[serde(default)]
+    pub options_label: String,
     #[serde(default)]
     pub category: String,
     pub pack: String,
     pub tags: Vec<String>,
+    /// The product's price plus its options' deltas.
     pub unit_price_minor: i64,
     pub quantity: u32,
     pub line_total_minor: i64,
+}
+
+impl Item {
+    /// The options key this line was priced with.
+    pub fn options_key(&self) -> String {
+        Chosen {
+            picks: self.options.clone(),
+        }
+        .key()
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -135,12 +174,16 @@ fn value(o: &Offer, base: i64, delivery: i64) -> i64 {
     }
 }
 
-/// Prices `lines` (unknown products are skipped: callers validate on add).
+/// Prices `lines`. Unknown products, and options the catalog no longer
+/// offers, are skipped: callers validate on add.
 pub fn price(k: &Knowledge, lines: &[Line], ctx: &Context) -> Priced {
     let mut groups: Vec<Group> = Vec::new();
     let mut merchants: Vec<&Merchant> = Vec::new();
     for line in lines {
         let Some(p) = k.product(&line.product_id) else {
+            continue;
+        };
+        let Ok(chosen) = resolve(p, &parse_key(&line.options)) else {
             continue;
         };
         let Some(m) = k.merchant(&p.merchant_id) else {
@@ -167,15 +210,19 @@ pub fn price(k: &Knowledge, lines: &[Line], ctx: &Context) -> Priced {
                 groups.len() - 1
             }
         };
-        let line_total = p.price_minor * i64::from(line.quantity);
+        let unit = p.price_minor + chosen.delta_minor();
+        let line_total = unit * i64::from(line.quantity);
         groups[gi].subtotal_minor += line_total;
         groups[gi].items.push(Item {
+            line_id: line.id(),
             product_id: p.id.clone(),
             title: p.title.clone(),
+            options_label: chosen.label(),
+            options: chosen.picks,
             category: p.category.clone(),
             pack: format!("{} {}", p.pack_size, p.pack_unit),
             tags: p.tags.clone(),
-            unit_price_minor: p.price_minor,
+            unit_price_minor: unit,
             quantity: line.quantity,
             line_total_minor: line_total,
         });
@@ -350,10 +397,77 @@ mod tests {
     fn first_product(k: &Knowledge, merchant: &str, min_price: i64) -> String {
         k.products
             .iter()
-            .find(|p| p.merchant_id == merchant && p.price_minor >= min_price)
+            .find(|p| {
+                p.merchant_id == merchant
+                    && p.price_minor >= min_price
+                    && crate::knowledge::options::resolve(p, &Default::default()).is_ok()
+            })
             .unwrap()
             .id
             .clone()
+    }
+
+    /// The first pizza, large: a size must be chosen, and large clears Slice Republic's offer.
+    fn large_pizza(k: &Knowledge, quantity: u32) -> Line {
+        let p = k
+            .products
+            .iter()
+            .find(|p| {
+                p.merchant_id == "m-slicerepublic" && p.options.iter().any(|g| g.id == "size")
+            })
+            .unwrap();
+        let asked = [("size".to_string(), vec!["large".to_string()])]
+            .into_iter()
+            .collect();
+        Line {
+            product_id: p.id.clone(),
+            options: resolve(p, &asked).unwrap().key(),
+            quantity,
+        }
+    }
+
+    #[test]
+    fn option_deltas_are_priced_and_count_towards_offers() {
+        let k = knowledge();
+        let large = large_pizza(k, 1);
+        let p = k.product(&large.product_id).unwrap();
+        let regular = Line {
+            options: resolve(
+                p,
+                &[("size".to_string(), vec!["regular".to_string()])]
+                    .into_iter()
+                    .collect(),
+            )
+            .unwrap()
+            .key(),
+            ..large.clone()
+        };
+        let chosen = resolve(p, &parse_key(&large.options)).unwrap();
+        let priced = price(k, &[large.clone(), regular.clone()], &CTX);
+        let items = &priced.groups[0].items;
+        assert_eq!(items.len(), 2, "two sizes are two lines");
+        assert_eq!(
+            items[0].unit_price_minor,
+            p.price_minor + chosen.delta_minor()
+        );
+        assert_eq!(items[0].options_label, "Large 13\"");
+        assert_eq!(items[0].line_id, format!("{}~{}", p.id, large.options));
+        assert_eq!(items[1].unit_price_minor, p.price_minor);
+        assert_eq!(
+            priced.subtotal_minor,
+            2 * p.price_minor + chosen.delta_minor()
+        );
+        // The size's price is what lifts the cart over the offer's minimum.
+        let small = price(k, &[regular], &CTX);
+        let big = price(k, &[large], &CTX);
+        let slice = |pr: &Priced| pr.applied_offers.iter().any(|a| a.offer_id == "slice-20");
+        assert!(!slice(&small) && slice(&big), "{:?}", big.applied_offers);
+        // An option the catalog no longer has leaves the line out, never priced wrong.
+        let stale = Line {
+            options: "size=huge".into(),
+            ..large_pizza(k, 1)
+        };
+        assert!(price(k, &[stale], &CTX).groups.is_empty());
     }
 
     const CTX: Context = Context {
@@ -366,16 +480,15 @@ mod tests {
     fn groups_add_up_to_the_grand_total() {
         let k = knowledge();
         let lines = vec![
-            Line {
-                product_id: first_product(k, "m-slicerepublic", 30000),
-                quantity: 2,
-            },
+            large_pizza(k, 2),
             Line {
                 product_id: first_product(k, "m-crispycoop", 20000),
+                options: String::new(),
                 quantity: 3,
             },
             Line {
                 product_id: first_product(k, "m-freshcart", 10000),
+                options: String::new(),
                 quantity: 1,
             },
         ];
@@ -408,6 +521,7 @@ mod tests {
         let k = knowledge();
         let small = vec![Line {
             product_id: first_product(k, "m-freshcart", 20000),
+            options: String::new(),
             quantity: 1,
         }];
         let p = price(
@@ -446,6 +560,7 @@ mod tests {
         // Free grocery delivery above Rs 499 from one store.
         let big = vec![Line {
             product_id: first_product(k, "m-freshcart", 20000),
+            options: String::new(),
             quantity: 3,
         }];
         let p = price(k, &big, &CTX);
@@ -457,6 +572,7 @@ mod tests {
         let k = knowledge();
         let lines = vec![Line {
             product_id: first_product(k, "m-sugarrush", 30000),
+            options: String::new(),
             quantity: 2,
         }];
         let during = price(

@@ -56,6 +56,9 @@ pub struct CartItem {
     pub product: String,
     #[serde(default = "one")]
     pub quantity: u32,
+    /// Option group -> choices, as `/v1/cart/items` takes them.
+    #[serde(default)]
+    pub options: crate::knowledge::Selection,
 }
 
 fn one() -> u32 {
@@ -156,6 +159,9 @@ pub struct LineExpect {
     pub title: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<Range>,
+    /// Option group -> the choices the line must have (others are not checked).
+    #[serde(default, skip_serializing_if = "crate::knowledge::Selection::is_empty")]
+    pub options: crate::knowledge::Selection,
 }
 
 /// A number, or `[min, max]` inclusive.
@@ -538,6 +544,16 @@ fn line_matches(want: &LineExpect, line: &Value) -> bool {
         && want
             .quantity
             .is_none_or(|q| q.holds(line["quantity"].as_i64().unwrap_or(0)))
+        && want.options.iter().all(|(g, cs)| {
+            let picked: Vec<&str> = line["options"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["group"] == g.as_str())
+                .filter_map(|p| p["choice"].as_str())
+                .collect();
+            picked == cs.iter().map(String::as_str).collect::<Vec<_>>()
+        })
 }
 
 /// Whether `actual` arguments satisfy `expected`, leaving out `ignore` paths.

@@ -126,7 +126,7 @@ fn replay(client: &Client, d: &Dialogue, run: usize) -> anyhow::Result<DialogueR
             let items: Vec<Value> = o
                 .items
                 .iter()
-                .map(|i| json!({ "product_id": i.product, "quantity": i.quantity }))
+                .map(|i| json!({ "product_id": i.product, "quantity": i.quantity, "options": i.options }))
                 .collect();
             let mut v = json!({ "items": items, "state": o.state });
             if let Some(m) = o.minutes {
@@ -156,7 +156,9 @@ fn replay(client: &Client, d: &Dialogue, run: usize) -> anyhow::Result<DialogueR
             "POST",
             "/v1/cart/items",
             &customer_token,
-            Some(&json!({ "product_id": item.product, "quantity": item.quantity })),
+            Some(
+                &json!({ "product_id": item.product, "quantity": item.quantity, "options": item.options }),
+            ),
         )?;
     }
     if let Some(t) = &g.ticket {

@@ -13,6 +13,7 @@ use crate::commerce::{
     ActionResult, BookRequest, CartView, CheckoutRequest, CheckoutResult, Diagnosis, OrderView,
     QuoteRequest, RideQuote, RideView,
 };
+use crate::knowledge::options::Asked;
 
 type Api<T> = Result<Json<T>, ApiError>;
 
@@ -22,6 +23,9 @@ pub struct AddItem {
     product_id: String,
     #[serde(default = "one")]
     quantity: u32,
+    /// Option group -> choice id or ids; groups left out take their defaults.
+    #[serde(default)]
+    options: Asked,
 }
 
 fn one() -> u32 {
@@ -30,8 +34,10 @@ fn one() -> u32 {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SetQuantity {
-    quantity: u32,
+pub struct SetItem {
+    quantity: Option<u32>,
+    /// Groups to change on this line; the others stay as they are.
+    options: Option<Asked>,
 }
 
 #[derive(Deserialize)]
@@ -75,7 +81,7 @@ pub async fn add_item(
     Ok(Json(
         s.app
             .commerce
-            .add_to_cart(who.customer()?, &b.product_id, b.quantity)
+            .add_to_cart(who.customer()?, &b.product_id, b.quantity, &b.options.0)
             .await?,
     ))
 }
@@ -83,13 +89,25 @@ pub async fn add_item(
 pub async fn set_item(
     State(s): State<AppState>,
     who: Caller,
-    ApiPath(product): ApiPath<String>,
-    ApiJson(b): ApiJson<SetQuantity>,
+    ApiPath(line): ApiPath<String>,
+    ApiJson(b): ApiJson<SetItem>,
 ) -> Api<CartView> {
+    if b.quantity.is_none() && b.options.is_none() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "`quantity`: give a quantity, options or both",
+        ));
+    }
     Ok(Json(
         s.app
             .commerce
-            .set_quantity(who.customer()?, &product, b.quantity)
+            .update_line(
+                who.customer()?,
+                &line,
+                b.quantity,
+                b.options.as_ref().map(|o| &o.0),
+            )
             .await?,
     ))
 }
@@ -97,12 +115,12 @@ pub async fn set_item(
 pub async fn remove_item(
     State(s): State<AppState>,
     who: Caller,
-    ApiPath(product): ApiPath<String>,
+    ApiPath(line): ApiPath<String>,
 ) -> Api<CartView> {
     Ok(Json(
         s.app
             .commerce
-            .remove_from_cart(who.customer()?, &product)
+            .remove_from_cart(who.customer()?, &line)
             .await?,
     ))
 }

@@ -60,7 +60,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/openapi.json", get(commerce::openapi))
         .route("/v1/cart", get(commerce::cart).delete(commerce::clear))
         .route("/v1/cart/items", post(commerce::add_item))
-        .route("/v1/cart/items/{product_id}", patch(commerce::set_item).delete(commerce::remove_item))
+        .route("/v1/cart/items/{line_id}", patch(commerce::set_item).delete(commerce::remove_item))
         .route("/v1/cart/coupon", put(commerce::set_coupon).delete(commerce::remove_coupon))
         .route("/v1/offers", get(commerce::offers))
         .route("/v1/checkout", post(commerce::checkout))

@@ -12,6 +12,7 @@
 mod help;
 mod jsonl;
 mod offers;
+pub mod options;
 mod policy;
 mod recipes;
 mod types;
@@ -22,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 pub use help::{Audience, HelpArticle};
 pub use offers::{Offer, OfferKind, OfferScope};
+pub use options::{Chosen, OptionChoice, OptionError, OptionGroup, Picked, Selection};
 pub use policy::Policy;
 pub use recipes::Recipe;
 pub use types::{
@@ -192,6 +194,15 @@ impl Knowledge {
                         ),
                     ));
                 }
+                if let Some(e) = known.and_then(|p| options::resolve(p, &item.options).err()) {
+                    let field = format!("items[{j}].{}", e.field());
+                    return Err(KnowledgeError::new(
+                        &path,
+                        line,
+                        Some(&field),
+                        e.to_string(),
+                    ));
+                }
             }
         }
         let path = root.join("offers");
@@ -301,34 +312,37 @@ fn unique_ids<'a>(
 }
 
 /// Field-level checks shared by the record types.
-pub(crate) struct Check<'a> {
-    errors: Vec<(&'a str, String)>,
+pub(crate) struct Check {
+    errors: Vec<(String, String)>,
 }
 
-impl<'a> Check<'a> {
+impl Check {
     pub(crate) fn new() -> Self {
         Check { errors: Vec::new() }
     }
 
-    pub(crate) fn non_empty(&mut self, field: &'a str, value: &str) -> &mut Self {
+    pub(crate) fn non_empty(&mut self, field: &str, value: &str) -> &mut Self {
         if value.trim().is_empty() {
-            self.errors.push((field, "must not be empty".into()));
+            self.errors
+                .push((field.to_string(), "must not be empty".into()));
         }
         self
     }
 
-    pub(crate) fn positive(&mut self, field: &'a str, value: i64) -> &mut Self {
+    pub(crate) fn positive(&mut self, field: &str, value: i64) -> &mut Self {
         if value <= 0 {
             self.errors
-                .push((field, format!("must be positive, got {value}")));
+                .push((field.to_string(), format!("must be positive, got {value}")));
         }
         self
     }
 
-    pub(crate) fn non_negative(&mut self, field: &'a str, value: i64) -> &mut Self {
+    pub(crate) fn non_negative(&mut self, field: &str, value: i64) -> &mut Self {
         if value < 0 {
-            self.errors
-                .push((field, format!("must not be negative, got {value}")));
+            self.errors.push((
+                field.to_string(),
+                format!("must not be negative, got {value}"),
+            ));
         }
         self
     }
@@ -336,42 +350,44 @@ impl<'a> Check<'a> {
     pub(crate) fn coordinates(&mut self, lat: f64, lon: f64) -> &mut Self {
         if !(-90.0..=90.0).contains(&lat) {
             self.errors
-                .push(("lat", format!("latitude out of range: {lat}")));
+                .push(("lat".into(), format!("latitude out of range: {lat}")));
         }
         if !(-180.0..=180.0).contains(&lon) {
             self.errors
-                .push(("lon", format!("longitude out of range: {lon}")));
+                .push(("lon".into(), format!("longitude out of range: {lon}")));
         }
         self
     }
 
-    pub(crate) fn one_of(&mut self, field: &'a str, value: &str, allowed: &[&str]) -> &mut Self {
+    pub(crate) fn one_of(&mut self, field: &str, value: &str, allowed: &[&str]) -> &mut Self {
         if !allowed.contains(&value) {
             self.errors.push((
-                field,
+                field.to_string(),
                 format!("`{value}` is not one of {}", allowed.join(", ")),
             ));
         }
         self
     }
 
-    pub(crate) fn date(&mut self, field: &'a str, value: &str) -> &mut Self {
+    pub(crate) fn date(&mut self, field: &str, value: &str) -> &mut Self {
         if !is_date(value) {
-            self.errors
-                .push((field, format!("`{value}` is not a date (YYYY-MM-DD)")));
+            self.errors.push((
+                field.to_string(),
+                format!("`{value}` is not a date (YYYY-MM-DD)"),
+            ));
         }
         self
     }
 
-    pub(crate) fn fail(&mut self, field: &'a str, message: String) -> &mut Self {
-        self.errors.push((field, message));
+    pub(crate) fn fail(&mut self, field: &str, message: String) -> &mut Self {
+        self.errors.push((field.to_string(), message));
         self
     }
 
     /// The first problem found, as (field, message).
     pub(crate) fn finish(&mut self) -> Result<(), (String, String)> {
         match self.errors.first() {
-            Some((field, msg)) => Err((field.to_string(), msg.clone())),
+            Some(e) => Err(e.clone()),
             None => Ok(()),
         }
     }

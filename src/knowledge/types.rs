@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::options::{OptionGroup, Selection};
 use super::{tag_set, Check, PRODUCT_TAGS};
 
 type Checked = Result<(), (String, String)>;
@@ -68,6 +69,9 @@ pub struct Product {
     pub stock: u32,
     /// Date the product was listed (YYYY-MM-DD).
     pub added: String,
+    /// Size, milk, crust, toppings...: see [`super::options`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<OptionGroup>,
 }
 
 pub const PACK_UNITS: &[&str] = &["g", "kg", "ml", "l", "pc", "m", "portion", "pack"];
@@ -90,6 +94,7 @@ impl Product {
         if tags.contains("vegan") && !tags.contains("veg") {
             c.fail("tags", "a vegan product must also be tagged veg".into());
         }
+        super::options::check(&mut c, p);
         c.finish()
     }
 
@@ -169,6 +174,9 @@ pub struct SeedItem {
     pub title: String,
     pub quantity: u32,
     pub unit_price_minor: i64,
+    /// The options it was ordered with, checked against the product at load.
+    #[serde(default, skip_serializing_if = "Selection::is_empty")]
+    pub options: Selection,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

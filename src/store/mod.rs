@@ -37,6 +37,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_refund_policy",
         include_str!("migrations/0004_refund_policy.sql"),
     ),
+    ("0005_options", include_str!("migrations/0005_options.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -43,9 +43,15 @@ impl Store {
                 }
                 inserted += 1;
                 for it in &o.items {
+                    // Knowledge::load checked these options against the product.
+                    let options = k
+                        .product(&it.product_id)
+                        .and_then(|p| crate::knowledge::options::resolve(p, &it.options).ok())
+                        .map(|chosen| chosen.key())
+                        .unwrap_or_default();
                     tx.execute(
-                        "INSERT INTO order_items (order_id, product_id, title, quantity, unit_price_minor) VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![o.id, it.product_id, it.title, it.quantity, it.unit_price_minor],
+                        "INSERT INTO order_items (order_id, product_id, options, title, quantity, unit_price_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        params![o.id, it.product_id, options, it.title, it.quantity, it.unit_price_minor],
                     )?;
                 }
                 for e in &o.events {

@@ -125,7 +125,7 @@ const scenarios = {
 
   async "console: an agent approves a reblast and the timeline shows it"(page, base) {
     const f = await api(base, "POST", "/v1/test_helpers/fixtures", {
-      orders: [{ items: [{ product_id: "p-slicerepublic-0003", quantity: 1 }], state: "ready", minutes_in_state: 40 }],
+      orders: [{ items: [{ product_id: "p-slicerepublic-0001", quantity: 1, options: { size: ["medium"] } }], state: "ready", minutes_in_state: 40 }],
     });
     const order = f.orders[0];
     const ticket = await api(
@@ -207,6 +207,36 @@ const scenarios = {
     check(text.includes("free above Rs 499") && !text.includes("can't help"), `answer reads: ${text}`);
     await answer.getByText("Updated answer").waitFor();
     check((await page.locator(".ew-bot").count()) === 2, "the correction added a bubble instead of replacing one");
+  },
+
+  async "a drink with options: chosen on its card, shown and changed in the cart"(page, base) {
+    const who = { "x-demo-customer": DEMO };
+    await api(base, "DELETE", "/v1/cart", undefined, who);
+    await openWidget(page, base);
+    const answer = await say(page, "show me lattes");
+    const card = answer.locator(".ew-product", { has: page.getByRole("combobox", { name: /^Milk for/ }) }).first();
+    await card.waitFor();
+    const id = await card.getAttribute("data-product");
+    await card.getByRole("combobox", { name: /^Size for/ }).selectOption("large");
+    await card.getByRole("combobox", { name: /^Milk for/ }).selectOption("oat");
+    await card.getByRole("checkbox", { name: /^Caramel sauce for/ }).check();
+    await card.getByRole("button", { name: /^Add / }).click();
+    await card.getByText("1 in cart").waitFor();
+    const line = async () => {
+      const cart = await api(base, "GET", "/v1/cart", undefined, who);
+      return cart.groups.flatMap((g) => g.items).find((i) => i.product_id === id);
+    };
+    const picked = (l, g) => l.options.filter((o) => o.group === g).map((o) => o.choice).join("+");
+    let l = await line();
+    check(l && picked(l, "size") === "large" && picked(l, "milk") === "oat" && picked(l, "addons") === "caramel", `cart line ${JSON.stringify(l)}`);
+    await page.getByRole("button", { name: "Show cart" }).click();
+    const panel = page.getByRole("region", { name: "Cart" });
+    await panel.getByText("Large, Oat milk, Caramel sauce").waitFor();
+    await panel.getByText("Change options").click();
+    await panel.getByRole("combobox", { name: /^Size for/ }).selectOption("medium");
+    await panel.getByText("Oat milk, Caramel sauce").waitFor();
+    l = await line();
+    check(picked(l, "size") === "medium" && picked(l, "milk") === "oat", `after the change: ${JSON.stringify(l.options)}`);
   },
 
   async "phone-sized screen: the widget fits 375 px and streams an answer"(page, base) {

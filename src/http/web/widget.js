@@ -35,6 +35,7 @@ animation:ew-blink 1s infinite}
 .ew-card{background:#fff;border:1px solid #dfe5e1;border-radius:10px;padding:9px 10px}
 .ew-card h3{font-size:14px;margin:0 0 2px}
 .ew-meta{font-size:13px;color:var(--ew-muted)}
+.ew-opts{display:flex;flex-wrap:wrap;gap:6px;margin:6px 0;font-size:13px}.ew-opt{border:0;padding:0;margin:0}.ew-opt legend{font-weight:600}.ew-opt label{margin-right:8px}.ew-edit summary{font-size:12px;cursor:pointer}
 .ew-price{font-weight:600}
 .ew-badge{display:inline-block;font-size:11px;padding:1px 6px;margin:3px 4px 0 0;border-radius:8px;background:#e3f1ea;color:#0b5a40}
 .ew-row{display:flex;gap:6px;align-items:center;flex-wrap:wrap;margin-top:6px}
@@ -175,23 +176,78 @@ function syncProductCards() {
   }
 }
 
+// Option groups of the products shown, for editing a cart line's options.
+const optionGroups = new Map();
+
+const delta = (c) => (c.price_minor ? ` (${c.price_minor > 0 ? "+" : "−"}${money(Math.abs(c.price_minor))})` : "");
+
+/// One picker per option group: a select for one choice (a required group
+/// with no default starts on "Choose"), checkboxes for add-ons.
+function optionPickers(p, chosen, onChange) {
+  return (p.options || []).map((g) => {
+    const picked = chosen[g.id] || g.default || [];
+    if (g.max === 1) {
+      const choices = g.choices.map((c) => el("option", { value: c.id, text: c.name + delta(c), selected: picked.includes(c.id) }));
+      const none = picked.length ? null : el("option", { value: "", text: "Choose " + g.name.toLowerCase(), selected: true, disabled: true });
+      return el(
+        "label",
+        { class: "ew-opt" },
+        g.name + " ",
+        el("select", { "aria-label": g.name + " for " + p.title, "data-group": g.id, onchange: (e) => onChange(g.id, [e.target.value]) }, none, choices)
+      );
+    }
+    return el(
+      "fieldset",
+      { class: "ew-opt" },
+      el("legend", { text: g.name }),
+      g.choices.map((c) =>
+        el(
+          "label",
+          {},
+          el("input", {
+            type: "checkbox",
+            "aria-label": c.name + " for " + p.title,
+            checked: picked.includes(c.id),
+            onchange: (e) => {
+              const now = new Set(chosen[g.id] || g.default || []);
+              e.target.checked ? now.add(c.id) : now.delete(c.id);
+              onChange(g.id, [...now]);
+            },
+          }),
+          " " + c.name + delta(c)
+        )
+      )
+    );
+  });
+}
+
 function productCard(p) {
+  optionGroups.set(p.product_id, p);
+  const chosen = {};
+  const needed = (p.options || []).filter((g) => g.min > 0 && !(g.default || []).length);
+  const add = el("button", {
+    class: "ew-btn",
+    type: "button",
+    "aria-label": "Add " + p.title + " to cart",
+    text: "Add",
+    disabled: needed.length > 0,
+    onclick: () => cartChange("POST", "/v1/cart/items", { product_id: p.product_id, quantity: 1, options: chosen }),
+  });
+  const pickers = optionPickers(p, chosen, (g, cs) => {
+    chosen[g] = cs;
+    add.disabled = needed.some((n) => !(chosen[n.id] || []).length);
+  });
   return el(
     "article",
     { class: "ew-card ew-product", "aria-label": p.title, "data-product": p.product_id },
     el("h3", { text: p.title }),
     el("div", { class: "ew-meta" }, `${p.merchant_name} · ${p.pack} · `, el("span", { class: "ew-price", text: money(p.price_minor) })),
     el("div", {}, badges(p.tags)),
+    pickers.length ? el("div", { class: "ew-opts" }, pickers) : null,
     el(
       "div",
       { class: "ew-row" },
-      el("button", {
-        class: "ew-btn",
-        type: "button",
-        "aria-label": "Add " + p.title + " to cart",
-        text: "Add",
-        onclick: () => cartChange("POST", "/v1/cart/items", { product_id: p.product_id, quantity: 1 }),
-      }),
+      add,
       el("button", {
         class: "ew-btn ew-remove",
         type: "button",
@@ -289,7 +345,8 @@ function render(b, turn, corrected) {
 
 // ---- cart ----
 function showCart(c) {
-  inCart = new Map((c.groups || []).flatMap((g) => g.items.map((i) => [i.product_id, i.quantity])));
+  inCart = new Map();
+  for (const i of (c.groups || []).flatMap((g) => g.items)) inCart.set(i.product_id, (inCart.get(i.product_id) || 0) + i.quantity);
   syncProductCards();
   const count = c.item_count || 0;
   cartBtn.textContent = `Cart (${count})`;
@@ -310,7 +367,22 @@ function showCart(c) {
             el(
               "tr",
               {},
-              el("td", { text: i.title }),
+              el(
+                "td",
+                {},
+                i.title,
+                i.options_label ? el("div", { class: "ew-meta ew-chosen", text: i.options_label }) : null,
+                optionGroups.has(i.product_id)
+                  ? el(
+                      "details",
+                      { class: "ew-edit" },
+                      el("summary", { text: "Change options" }),
+                      optionPickers(optionGroups.get(i.product_id), selection(i), (g, cs) =>
+                        cartChange("PATCH", "/v1/cart/items/" + encodeURIComponent(i.line_id), { options: { [g]: cs } })
+                      )
+                    )
+                  : null
+              ),
               el(
                 "td",
                 { class: "ew-num" },
@@ -319,7 +391,7 @@ function showCart(c) {
                   type: "button",
                   "aria-label": "One fewer " + i.title,
                   text: "−",
-                  onclick: () => setQuantity(i.product_id, i.quantity - 1),
+                  onclick: () => setQuantity(i.line_id, i.quantity - 1),
                 }),
                 el("span", { text: " " + i.quantity + " " }),
                 el("button", {
@@ -327,7 +399,7 @@ function showCart(c) {
                   type: "button",
                   "aria-label": "One more " + i.title,
                   text: "+",
-                  onclick: () => setQuantity(i.product_id, i.quantity + 1),
+                  onclick: () => setQuantity(i.line_id, i.quantity + 1),
                 })
               ),
               el("td", { class: "ew-num", text: money(i.line_total_minor) })
@@ -386,6 +458,13 @@ async function cartChange(method, path, body) {
   } catch (e) {
     failure(e);
   }
+}
+
+/// A cart line's picks as group -> choices.
+function selection(line) {
+  const out = {};
+  for (const p of line.options || []) (out[p.group] = out[p.group] || []).push(p.choice);
+  return out;
 }
 
 function setQuantity(id, q) {
