@@ -40,40 +40,6 @@ pub struct Slots {
     pub exclude: Vec<String>,
 }
 
-const NUMBER_WORDS: &[(&str, u32)] = &[
-    ("a", 1),
-    ("an", 1),
-    ("one", 1),
-    ("two", 2),
-    ("three", 3),
-    ("four", 4),
-    ("five", 5),
-    ("six", 6),
-    ("seven", 7),
-    ("eight", 8),
-    ("nine", 9),
-    ("ten", 10),
-    ("dozen", 12),
-    ("couple", 2),
-    ("pair", 2),
-];
-
-const ORDINALS: &[(&str, usize)] = &[
-    ("first", 1),
-    ("1st", 1),
-    ("second", 2),
-    ("2nd", 2),
-    ("third", 3),
-    ("3rd", 3),
-    ("fourth", 4),
-    ("4th", 4),
-    ("fifth", 5),
-    ("5th", 5),
-    ("sixth", 6),
-    ("6th", 6),
-    ("last", usize::MAX),
-];
-
 pub const RIDE_TYPES: &[&str] = &["bike", "auto", "car", "shared"];
 
 /// Lower-case words, punctuation split off (ids like `o-00012` and `p-x-1` kept whole).
@@ -119,7 +85,7 @@ pub fn near(word: &str, target: &str) -> bool {
 fn number(w: &str) -> Option<u32> {
     w.parse::<u32>()
         .ok()
-        .or_else(|| NUMBER_WORDS.iter().find(|(n, _)| *n == w).map(|(_, v)| *v))
+        .or_else(|| lexicon().number_words.get(w).copied())
 }
 
 /// Rupees in a word like "200", "₹200", "rs200", "200.50" to minor units.
@@ -200,9 +166,11 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
             }
             continue;
         }
-        if let Some((_, o)) = ORDINALS.iter().find(|(n, _)| *n == word) {
-            s.ordinal.get_or_insert(*o);
-            s.ordinals.push(*o);
+        if let Some(&o) = lexicon().ordinals.get(word) {
+            // 0 in the lexicon is "the last one".
+            let o = if o == 0 { usize::MAX } else { o };
+            s.ordinal.get_or_insert(o);
+            s.ordinals.push(o);
             continue;
         }
         if matches!(word, "number" | "no" | "#") {
@@ -405,6 +373,9 @@ pub(crate) struct Words {
     pub(crate) negations: Vec<String>,
     pub(crate) order_asks: Vec<String>,
     pub(crate) option_edits: Vec<String>,
+    pub(crate) option_edit_filler: Vec<String>,
+    number_words: std::collections::BTreeMap<String, u32>,
+    ordinals: std::collections::BTreeMap<String, usize>,
 }
 
 pub(crate) fn lexicon() -> &'static Words {

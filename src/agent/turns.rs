@@ -1424,10 +1424,7 @@ pub(super) fn edits_options(k: &Knowledge, text: &str, state: &DialogueState) ->
     let nothing_else = said.rest.iter().all(|x| {
         super::slots::listed(&w.filler, x)
             || super::slots::listed(&w.question_filler, x)
-            || matches!(
-                x.as_str(),
-                "it" | "that" | "the" | "a" | "an" | "one" | "to" | "please" | "with"
-            )
+            || super::slots::listed(&w.option_edit_filler, x)
     });
     super::slots::listed(&w.option_edits, &first) || nothing_else
 }
