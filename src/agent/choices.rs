@@ -25,16 +25,11 @@ impl Said {
     }
 }
 
-/// Words, with "2%" read as "2 percent" so a percentage is not a count.
-fn tokens(text: &str) -> Vec<String> {
-    words(&text.replace('%', " percent "))
-}
-
 fn phrases(g: &OptionGroup) -> impl Iterator<Item = (usize, Vec<String>)> + '_ {
     g.choices.iter().enumerate().flat_map(|(i, c)| {
         std::iter::once(&c.name)
             .chain(&c.aliases)
-            .map(move |p| (i, tokens(p)))
+            .map(move |p| (i, words(p)))
     })
 }
 
@@ -60,8 +55,8 @@ fn occurrences<'a>(t: &'a [String], phrase: &'a [String]) -> impl Iterator<Item 
 
 /// The options of `p` that `text` asks for.
 pub fn said(text: &str, p: &Product) -> Said {
-    let t = tokens(text);
-    let title = tokens(&p.title);
+    let t = words(text);
+    let title = words(&p.title);
     // The product's own name is not an option: "caramel macchiato" asks for
     // no caramel sauce, "hot chocolate" for no temperature.
     let mut used: Vec<bool> = t
@@ -120,10 +115,83 @@ pub fn said(text: &str, p: &Product) -> Said {
     out
 }
 
+/// What one mention of a product asks for: the options said of it, and the
+/// variants it is split into ("two lattes, one with oat milk and the other
+/// with almond").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split {
+    /// Said of the item itself, before any variant.
+    pub shared: Selection,
+    pub variants: Vec<Variant>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    /// The options it takes: what was said of the item, then of the variant.
+    pub chosen: Selection,
+    /// "another (one) with 2%" asks for one more than the count said; "one
+    /// with oat" and "the other" are counted in it.
+    pub extra: bool,
+}
+
+/// Reads `text`'s mention of `p`: each variant starts at a word of
+/// `variant_marks` or `extra_marks` after the product's name. No variants
+/// when the product has no options or the request names none.
+pub fn split(text: &str, p: &Product) -> Split {
+    let whole = || Split {
+        shared: said(text, p).chosen,
+        variants: Vec::new(),
+    };
+    if p.options.is_empty() {
+        return whole();
+    }
+    let t = words(text);
+    let title = words(&p.title);
+    let named = |w: &str| {
+        title
+            .iter()
+            .any(|x| x == w || x.trim_end_matches('s') == w.trim_end_matches('s'))
+    };
+    let Some(end) = t.iter().rposition(|w| named(w)) else {
+        return whole();
+    };
+    let lex = slots::lexicon();
+    let mark = |w: &str| slots::listed(&lex.variant_marks, w) || slots::listed(&lex.extra_marks, w);
+    // "another one with": one variant, starting at its first mark; a mark
+    // that opens an option ("one shot") is the option.
+    let opens_option = |i: usize| {
+        p.options
+            .iter()
+            .flat_map(phrases)
+            .any(|(_, ph)| t[i..].starts_with(&ph))
+    };
+    let starts: Vec<usize> = (end + 1..t.len())
+        .filter(|&i| mark(&t[i]) && !mark(&t[i - 1]))
+        .filter(|&i| !opens_option(i))
+        .collect();
+    let Some(&first) = starts.first() else {
+        return whole();
+    };
+    let shared = said(&t[..first].join(" "), p).chosen;
+    let variants = starts
+        .iter()
+        .zip(starts.iter().skip(1).copied().chain([t.len()]))
+        .map(|(&a, b)| {
+            let mut chosen = shared.clone();
+            chosen.extend(apply(&shared, &said(&t[a..b].join(" "), p)));
+            Variant {
+                chosen,
+                extra: slots::listed(&lex.extra_marks, &t[a]),
+            }
+        })
+        .collect();
+    Split { shared, variants }
+}
+
 /// `text` without any phrase that names an option of some product, for
 /// searching the thing itself: "large iced latte with oat milk" -> "latte".
 pub fn without_options(text: &str, k: &Knowledge) -> String {
-    let t = tokens(text);
+    let t = words(text);
     let mut used = vec![false; t.len()];
     for g in k.products.iter().flat_map(|p| &p.options) {
         for (_, ph) in phrases(g) {

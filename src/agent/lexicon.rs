@@ -14,6 +14,9 @@ pub struct Lexicon {
     nouns: HashSet<String>,
     /// Product titles as " word word ", singular, for phrase lookups.
     titles: Vec<String>,
+    /// What each product is called, without store or pack size ("chai
+    /// latte", "basmati rice"), as " word word ", singular.
+    names: HashSet<String>,
     /// Each merchant's id and the phrases that name it, as " word word ".
     merchants: Vec<(String, Vec<String>)>,
 }
@@ -29,6 +32,12 @@ impl Lexicon {
             .map(|w| singular(&w))
             .collect();
         let titles: Vec<String> = k.products.iter().map(|p| padded(&p.title)).collect();
+        let names = k
+            .products
+            .iter()
+            .map(|p| padded(&super::basket::name_words(k, p)))
+            .filter(|n| n.trim().len() >= 3)
+            .collect();
         // A store's first two words name it; its first word alone does when
         // no other store's product uses that word ("freshcart", not "slice").
         let merchants = k
@@ -54,6 +63,7 @@ impl Lexicon {
         Lexicon {
             nouns,
             titles,
+            names,
             merchants,
         }
     }
@@ -65,6 +75,13 @@ impl Lexicon {
             .iter()
             .find(|(_, names)| names.iter().any(|n| text.contains(n.as_str())))
             .map(|(id, _)| id.as_str())
+    }
+
+    /// Whether `text` says the whole name of something we sell: "can I get
+    /// a latte?" does, "can I get a refund?" does not.
+    pub fn names_product(&self, text: &str) -> bool {
+        let text = padded(text);
+        self.names.iter().any(|n| text.contains(n.as_str()))
     }
 
     /// Whether some product's title holds `phrase` ("caesar salad with chicken").

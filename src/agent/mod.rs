@@ -307,6 +307,14 @@ impl Agent {
         })
     }
 
+    /// The message's slots, with what the catalog knows: "I'd really like
+    /// some chai latte" asks for a thing we sell by name, so it is an order.
+    fn read(&self, k: &Knowledge, text: &str) -> Slots {
+        let mut s = slots::extract(text, k);
+        s.orders |= (s.asks || s.quantity.is_some()) && self.lexicon(k).names_product(text);
+        s
+    }
+
     pub fn tools(&self) -> &Tools {
         &self.tools
     }
@@ -347,7 +355,7 @@ impl Agent {
         text: &str,
     ) -> anyhow::Result<Turn> {
         let mut state = load_state(env, session).await?;
-        let slots = slots::extract(text, env.knowledge);
+        let slots = self.read(env.knowledge, text);
         let route = self
             .router
             .route(text, &env.retriever.embedder().embed_query(text)?);
@@ -388,7 +396,7 @@ impl Agent {
         }
         let session = first.session_id.as_str();
         let mut state = load_state(env, session).await?;
-        let slots = slots::extract(&reading, env.knowledge);
+        let slots = self.read(env.knowledge, &reading);
         let mut t = TurnBuilder::new(self, env, customer, session, &intent);
         t.interpreter = Some(by);
         let reply = t.run(&intent, &reading, &slots, &mut state).await?;
@@ -530,36 +538,50 @@ impl Agent {
         if state.quote.is_some() && has("book") && slots.to.is_none() {
             return Ok(("book_ride".into(), true));
         }
+        // Order trouble is named by its words, whatever the nouns around them.
+        let asks_policy = says(&["policy", "policies", "how do", "how does", "how long do"]);
+        let trouble = if asks_policy || ridey {
+            None
+        } else if w.iter().any(|x| slots::near(x, "cancel")) {
+            Some("cancel_order")
+        } else if slots::says_any(text, &slots::lexicon().complaints) {
+            Some("refund")
+        } else if slots.order_id.is_some()
+            || says(&[
+                "where is my",
+                "where s my",
+                "wheres my",
+                "status of my",
+                "track my",
+            ])
+        {
+            Some("order_status")
+        } else {
+            None
+        };
+        let cooking = slots::says_any(text, &slots::lexicon().recipe_cues);
+        // "Can I get a latte?", "I would like to order a mocha": asking for
+        // something we sell by name is shopping, whichever example the words
+        // sit nearest to.
+        if slots.orders
+            && trouble.is_none()
+            && !cooking
+            && !ridey
+            && self.lexicon(env.knowledge).names_product(text)
+        {
+            return Ok(("shop".into(), true));
+        }
         // A message this close to an example, among thousands of real ones,
         // is read as that example: "I have to edit my account" is no recipe
         // and "how do I cancel?" no cancellation, whatever the keywords say.
         if route.score >= SURE_ROUTE_SCORE {
             return Ok((route.intent.clone(), true));
         }
-        // Order trouble is named by its words, whatever the nouns around them.
-        let asks_policy = says(&["policy", "policies", "how do", "how does", "how long do"]);
-        if !asks_policy && !ridey {
-            if w.iter().any(|x| slots::near(x, "cancel")) {
-                return Ok(("cancel_order".into(), true));
-            }
-            if slots::says_any(text, &slots::lexicon().complaints) {
-                return Ok(("refund".into(), true));
-            }
-            if slots.order_id.is_some()
-                || says(&[
-                    "where is my",
-                    "where s my",
-                    "wheres my",
-                    "status of my",
-                    "track my",
-                ])
-            {
-                return Ok(("order_status".into(), true));
-            }
+        if let Some(intent) = trouble {
+            return Ok((intent.into(), true));
         }
         // "do you sell coca cola", "show me the menu of Slice Republic": shopping.
         let names_merchant = self.lexicon(env.knowledge).merchant_named(text).is_some();
-        let cooking = slots::says_any(text, &slots::lexicon().recipe_cues);
         if !cooking
             && !ridey
             && !confident("more")

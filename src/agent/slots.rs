@@ -36,15 +36,20 @@ pub struct Slots {
     /// a count or article before them ("one chai latte", "a dozen eggs",
     /// "2 litres of milk") or a request to have them ("can I get", "I'd like").
     pub orders: bool,
+    /// The message asks to be given something ("can I get", "I'd like"),
+    /// whatever it names.
+    pub asks: bool,
     /// What the customer already has ("I already have rice and spices").
     pub exclude: Vec<String>,
 }
 
 pub const RIDE_TYPES: &[&str] = &["bike", "auto", "car", "shared"];
 
-/// Lower-case words, punctuation split off (ids like `o-00012` and `p-x-1` kept whole).
+/// Lower-case words, punctuation split off (ids like `o-00012` and `p-x-1`
+/// kept whole); "2%" reads as "2 percent", so a percentage is never a count.
 pub fn words(text: &str) -> Vec<String> {
     text.to_lowercase()
+        .replace('%', " percent ")
         .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '₹' || c == '.'))
         .map(|w| w.trim_matches(|c| c == '.' || c == '-'))
         .filter(|w| !w.is_empty())
@@ -198,7 +203,7 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
         if word == "more" || word == "another" {
             s.more = true;
         }
-        if s.quantity.is_none() && s.servings.is_none() {
+        if s.quantity.is_none() && s.servings.is_none() && !not_a_count(&w, i) {
             if let Some(n) = number(word) {
                 // "a"/"an" only count before "more"/"pack": "add a pizza" is one anyway.
                 if !matches!(word, "a" | "an") || matches!(at(i + 1), "more" | "pack" | "packs") {
@@ -212,7 +217,8 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
         }
     }
     s.riders = riders(&w);
-    s.orders = orders(&w);
+    s.asks = asks(&w);
+    s.orders = orders(&w, s.asks);
     if w.iter()
         .any(|x| x == "pool" || x == "shared" || x == "share" || x == "sharing")
     {
@@ -358,6 +364,7 @@ pub(crate) struct Words {
     destination_cues: Vec<String>,
     people: Vec<String>,
     not_counts: Vec<String>,
+    measures: Vec<String>,
     question_words: Vec<String>,
     hedges: Vec<String>,
     quote_cues: Vec<String>,
@@ -374,6 +381,8 @@ pub(crate) struct Words {
     pub(crate) order_asks: Vec<String>,
     pub(crate) option_edits: Vec<String>,
     pub(crate) option_edit_filler: Vec<String>,
+    pub(crate) variant_marks: Vec<String>,
+    pub(crate) extra_marks: Vec<String>,
     number_words: std::collections::BTreeMap<String, u32>,
     ordinals: std::collections::BTreeMap<String, usize>,
 }
@@ -494,16 +503,22 @@ pub fn amount(part: &str) -> Option<(f64, Option<&'static str>)> {
 }
 
 /// A number that counts no product: a price ("under 50", "Rs 200"), a
-/// party ("for 4"), or a place ("from one place").
+/// party ("for 4"), a place ("from one place"), or a measure of what goes
+/// into one ("2% milk", "3 shots").
 fn not_a_count(w: &[String], i: usize) -> bool {
     i > 0 && listed(&lexicon().not_counts, &w[i - 1])
+        || w.get(i + 1).is_some_and(|x| listed(&lexicon().measures, x))
+}
+
+/// Whether the words ask to be given something (see `Slots::asks`).
+fn asks(w: &[String]) -> bool {
+    says_any(&w.join(" "), &lexicon().order_asks)
+        || w.first()
+            .is_some_and(|x| matches!(x.as_str(), "order" | "buy" | "get"))
 }
 
 /// Whether the words ask to be given particular things (see `Slots::orders`).
-fn orders(w: &[String]) -> bool {
-    let asks = says_any(&w.join(" "), &lexicon().order_asks)
-        || w.first()
-            .is_some_and(|x| matches!(x.as_str(), "order" | "buy" | "get"));
+fn orders(w: &[String], asks: bool) -> bool {
     // An article counts only where it opens the request ("a mocha please",
     // "I'd like a mocha", "I'd like the jasmine tea"), not inside a wish
     // ("snacks for a rainy day").

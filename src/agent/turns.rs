@@ -1194,11 +1194,13 @@ impl TurnBuilder<'_> {
             {
                 query = super::without_name(&query, &super::slots::words(&m.name));
             }
-            // "a large latte, extra shot": a part that says only options
-            // says them of the thing before it.
-            if let Some(last) = parts.last_mut().filter(|_| {
-                !query.is_empty() && choices::without_options(&query, self.env.knowledge).is_empty()
-            }) {
+            // "a large latte, extra shot", "... and another with oat milk": a
+            // part that says only options (or nothing we sell) says them of
+            // the thing before it.
+            if let Some(last) = parts
+                .last_mut()
+                .filter(|_| choices::without_options(&query, self.env.knowledge).is_empty())
+            {
                 last.3 = format!("{} {whole}", last.3);
                 continue;
             }
@@ -1247,17 +1249,22 @@ impl TurnBuilder<'_> {
                         .and_then(|(n, unit)| super::basket::packs_for(n, unit, p))
                         .unwrap_or(1);
                     let qty = packs.max(slots.quantity.filter(|_| amount.is_none()).unwrap_or(1));
-                    let options = choices::said(&whole, p).chosen;
-                    match self.put(p, qty, options, state, &key).await {
-                        Put::Added(line, cart) => {
-                            added.push(line);
-                            total = cart["total_minor"].clone();
+                    let mut failed = false;
+                    for (n, options) in lines(qty, choices::split(&whole, p)) {
+                        match self.put(p, n, options, state, &key).await {
+                            Put::Added(line, cart) => {
+                                added.push(line);
+                                total = cart["total_minor"].clone();
+                            }
+                            Put::Asked(q) => {
+                                asked.get_or_insert(q);
+                            }
+                            Put::Later => {}
+                            Put::Failed(_) => failed = true,
                         }
-                        Put::Asked(q) => {
-                            asked.get_or_insert(q);
-                        }
-                        Put::Later => {}
-                        Put::Failed(_) => continue,
+                    }
+                    if failed {
+                        continue;
                     }
                     done = true;
                     break;
@@ -1316,7 +1323,8 @@ impl TurnBuilder<'_> {
     /// The hits a part of an order names, best first: every word of the
     /// product's name said ("a large iced latte" is Iced Latte Large), or,
     /// when an amount was given, every word said in the product's name ("2
-    /// litres of milk" is a milk); fewer unsaid title words first.
+    /// litres of milk" is a milk); fewer unsaid title words first, then
+    /// longer names.
     fn named(
         &self,
         query: &str,
@@ -1325,7 +1333,7 @@ impl TurnBuilder<'_> {
     ) -> Vec<Named> {
         let k = self.env.knowledge;
         let said: Vec<&str> = query.split_whitespace().filter(|w| w.len() >= 2).collect();
-        let mut out: Vec<(usize, usize, Named)> = Vec::new();
+        let mut out: Vec<(usize, std::cmp::Reverse<usize>, usize, Named)> = Vec::new();
         for (rank, hit) in found.iter().enumerate() {
             let Some(p) = hit["product_id"].as_str().and_then(|id| k.product(id)) else {
                 continue;
@@ -1343,6 +1351,7 @@ impl TurnBuilder<'_> {
                     .unwrap_or(1);
                 out.push((
                     unsaid,
+                    std::cmp::Reverse(words.len()),
                     rank,
                     Named {
                         id: p.id.clone(),
@@ -1351,9 +1360,30 @@ impl TurnBuilder<'_> {
                 ));
             }
         }
-        out.sort_by_key(|(unsaid, rank, _)| (*unsaid, *rank));
-        out.into_iter().map(|(_, _, n)| n).collect()
+        // The name that says the most of what was said: "a decaf matcha
+        // latte" is the Matcha Latte, not the Latte.
+        out.sort_by_key(|(unsaid, longer, rank, _)| (*unsaid, *longer, *rank));
+        out.into_iter().map(|(_, _, _, n)| n).collect()
     }
+}
+
+/// The cart lines one mention asks for, as (quantity, options): the count
+/// with the options said, or, split into variants, one of each ("two
+/// mochas, one decaf" is a decaf one) and the rest as said of the item.
+fn lines(qty: u32, split: choices::Split) -> Vec<(u32, Selection)> {
+    let carved = split.variants.iter().filter(|v| !v.extra).count() as u32;
+    let mut out: Vec<(u32, Selection)> = Vec::new();
+    if qty > carved {
+        // "a cortado with almond milk and another with 2%": the first as said.
+        out.push((qty - carved, split.shared));
+    }
+    for v in split.variants {
+        match out.iter_mut().find(|(_, o)| *o == v.chosen) {
+            Some((n, _)) => *n += 1,
+            None => out.push((1, v.chosen)),
+        }
+    }
+    out
 }
 
 /// Whether a said word names a title word: the same word, singular or
