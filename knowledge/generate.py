@@ -873,7 +873,9 @@ SHOTS = group("shots", "Espresso shots", [
     choice("quadruple", "Quadruple shot", 12000, ["quadruple", "quad", "four shots", "4 shots"]),
 ], ["single"])
 CAFFEINE = group("caffeine", "Caffeine", [
-    choice("regular", "Regular"), choice("decaf", "Decaf", 0, ["decaf", "decaffeinated", "decafe", "unleaded"])], ["regular"])
+    choice("regular", "Regular", 0, ["caffeinated", "with caffeine", "regular caffeine"]),
+    choice("decaf", "Decaf", 0, ["decaf", "decaff", "decaffeinated", "decafe", "unleaded", "non caffeinated",
+                                 "caffeine free", "no caffeine"])], ["regular"])
 TEMPERATURE = group("temperature", "Hot or iced", [
     choice("hot", "Hot", 0, ["hot", "warm"]), choice("iced", "Iced", 0, ["iced", "ice", "on ice", "over ice", "cold"])], ["hot"])
 ADDONS = group("addons", "Syrups and toppings", [

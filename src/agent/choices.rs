@@ -25,11 +25,16 @@ impl Said {
     }
 }
 
+/// Words with hyphens split too: "quadruple-shot", "sugar-free".
+fn tokens(text: &str) -> Vec<String> {
+    words(&text.replace('-', " "))
+}
+
 fn phrases(g: &OptionGroup) -> impl Iterator<Item = (usize, Vec<String>)> + '_ {
     g.choices.iter().enumerate().flat_map(|(i, c)| {
         std::iter::once(&c.name)
             .chain(&c.aliases)
-            .map(move |p| (i, words(p)))
+            .map(move |p| (i, tokens(p)))
     })
 }
 
@@ -55,8 +60,8 @@ fn occurrences<'a>(t: &'a [String], phrase: &'a [String]) -> impl Iterator<Item 
 
 /// The options of `p` that `text` asks for.
 pub fn said(text: &str, p: &Product) -> Said {
-    let t = words(text);
-    let title = words(&p.title);
+    let t = tokens(text);
+    let title = tokens(&p.title);
     // The product's own name is not an option: "caramel macchiato" asks for
     // no caramel sauce, "hot chocolate" for no temperature.
     let mut used: Vec<bool> = t
@@ -145,8 +150,8 @@ pub fn split(text: &str, p: &Product) -> Split {
     if p.options.is_empty() {
         return whole();
     }
-    let t = words(text);
-    let title = words(&p.title);
+    let t = tokens(text);
+    let title = tokens(&p.title);
     let named = |w: &str| {
         title
             .iter()
@@ -191,7 +196,7 @@ pub fn split(text: &str, p: &Product) -> Split {
 /// `text` without any phrase that names an option of some product, for
 /// searching the thing itself: "large iced latte with oat milk" -> "latte".
 pub fn without_options(text: &str, k: &Knowledge) -> String {
-    let t = words(text);
+    let t = tokens(text);
     let mut used = vec![false; t.len()];
     for g in k.products.iter().flat_map(|p| &p.options) {
         for (_, ph) in phrases(g) {
@@ -199,6 +204,21 @@ pub fn without_options(text: &str, k: &Knowledge) -> String {
                 used[start..start + ph.len()]
                     .iter_mut()
                     .for_each(|u| *u = true);
+            }
+        }
+    }
+    // "a pump of caramel", "vanilla sweetener", "2% milk": the words that
+    // carry an option go with it.
+    let nouns = &slots::lexicon().option_nouns;
+    for _ in 0..2 {
+        for i in 0..t.len() {
+            let near = |j: Option<usize>| j.and_then(|j| used.get(j)).copied().unwrap_or(false);
+            let of = |j: usize| t.get(j).is_some_and(|w| w == "of");
+            if !used[i]
+                && slots::listed(nouns, &t[i])
+                && (near(i.checked_sub(1)) || near(Some(i + 1)) || of(i + 1) && near(Some(i + 2)))
+            {
+                used[i] = true;
             }
         }
     }

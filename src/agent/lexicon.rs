@@ -4,7 +4,7 @@
 //! "slice republic", but not "biryani"). Built from the shipped data, so a
 //! new category, product or merchant teaches it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::knowledge::Knowledge;
 
@@ -14,9 +14,10 @@ pub struct Lexicon {
     nouns: HashSet<String>,
     /// Product titles as " word word ", singular, for phrase lookups.
     titles: Vec<String>,
-    /// What each product is called, without store or pack size ("chai
-    /// latte", "basmati rice"), as " word word ", singular.
-    names: HashSet<String>,
+    /// What products are called, without store or pack size ("chai
+    /// latte", "basmati rice"), as " word word ", singular, and how many
+    /// products go by each.
+    names: HashMap<String, usize>,
     /// Each merchant's id and the phrases that name it, as " word word ".
     merchants: Vec<(String, Vec<String>)>,
 }
@@ -32,12 +33,13 @@ impl Lexicon {
             .map(|w| singular(&w))
             .collect();
         let titles: Vec<String> = k.products.iter().map(|p| padded(&p.title)).collect();
-        let names = k
-            .products
-            .iter()
-            .map(|p| padded(&super::basket::name_words(k, p)))
-            .filter(|n| n.trim().len() >= 3)
-            .collect();
+        let mut names: HashMap<String, usize> = HashMap::new();
+        for p in &k.products {
+            let name = padded(&super::basket::name_words(k, p));
+            if name.trim().len() >= 3 {
+                *names.entry(name).or_default() += 1;
+            }
+        }
         // A store's first two words name it; its first word alone does when
         // no other store's product uses that word ("freshcart", not "slice").
         let merchants = k
@@ -80,8 +82,22 @@ impl Lexicon {
     /// Whether `text` says the whole name of something we sell: "can I get
     /// a latte?" does, "can I get a refund?" does not.
     pub fn names_product(&self, text: &str) -> bool {
+        self.product_named(text).is_some()
+    }
+
+    /// The longest name of something we sell that `text` says, as " word ".
+    pub fn product_named(&self, text: &str) -> Option<&str> {
         let text = padded(text);
-        self.names.iter().any(|n| text.contains(n.as_str()))
+        self.names
+            .keys()
+            .filter(|n| text.contains(n.as_str()))
+            .max_by_key(|n| (n.len(), n.as_str()))
+            .map(String::as_str)
+    }
+
+    /// Whether exactly one product goes by `name` (from [`Self::product_named`]).
+    pub fn sold_once(&self, name: &str) -> bool {
+        self.names.get(name) == Some(&1)
     }
 
     /// Whether some product's title holds `phrase` ("caesar salad with chicken").

@@ -307,11 +307,36 @@ impl Agent {
         })
     }
 
-    /// The message's slots, with what the catalog knows: "I'd really like
-    /// some chai latte" asks for a thing we sell by name, so it is an order.
+    /// The message's slots, with what the catalog knows: a thing we sell
+    /// named with a request, a count or an article ("I'd really like some
+    /// chai latte", "hi, an almond milk mocha"), or with nothing else but
+    /// how it is made ("Cortado to go, non-fat milk"), is an order.
     fn read(&self, k: &Knowledge, text: &str) -> Slots {
         let mut s = slots::extract(text, k);
-        s.orders |= (s.asks || s.quantity.is_some()) && self.lexicon(k).names_product(text);
+        let lexicon = self.lexicon(k);
+        if s.orders || s.servings.is_some() {
+            return s;
+        }
+        let Some(name) = lexicon.product_named(text) else {
+            return s;
+        };
+        let w = slots::words(text);
+        let article = w.iter().any(|x| x == "a" || x == "an");
+        let question = w.first().is_some_and(|f| slots::question_word(f));
+        // Only one product goes by the name ("cortado"; "toned milk" is
+        // several brands and sizes, to choose from a list).
+        let nothing_else = || {
+            lexicon.sold_once(name)
+                && slots::words(&choices::without_options(text, k))
+                    .iter()
+                    .all(|x| {
+                        slots::listed(&slots::lexicon().order_talk, x)
+                            || name
+                                .split_whitespace()
+                                .any(|n| n == x || x.strip_suffix('s') == Some(n))
+                    })
+        };
+        s.orders = s.asks || s.quantity.is_some() || !question && (article || nothing_else());
         s
     }
 
@@ -799,17 +824,11 @@ fn split_items(text: &str) -> Vec<String> {
 fn clean_query(text: &str, slots: &Slots) -> String {
     let lower = text.to_lowercase();
     // Drop the pantry clause: "..., I already have rice".
-    let cut = [
-        "i already have",
-        "already have",
-        "i have",
-        "except",
-        "without",
-    ]
-    .iter()
-    .filter_map(|m| lower.find(m))
-    .min()
-    .unwrap_or(lower.len());
+    let cut = slots::pantry_cues(&lower)
+        .into_iter()
+        .map(|(at, _)| at)
+        .min()
+        .unwrap_or(lower.len());
     slots::words(&lower[..cut])
         .into_iter()
         .filter(|w| {

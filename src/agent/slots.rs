@@ -382,6 +382,10 @@ pub(crate) struct Words {
     pub(crate) option_edits: Vec<String>,
     pub(crate) option_edit_filler: Vec<String>,
     pub(crate) variant_marks: Vec<String>,
+    pantry: Vec<String>,
+    pub(crate) option_nouns: Vec<String>,
+    pub(crate) order_talk: Vec<String>,
+    asking_verbs: Vec<String>,
     pub(crate) extra_marks: Vec<String>,
     number_words: std::collections::BTreeMap<String, u32>,
     ordinals: std::collections::BTreeMap<String, usize>,
@@ -431,34 +435,46 @@ pub(crate) fn listed(list: &[String], word: &str) -> bool {
 /// "I already have rice and spices", "except onions", "without the garlic".
 fn exclusions(lower: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for marker in [
-        "already have ",
-        "i have ",
-        "i've got ",
-        "except ",
-        "without ",
-        "skip ",
-        "minus ",
-    ] {
-        if let Some(i) = lower.find(marker) {
-            let rest = &lower[i + marker.len()..];
-            let end = rest.find(['.', '!', '?', ';']).unwrap_or(rest.len());
-            for part in rest[..end].split([',', '&']).flat_map(|p| p.split(" and ")) {
-                let p = part
-                    .trim()
-                    .trim_start_matches("the ")
-                    .trim_start_matches("some ")
-                    .trim_end_matches(" already")
-                    .trim_end_matches(" at home")
-                    .trim_end_matches(" too")
-                    .trim();
-                if !p.is_empty() && p.len() < 40 {
-                    out.push(p.to_string());
-                }
+    for (_, after) in pantry_cues(lower) {
+        let rest = &lower[after..];
+        let end = rest.find(['.', '!', '?', ';']).unwrap_or(rest.len());
+        for part in rest[..end].split([',', '&']).flat_map(|p| p.split(" and ")) {
+            let p = part
+                .trim()
+                .trim_start_matches("the ")
+                .trim_start_matches("some ")
+                .trim_end_matches(" already")
+                .trim_end_matches(" at home")
+                .trim_end_matches(" too")
+                .trim();
+            if !p.is_empty() && p.len() < 40 {
+                out.push(p.to_string());
             }
         }
     }
     out
+}
+
+/// Where each pantry cue first starts and ends in `lower` ("I already have
+/// rice", "without onions"), in the order of `pantry` in the lexicon. A cue
+/// right after an asking word asks instead: "can I have a mocha".
+pub(crate) fn pantry_cues(lower: &str) -> Vec<(usize, usize)> {
+    let lex = lexicon();
+    lex.pantry
+        .iter()
+        .filter_map(|cue| {
+            lower.match_indices(cue.as_str()).find_map(|(i, _)| {
+                let end = i + cue.len();
+                let bounded =
+                    !lower[..i].ends_with(char::is_alphanumeric) && lower[end..].starts_with(' ');
+                let asked = lower[..i]
+                    .split_whitespace()
+                    .last()
+                    .is_some_and(|w| listed(&lex.asking_verbs, w));
+                (bounded && !asked).then_some((i, end + 1))
+            })
+        })
+        .collect()
 }
 
 /// The amount one item of an order states: "2 litres" is (2, l), "500 g"

@@ -1197,10 +1197,10 @@ impl TurnBuilder<'_> {
             // "a large latte, extra shot", "... and another with oat milk": a
             // part that says only options (or nothing we sell) says them of
             // the thing before it.
-            if let Some(last) = parts
-                .last_mut()
-                .filter(|_| choices::without_options(&query, self.env.knowledge).is_empty())
-            {
+            if let Some(last) = parts.last_mut().filter(|_| {
+                choices::without_options(&query, self.env.knowledge).is_empty()
+                    && !lexicon.names_product(&query)
+            }) {
                 last.3 = format!("{} {whole}", last.3);
                 continue;
             }
@@ -1218,17 +1218,23 @@ impl TurnBuilder<'_> {
         let mut others: Vec<(String, Vec<Value>)> = Vec::new();
         let mut total = Value::Null;
         for (query, store, amount, whole) in parts.into_iter().take(6) {
-            // "a large iced latte with oat milk" searches for the latte and
-            // takes it with those options, if a product has them; else the
-            // words are searched as they are ("a litre of oat milk").
+            // "a large iced latte with oat milk" searches for the latte as
+            // well as for all the words ("a litre of oat milk"); the product
+            // that accounts for most of what was said is taken.
             let bare = choices::without_options(&query, k);
-            let mut tries = vec![(query.clone(), false)];
-            if bare != query && !bare.trim().is_empty() {
-                tries.insert(0, (bare, true));
-            }
-            let mut done = false;
-            let mut found = Vec::new();
-            for (q, with_options) in tries {
+            let mut found: Vec<Value> = Vec::new();
+            for q in [bare.as_str(), query.as_str()] {
+                // The whole words are searched too unless a product found
+                // already accounts for every one of them.
+                let explained = || {
+                    self.named(&query, amount, &found)
+                        .first()
+                        .and_then(|n| k.product(&n.id))
+                        .is_some_and(|p| choices::said(&query, p).rest.is_empty())
+                };
+                if q.trim().is_empty() || !found.is_empty() && (q == bare || explained()) {
+                    continue;
+                }
                 let mut args = json!({ "query": q, "limit": 8 });
                 if let Some(m) = &store {
                     args["merchant_id"] = json!(m);
@@ -1236,40 +1242,34 @@ impl TurnBuilder<'_> {
                 let Ok(r) = self.tool("search_products", args, key.clone()).await else {
                     continue;
                 };
-                found = r["products"].as_array().cloned().unwrap_or_default();
-                let named: Vec<&Product> = self
-                    .named(&q, amount, &found)
-                    .into_iter()
-                    .filter_map(|n| k.product(&n.id).map(|p| (p, n.packs)))
-                    .filter(|(p, _)| !with_options || !choices::said(&whole, p).is_empty())
-                    .map(|(p, _)| p)
-                    .collect();
-                for p in named {
-                    let packs = amount
-                        .and_then(|(n, unit)| super::basket::packs_for(n, unit, p))
-                        .unwrap_or(1);
-                    let qty = packs.max(slots.quantity.filter(|_| amount.is_none()).unwrap_or(1));
-                    let mut failed = false;
-                    for (n, options) in lines(qty, choices::split(&whole, p)) {
-                        match self.put(p, n, options, state, &key).await {
-                            Put::Added(line, cart) => {
-                                added.push(line);
-                                total = cart["total_minor"].clone();
-                            }
-                            Put::Asked(q) => {
-                                asked.get_or_insert(q);
-                            }
-                            Put::Later => {}
-                            Put::Failed(_) => failed = true,
-                        }
+                for hit in r["products"].as_array().into_iter().flatten() {
+                    if !found.iter().any(|f| f["product_id"] == hit["product_id"]) {
+                        found.push(hit.clone());
                     }
-                    if failed {
-                        continue;
-                    }
-                    done = true;
-                    break;
                 }
-                if done {
+            }
+            let mut done = false;
+            for n in self.named(&query, amount, &found) {
+                let Some(p) = k.product(&n.id) else { continue };
+                let qty = n
+                    .packs
+                    .max(slots.quantity.filter(|_| amount.is_none()).unwrap_or(1));
+                let mut failed = false;
+                for (n, options) in lines(qty, choices::split(&whole, p)) {
+                    match self.put(p, n, options, state, &key).await {
+                        Put::Added(line, cart) => {
+                            added.push(line);
+                            total = cart["total_minor"].clone();
+                        }
+                        Put::Asked(q) => {
+                            asked.get_or_insert(q);
+                        }
+                        Put::Later => {}
+                        Put::Failed(_) => failed = true,
+                    }
+                }
+                if !failed {
+                    done = true;
                     break;
                 }
             }
@@ -1323,8 +1323,7 @@ impl TurnBuilder<'_> {
     /// The hits a part of an order names, best first: every word of the
     /// product's name said ("a large iced latte" is Iced Latte Large), or,
     /// when an amount was given, every word said in the product's name ("2
-    /// litres of milk" is a milk); fewer unsaid title words first, then
-    /// longer names.
+    /// litres of milk" is a milk); fewer unsaid title words first.
     fn named(
         &self,
         query: &str,
@@ -1333,7 +1332,7 @@ impl TurnBuilder<'_> {
     ) -> Vec<Named> {
         let k = self.env.knowledge;
         let said: Vec<&str> = query.split_whitespace().filter(|w| w.len() >= 2).collect();
-        let mut out: Vec<(usize, std::cmp::Reverse<usize>, usize, Named)> = Vec::new();
+        let mut out: Vec<(usize, usize, std::cmp::Reverse<usize>, usize, Named)> = Vec::new();
         for (rank, hit) in found.iter().enumerate() {
             let Some(p) = hit["product_id"].as_str().and_then(|id| k.product(id)) else {
                 continue;
@@ -1351,6 +1350,7 @@ impl TurnBuilder<'_> {
                     .unwrap_or(1);
                 out.push((
                     unsaid,
+                    choices::said(query, p).rest.len(),
                     std::cmp::Reverse(words.len()),
                     rank,
                     Named {
@@ -1360,10 +1360,11 @@ impl TurnBuilder<'_> {
                 ));
             }
         }
-        // The name that says the most of what was said: "a decaf matcha
-        // latte" is the Matcha Latte, not the Latte.
-        out.sort_by_key(|(unsaid, longer, rank, _)| (*unsaid, *longer, *rank));
-        out.into_iter().map(|(_, _, _, n)| n).collect()
+        // The product whose name and options account for the most of what
+        // was said ("an oat milk latte" is a Latte, not Oat Milk), then the
+        // longer name ("a decaf matcha latte" is the Matcha Latte).
+        out.sort_by_key(|(unsaid, rest, longer, rank, _)| (*unsaid, *rest, *longer, *rank));
+        out.into_iter().map(|(_, _, _, _, n)| n).collect()
     }
 }
 
