@@ -288,7 +288,15 @@ fn places(lower: &str, k: &Knowledge) -> (Option<String>, Option<String>) {
         .unwrap_or(s.len());
         let s = s[..cut].trim();
         let s = s.strip_prefix("the ").unwrap_or(s).trim();
-        (!s.is_empty()).then(|| s.to_string())
+        // "the invoice from last month", "to get the invoice": a time or a
+        // record, not a place.
+        let timely = words(s)
+            .iter()
+            .any(|w| listed(&lexicon().not_place_words, w));
+        let verb = words(s)
+            .first()
+            .is_some_and(|w| listed(&lexicon().not_places, w));
+        (!s.is_empty() && !timely && !verb).then(|| s.to_string())
     };
     if let Some(f) = lower.find("from ") {
         let rest = &lower[f + 5..];
@@ -361,6 +369,7 @@ fn places(lower: &str, k: &Knowledge) -> (Option<String>, Option<String>) {
 #[serde(deny_unknown_fields)]
 pub(crate) struct Words {
     not_places: Vec<String>,
+    not_place_words: Vec<String>,
     destination_cues: Vec<String>,
     people: Vec<String>,
     not_counts: Vec<String>,
