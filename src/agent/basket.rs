@@ -114,38 +114,6 @@ pub struct Ingredient {
     pub name: String,
 }
 
-const UNITS: &[(&str, &str)] = &[
-    ("g", "g"),
-    ("gram", "g"),
-    ("grams", "g"),
-    ("gm", "g"),
-    ("kg", "kg"),
-    ("kilo", "kg"),
-    ("ml", "ml"),
-    ("l", "l"),
-    ("litre", "l"),
-    ("litres", "l"),
-    ("liter", "l"),
-    ("liters", "l"),
-    ("cup", "cup"),
-    ("cups", "cup"),
-    ("tbsp", "tbsp"),
-    ("tablespoon", "tbsp"),
-    ("tablespoons", "tbsp"),
-    ("tsp", "tsp"),
-    ("teaspoon", "tsp"),
-    ("teaspoons", "tsp"),
-    ("pinch", "pinch"),
-    ("clove", "pc"),
-    ("cloves", "pc"),
-    ("piece", "pc"),
-    ("pieces", "pc"),
-    ("can", "can"),
-    ("cans", "can"),
-    ("oz", "oz"),
-    ("lb", "lb"),
-];
-
 pub fn parse_ingredient(line: &str) -> Ingredient {
     let line = line.trim().trim_start_matches(['-', '*', '~', ' ']);
     // "(1/3 lb)" and other asides go; a comma starts the preparation notes.
@@ -195,10 +163,10 @@ pub fn parse_ingredient(line: &str) -> Ingredient {
         }
     }
     let unit = words.first().and_then(|w| {
-        UNITS
-            .iter()
-            .find(|(u, _)| *u == w.to_lowercase())
-            .map(|(_, u)| u.to_string())
+        super::slots::lexicon()
+            .units
+            .get(&w.to_lowercase())
+            .cloned()
     });
     if unit.is_some() {
         words.remove(0);

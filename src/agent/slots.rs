@@ -43,8 +43,6 @@ pub struct Slots {
     pub exclude: Vec<String>,
 }
 
-pub const RIDE_TYPES: &[&str] = &["bike", "auto", "car", "shared"];
-
 /// Lower-case words, punctuation split off (ids like `o-00012` and `p-x-1`
 /// kept whole); "2%" reads as "2 percent", so a percentage is never a count.
 pub fn words(text: &str) -> Vec<String> {
@@ -211,19 +209,16 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
                 }
             }
         }
-        // "a cab" or "a taxi" is any ride: every type is quoted to choose from.
-        if RIDE_TYPES.contains(&word) {
-            s.ride_type = Some(word.to_string());
+        // A shared ride said anywhere stays shared: "a pool car".
+        if let Some(t) = lexicon().ride_words.get(word) {
+            if s.ride_type.as_deref() != Some("shared") {
+                s.ride_type = Some(t.clone());
+            }
         }
     }
     s.riders = riders(&w);
     s.asks = asks(&w);
     s.orders = orders(&w, s.asks);
-    if w.iter()
-        .any(|x| x == "pool" || x == "shared" || x == "share" || x == "sharing")
-    {
-        s.ride_type = Some("shared".into());
-    }
     if w.iter().any(|x| x == "another") && s.quantity.is_none() {
         s.quantity = Some(1);
     }
@@ -397,6 +392,8 @@ pub(crate) struct Words {
     asking_verbs: Vec<String>,
     pub(crate) extra_marks: Vec<String>,
     number_words: std::collections::BTreeMap<String, u32>,
+    pub(crate) units: std::collections::BTreeMap<String, String>,
+    ride_words: std::collections::BTreeMap<String, String>,
     ordinals: std::collections::BTreeMap<String, usize>,
 }
 
@@ -606,6 +603,10 @@ mod tests {
     #[test]
     fn lexicon_parses() {
         assert!(!lexicon().not_places.is_empty() && !lexicon().people.is_empty());
+        // Ride words name the engine's own ride types.
+        for t in lexicon().ride_words.values() {
+            assert!(crate::commerce::RIDE_TYPES.contains(&t.as_str()), "{t}");
+        }
     }
 
     /// Data-driven: a message and the slots it must give.

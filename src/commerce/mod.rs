@@ -41,7 +41,7 @@ pub use cart::CartView;
 pub use checkout::{CheckoutRequest, CheckoutResult};
 pub use fixtures::{Fixture, FixtureRequest};
 pub use orders::{Action, ActionResult, Diagnosis, OrderItem, OrderView};
-pub use rides::{BookRequest, QuoteRequest, RideQuote, RideView};
+pub use rides::{BookRequest, QuoteRequest, RideQuote, RideView, RIDE_TYPES};
 pub use tickets::{NewTicket, Proposal, Ticket, TicketAction};
 
 use crate::config::CommerceConfig;
