@@ -58,20 +58,20 @@ fn occurrences<'a>(t: &'a [String], phrase: &'a [String]) -> impl Iterator<Item 
     })
 }
 
+/// Whether `w` is a word of the title, singular or plural ("mochas").
+fn in_title(title: &[String], w: &str) -> bool {
+    title
+        .iter()
+        .any(|x| x == w || x.trim_end_matches('s') == w.trim_end_matches('s'))
+}
+
 /// The options of `p` that `text` asks for.
 pub fn said(text: &str, p: &Product) -> Said {
     let t = tokens(text);
     let title = tokens(&p.title);
     // The product's own name is not an option: "caramel macchiato" asks for
     // no caramel sauce, "hot chocolate" for no temperature.
-    let mut used: Vec<bool> = t
-        .iter()
-        .map(|w| {
-            title
-                .iter()
-                .any(|x| x == w || x.trim_end_matches('s') == w.trim_end_matches('s'))
-        })
-        .collect();
+    let mut used: Vec<bool> = t.iter().map(|w| in_title(&title, w)).collect();
     // (length, start, group, choice): the longest phrase wins an overlap,
     // so "sugar free vanilla" is not also vanilla.
     let mut found: Vec<(usize, usize, usize, usize)> = Vec::new();
@@ -152,12 +152,7 @@ pub fn split(text: &str, p: &Product) -> Split {
     }
     let t = tokens(text);
     let title = tokens(&p.title);
-    let named = |w: &str| {
-        title
-            .iter()
-            .any(|x| x == w || x.trim_end_matches('s') == w.trim_end_matches('s'))
-    };
-    let Some(end) = t.iter().rposition(|w| named(w)) else {
+    let Some(end) = t.iter().rposition(|w| in_title(&title, w)) else {
         return whole();
     };
     let lex = slots::lexicon();

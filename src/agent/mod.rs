@@ -314,12 +314,13 @@ impl Agent {
     fn read(&self, k: &Knowledge, text: &str) -> Slots {
         let mut s = slots::extract(text, k);
         let lexicon = self.lexicon(k);
-        if s.orders || s.servings.is_some() {
-            return s;
-        }
         let Some(name) = lexicon.product_named(text) else {
             return s;
         };
+        s.sells = true;
+        if s.orders || s.servings.is_some() {
+            return s;
+        }
         let w = slots::words(text);
         let article = w.iter().any(|x| x == "a" || x == "an");
         let question = w.first().is_some_and(|f| slots::question_word(f));
@@ -588,12 +589,7 @@ impl Agent {
         // "Can I get a latte?", "I would like to order a mocha": asking for
         // something we sell by name is shopping, whichever example the words
         // sit nearest to.
-        if slots.orders
-            && trouble.is_none()
-            && !cooking
-            && !ridey
-            && self.lexicon(env.knowledge).names_product(text)
-        {
+        if slots.orders && slots.sells && trouble.is_none() && !cooking && !ridey {
             return Ok(("shop".into(), true));
         }
         // A message this close to an example, among thousands of real ones,

@@ -39,6 +39,9 @@ pub struct Slots {
     /// The message asks to be given something ("can I get", "I'd like"),
     /// whatever it names.
     pub asks: bool,
+    /// The message says the whole name of something we sell (set by the
+    /// agent, which knows the catalog's names).
+    pub sells: bool,
     /// What the customer already has ("I already have rice and spices").
     pub exclude: Vec<String>,
 }
