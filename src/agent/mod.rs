@@ -287,6 +287,13 @@ impl Agent {
                 );
             }
         }
+        for ask in &slots::lexicon().decide.asks {
+            anyhow::ensure!(
+                flows.flow.contains_key(&ask.intent),
+                "prompts/lexicon.toml: [[decide.asks]] names intent {}, which has no flow",
+                ask.intent
+            );
+        }
         for intent in router.intents() {
             anyhow::ensure!(
                 flows.flow.contains_key(intent),
@@ -441,13 +448,14 @@ impl Agent {
     ) -> anyhow::Result<(String, bool)> {
         let w = slots::words(text);
         let has = |x: &str| w.iter().any(|y| y == x);
-        let lower = format!(" {} ", w.join(" "));
-        let says = |phrases: &[&str]| phrases.iter().any(|p| lower.contains(&format!(" {p} ")));
+        let d = &slots::lexicon().decide;
+        let says = |phrases: &[String]| slots::says_any(text, phrases);
         let first = w.first().map(String::as_str).unwrap_or_default();
+        let opens = |verbs: &[String]| slots::listed(verbs, first);
         let confident = |intent: &str| route.intent == intent && route.score >= MIN_ROUTE_SCORE;
         if state.pending.is_some() {
             // "yes", "yes cancel it", "ok go ahead"; "no, keep it", "not now".
-            let negated = says(&["no", "not", "don t", "dont", "nope", "nah", "never"]);
+            let negated = says(&d.refusals);
             // Only an unhedged yes accepts: "ok wait, let me check my cart
             // first" or "yes, but is it paid now?" is not one.
             let hedged = slots::hedged(text);
@@ -475,23 +483,11 @@ impl Agent {
         if slots.coupon.is_some() {
             return Ok(("offers".into(), true));
         }
-        if says(&[
-            "clear my cart",
-            "clear the cart",
-            "clear cart",
-            "empty my cart",
-            "empty the cart",
-            "empty my basket",
-            "empty the basket",
-            "clear my basket",
-            "remove everything",
-            "remove all items",
-            "start over",
-        ]) {
+        if says(&d.clear_cart) {
             return Ok(("clear_cart".into(), true));
         }
         // A leading verb is surer than any example: "remove the coriander", "make it 3".
-        if matches!(first, "remove" | "delete" | "drop") || says(&["take out"]) && w.len() < 6 {
+        if opens(&d.remove_verbs) || says(&d.remove_phrases) && w.len() < 6 {
             return Ok(("remove".into(), true));
         }
         // "order 2 chicken dum biryani": a count and a thing is a request to add it.
@@ -500,35 +496,33 @@ impl Agent {
                 x.parse::<u32>().is_ok() || slots::listed(&slots::lexicon().count_words, x)
             })
         };
-        let ordering = matches!(first, "order" | "buy") && counted(1)
-            || says(&["get me"]) && first == "get" && counted(2);
-        if matches!(first, "add" | "put") || ordering && slots.servings.is_none() {
+        let ordering = opens(&d.order_verbs) && counted(1)
+            || first == "get" && w.get(1).is_some_and(|x| x == "me") && counted(2);
+        if opens(&d.add_verbs) || ordering && slots.servings.is_none() {
             return Ok(("add".into(), true));
         }
-        if matches!(first, "make" | "change" | "set" | "update")
-            && slots.quantity.is_some()
-            && slots.servings.is_none()
-        {
+        // "make it for one" right after a ride quote is the party, not a count.
+        let party = slots.riders.is_some() && Trip::last(state).is_some();
+        if opens(&d.set_verbs) && slots.quantity.is_some() && slots.servings.is_none() && !party {
             return Ok(("set_quantity".into(), true));
         }
         // "a long day, something to cheer me up" is no trip: words that only
         // suggest one count when the destination is a place we know.
-        let ridey = ["ride", "cab", "taxi", "auto", "bike", "fare", "drop"]
-            .iter()
-            .any(|x| has(x))
-            || ["long", "drive", "far", "distance"].iter().any(|x| has(x))
+        let ridey = says(&d.ride_cues)
+            || says(&d.ride_hints)
                 && slots.to.as_deref().is_some_and(|to| {
                     matches!(to, "home" | "work")
                         || crate::commerce::resolve_place(env.knowledge, to).is_ok()
                 });
-        if slots.to.is_some() && (slots.from.is_some() || ridey) && !has("book") {
+        let books = has("book");
+        if slots.to.is_some() && (slots.from.is_some() || ridey) && !books {
             return Ok(("ride_quote".into(), true));
         }
         // Right after a ride question: "from the railway station" changes
         // one end; "Koramangala East" answers which place was meant; "the
         // cheapest?" picks an option of the quote.
         if let Some(trip) = Trip::last(state) {
-            if state.quote.is_some() && says(&["cheapest", "cheaper", "fastest", "quickest"]) {
+            if state.quote.is_some() && says(&d.quote_picks) {
                 return Ok(("ride_option".into(), true));
             }
             // "just 2 of us", "a pool ride for 1", "make that for 2": the
@@ -541,7 +535,7 @@ impl Agent {
             }
             let names_place =
                 || crate::commerce::resolve_place(env.knowledge, &text.to_lowercase()).is_ok();
-            if (slots.from.is_some() || slots.to.is_some()) && !has("book")
+            if (slots.from.is_some() || slots.to.is_some()) && !books
                 || trip.unclear.is_some()
                     && (names_place() || trip.pick(text, slots.ordinal).is_some())
             {
@@ -549,48 +543,49 @@ impl Agent {
             }
         }
         // "and by car?" right after a quote.
-        let alternative = says(&["by", "what about", "how about", "and", "instead"])
-            || text.trim_end().ends_with('?');
+        let alternative = says(&d.alternatives) || text.trim_end().ends_with('?');
         if state.quote.is_some()
             && slots.ride_type.is_some()
             && slots.to.is_none()
             && alternative
-            && !says(&["book", "get me", "take"])
+            && !says(&d.book_verbs)
             && w.len() <= 5
         {
             return Ok(("ride_option".into(), true));
         }
         // "book the shared one" right after a quote books from it.
-        if state.quote.is_some() && has("book") && slots.to.is_none() {
+        if state.quote.is_some() && books && slots.to.is_none() {
             return Ok(("book_ride".into(), true));
         }
         // Order trouble is named by its words, whatever the nouns around them.
-        let asks_policy = says(&["policy", "policies", "how do", "how does", "how long do"]);
-        let trouble = if asks_policy || ridey {
+        let cancels = w
+            .iter()
+            .any(|x| d.cancel_stems.iter().any(|stem| slots::near(x, stem)))
+            || says(&d.cancel_words);
+        let trouble = if says(&d.policy_asks) || ridey {
             None
-        } else if w.iter().any(|x| slots::near(x, "cancel")) {
+        } else if cancels {
             Some("cancel_order")
-        } else if slots::says_any(text, &slots::lexicon().complaints) {
+        } else if says(&slots::lexicon().complaints) {
             Some("refund")
-        } else if slots.order_id.is_some()
-            || says(&[
-                "where is my",
-                "where s my",
-                "wheres my",
-                "status of my",
-                "track my",
-            ])
-        {
+        } else if slots.order_id.is_some() || says(&d.status_asks) {
             Some("order_status")
         } else {
             None
         };
-        let cooking = slots::says_any(text, &slots::lexicon().recipe_cues);
+        let cooking = says(&slots::lexicon().recipe_cues);
         // "Can I get a latte?", "I would like to order a mocha": asking for
         // something we sell by name is shopping, whichever example the words
         // sit nearest to.
         if slots.orders && slots.sells && trouble.is_none() && !cooking && !ridey {
             return Ok(("shop".into(), true));
+        }
+        if let Some(ask) = d
+            .asks
+            .iter()
+            .find(|a| !cooking && (a.rides || !ridey) && says(&a.phrases) && !says(&a.unless))
+        {
+            return Ok((ask.intent.clone(), true));
         }
         // A message this close to an example, among thousands of real ones,
         // is read as that example: "I have to edit my account" is no recipe
@@ -607,13 +602,11 @@ impl Agent {
             && !ridey
             && !confident("more")
             && !confident("merchant_info")
-            && (says(&["do you sell", "do you have", "do you stock", "have you got"])
-                || names_merchant && route.score < MIN_ROUTE_SCORE)
+            && (says(&d.sells_asks) || names_merchant && route.score < MIN_ROUTE_SCORE)
         {
             return Ok(("shop".into(), true));
         }
-        // "palak paneer for 3, I have paneer already": a pantry is for cooking.
-        let pantry = !slots.exclude.is_empty() && says(&["already", "i have", "i ve got"]);
+        let pantry = !slots.exclude.is_empty() && says(&d.pantry_have);
         if (cooking || pantry) && !ridey {
             return Ok(("recipe".into(), true));
         }

@@ -398,6 +398,58 @@ pub(crate) struct Words {
     pub(crate) units: std::collections::BTreeMap<String, String>,
     ride_words: std::collections::BTreeMap<String, String>,
     ordinals: std::collections::BTreeMap<String, usize>,
+    pub(crate) decide: Decide,
+    party: Party,
+}
+
+/// How a party of riders is said (`[party]`): see `riders`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Party {
+    groups: Vec<String>,
+    be: Vec<String>,
+    be_subjects: Vec<String>,
+    setting: Vec<String>,
+    solo: Vec<String>,
+}
+
+/// The cues `Agent::decide` picks a flow by, from `[decide]` in the lexicon.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Decide {
+    pub(crate) refusals: Vec<String>,
+    pub(crate) clear_cart: Vec<String>,
+    pub(crate) remove_verbs: Vec<String>,
+    pub(crate) remove_phrases: Vec<String>,
+    pub(crate) add_verbs: Vec<String>,
+    pub(crate) order_verbs: Vec<String>,
+    pub(crate) set_verbs: Vec<String>,
+    pub(crate) ride_cues: Vec<String>,
+    pub(crate) ride_hints: Vec<String>,
+    pub(crate) quote_picks: Vec<String>,
+    pub(crate) alternatives: Vec<String>,
+    pub(crate) book_verbs: Vec<String>,
+    pub(crate) policy_asks: Vec<String>,
+    pub(crate) cancel_stems: Vec<String>,
+    pub(crate) cancel_words: Vec<String>,
+    pub(crate) status_asks: Vec<String>,
+    pub(crate) sells_asks: Vec<String>,
+    pub(crate) pantry_have: Vec<String>,
+    pub(crate) asks: Vec<Ask>,
+}
+
+/// A request named by its words (`[[decide.asks]]`): `intent` when the
+/// message says one of `phrases` and none of `unless`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Ask {
+    pub(crate) intent: String,
+    pub(crate) phrases: Vec<String>,
+    #[serde(default)]
+    pub(crate) unless: Vec<String>,
+    /// Whether it holds in a message about a ride too.
+    #[serde(default)]
+    pub(crate) rides: bool,
 }
 
 pub(crate) fn lexicon() -> &'static Words {
@@ -563,38 +615,35 @@ fn orders(w: &[String], asks: bool) -> bool {
 /// ("2 people", "three passengers", "4 of us", "party of 3"), or one person
 /// said in words ("just me", "only myself", "alone").
 fn riders(w: &[String]) -> Option<u32> {
+    let p = &lexicon().party;
     let at = |i: usize| w.get(i).map(String::as_str).unwrap_or("");
+    let before = |i: usize, k: usize| (1..=k).map(move |d| at(i.wrapping_sub(d)));
     for i in 0..w.len() {
         let Some(n) = number(at(i)).filter(|n| (1..=20).contains(n)) else {
             continue;
         };
         let next = at(i + 1);
-        let people = listed(&lexicon().people, next) || next == "of" && at(i + 2) == "us"
-            // "we will be two", "we are 3".
-            || matches!(at(i.wrapping_sub(1)), "be" | "are")
-                && w[..i].iter().rev().take(3).any(|x| x == "we")
+        let people = listed(&lexicon().people, next)
+            || next == "of" && at(i + 2) == "us"
             || next == "us"
-            || matches!(at(i.wrapping_sub(1)), "party" | "group")
-            || at(i.wrapping_sub(1)) == "of" && matches!(at(i.wrapping_sub(2)), "party" | "group");
+            || listed(&p.be, at(i.wrapping_sub(1)))
+                && before(i, 4).any(|x| listed(&p.be_subjects, x))
+                && next.is_empty()
+            || listed(&p.groups, at(i.wrapping_sub(1)))
+            || at(i.wrapping_sub(1)) == "of" && listed(&p.groups, at(i.wrapping_sub(2)))
+            || (i + 2..i + 4).any(|j| listed(&p.groups, at(j))) && next == "in"
+            || listed(&p.setting, at(i.wrapping_sub(1)))
+                && listed(&lexicon().people, at(i.wrapping_sub(2)));
         // "a"/"an" is a count only before a word for people: "a person".
-        if people
-            && (!matches!(at(i), "a" | "an")
-                || matches!(next, "person" | "passenger" | "rider" | "seat"))
-        {
+        if people && (!matches!(at(i), "a" | "an") || listed(&lexicon().people, next)) {
             return Some(n);
         }
     }
-    let said = |a: &str, b: &str| w.windows(2).any(|p| p[0] == a && p[1] == b);
-    if said("just", "me")
-        || said("only", "me")
-        || said("just", "myself")
-        || said("only", "myself")
-        || said("by", "myself")
-        || w.iter().any(|x| x == "alone" || x == "solo")
-    {
-        return Some(1);
-    }
-    None
+    let padded = format!(" {} ", w.join(" "));
+    p.solo
+        .iter()
+        .any(|s| padded.contains(&format!(" {} ", words(s).join(" "))))
+        .then_some(1)
 }
 
 #[cfg(test)]
@@ -629,6 +678,11 @@ mod tests {
             ("just me", Some(1)),
             ("a pool ride for 1 passenger", Some(1)),
             ("two coffees please", None),
+            ("there will be three", Some(3)),
+            ("Apologies, there is actually 2 in my group", Some(2)),
+            ("I need to change the number of people to 4", Some(4)),
+            ("Actually, make that ride just for one", Some(1)),
+            ("there are 3 lattes in my cart", None),
         ] {
             check(text, |s| s.riders == n);
         }

@@ -318,9 +318,18 @@ fn sgd(text: &str, k: &Knowledge) -> anyhow::Result<(Vec<Case>, usize)> {
                 if values["destination"].is_array() {
                     dest = Some(place.clone());
                 }
-                for slot in ["number_of_riders", "number_of_seats"] {
-                    if let Some(v) = values[slot][0].as_str().and_then(|v| v.parse().ok()) {
-                        riders = Some(v);
+                // The party counts where the customer states it in a ride
+                // turn (the set's own INFORM act): one carried over from a
+                // table booked for 3 was said to another service, whose
+                // turns are not replayed.
+                for a in f["actions"].as_array().into_iter().flatten() {
+                    let slot = a["slot"].as_str().unwrap_or_default();
+                    if a["act"] == "INFORM"
+                        && matches!(slot, "number_of_riders" | "number_of_seats")
+                    {
+                        if let Some(v) = a["values"][0].as_str().and_then(|v| v.parse().ok()) {
+                            riders = Some(v);
+                        }
                     }
                 }
                 shared |= values["shared_ride"][0] == "True" || values["ride_type"][0] == "Pool";
