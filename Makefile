@@ -6,7 +6,7 @@ CARGO ?= cargo
 export ERRAND_MODELS ?= $(CURDIR)/.models
 BIN := $(or $(CARGO_TARGET_DIR),target)/release/errand
 
-.PHONY: serve test browser setup build index lint bench
+.PHONY: serve test browser openai setup build index lint bench
 
 serve: index
 	$(BIN) serve
@@ -16,12 +16,18 @@ test: index
 	$(CARGO) test --release --locked
 	$(BIN) eval --thresholds evals/thresholds.toml
 	$(MAKE) --no-print-directory browser
+	$(MAKE) --no-print-directory openai
 	$(CARGO) fmt --all -- --check
 
 # The widget and console scenarios alone, in headless Chromium.
 browser: index
 	bash .ci/setup-browser
 	ERRAND_BIN=$(BIN) node tests/browser/run.mjs
+
+# The OpenAI-compatible endpoint, driven by the official `openai` Python SDK.
+openai: index
+	bash .ci/setup-openai
+	ERRAND_BIN=$(BIN) tests/openai/.venv/bin/python tests/openai/run.py
 
 setup:
 	bash .ci/setup

@@ -25,7 +25,7 @@ pub struct ChatRequest {
     ticket_id: Option<String>,
 }
 
-const MAX_MESSAGE: usize = 2000;
+pub(super) const MAX_MESSAGE: usize = 2000;
 
 pub async fn chat(
     State(s): State<AppState>,
@@ -98,22 +98,7 @@ pub async fn chat(
             ));
         }
         let me = who.customer()?.to_string();
-        let session = match req.session_id {
-            Some(id) => {
-                let conv = s.app.store.conversation(id.clone()).await?;
-                if conv.customer_id.as_deref() != Some(me.as_str()) {
-                    return Err(ApiError::not_found(format!("session {id} not found")));
-                }
-                id
-            }
-            None => {
-                s.app
-                    .store
-                    .create_conversation(Some(me.clone()), None, None, "customer")
-                    .await?
-                    .id
-            }
-        };
+        let session = customer_session(&s, &me, req.session_id).await?;
         let turn = s.app.chat(&me, &session, text).await;
         revisable_by = Some(me);
         turn
@@ -140,6 +125,31 @@ pub async fn chat(
         stream(turn, revision).into_response()
     } else {
         Json(revision.await.unwrap_or(turn)).into_response()
+    })
+}
+
+/// The customer's session `id`, or a new one when `None`; someone else's
+/// session is 404, exactly like a missing one.
+pub(super) async fn customer_session(
+    s: &AppState,
+    me: &str,
+    id: Option<String>,
+) -> Result<String, ApiError> {
+    Ok(match id {
+        Some(id) => {
+            let conv = s.app.store.conversation(id.clone()).await?;
+            if conv.customer_id.as_deref() != Some(me) {
+                return Err(ApiError::not_found(format!("session {id} not found")));
+            }
+            id
+        }
+        None => {
+            s.app
+                .store
+                .create_conversation(Some(me.to_string()), None, None, "customer")
+                .await?
+                .id
+        }
     })
 }
 

@@ -1,5 +1,6 @@
 //! The one error type handlers return, rendered as
-//! `{"error": {"code": ..., "message": ...}}` with the matching status.
+//! `{"error": {"code": ..., "message": ..., "type": ..., "param": null}}`
+//! with the matching status.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
@@ -70,7 +71,18 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});
+        // `type` and `param` complete OpenAI's error shape, so its SDKs read
+        // these errors as their own (`/v1/chat/completions`).
+        let kind = match self.status.as_u16() {
+            401 => "authentication_error",
+            403 => "permission_error",
+            429 => "rate_limit_error",
+            500.. => "server_error",
+            _ => "invalid_request_error",
+        };
+        let body = serde_json::json!({"error": {
+            "code": self.code, "message": self.message, "type": kind, "param": null,
+        }});
         let mut res = (self.status, Json(body)).into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             res.headers_mut().insert(

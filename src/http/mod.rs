@@ -9,6 +9,7 @@ mod fixtures;
 mod health;
 mod help;
 mod metrics;
+mod openai;
 mod search;
 mod sessions;
 mod tickets;
@@ -76,6 +77,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/rides", post(commerce::book).get(commerce::rides))
         .route("/v1/rides/{id}", get(commerce::ride))
         .route("/v1/chat", post(chat::chat))
+        .route("/v1/chat/completions", post(openai::completions))
+        .route("/v1/models", get(openai::models))
         .route("/v1/help/{id}", get(help::article))
         .route("/v1/tickets", post(tickets::create).get(tickets::list))
         .route("/v1/tickets/{id}", get(tickets::get))
