@@ -465,9 +465,25 @@ impl Agent {
             {
                 return Ok(("confirm".into(), true));
             }
-            if slots::listed(&slots::lexicon().no, first) || confident("deny") {
+            // "No, make it for 1 person" corrects the trip: quoted again
+            // below, and the proposal is dropped with it.
+            let corrects_trip = Trip::last(state).is_some() && says_trip(slots);
+            if (slots::listed(&slots::lexicon().no, first) || confident("deny")) && !corrects_trip {
                 return Ok(("deny".into(), true));
             }
+        }
+        // "yes, that's right" just after a quote asks to book it: the booking
+        // is proposed (the only or the cheapest option) and waits for its own yes.
+        let quoted_last_turn = Trip::last(state).is_some_and(|t| t.turn + 1 == state.turns);
+        if state.pending.is_none()
+            && state.quote.is_some()
+            && quoted_last_turn
+            && !says_trip(slots)
+            && slots::listed(&slots::lexicon().yes, first)
+            && !says(&d.refusals)
+            && !slots::hedged(text)
+        {
+            return Ok(("book_ride".into(), true));
         }
         if let Some(a) = &state.asking {
             let answered = env.knowledge.product(&a.product_id).is_some_and(|p| {
@@ -789,6 +805,15 @@ fn without_name(query: &str, name: &[String]) -> String {
         }
     }
     query.to_string()
+}
+
+/// Whether the message says something about a trip: a place, the party or
+/// the kind of ride ("yes, it is for two, shared is fine").
+fn says_trip(slots: &Slots) -> bool {
+    slots.to.is_some()
+        || slots.from.is_some()
+        || slots.riders.is_some()
+        || slots.ride_type.is_some()
 }
 
 /// The separate things asked for: "milk, bread and eggs" -> three parts; at most four.
@@ -1218,19 +1243,8 @@ impl TurnBuilder<'_> {
             "shop" => {
                 // "pizza from one place and fried chicken from another": one search per part.
                 let diet_only = |q: &str| {
-                    q.split(' ').all(|w| {
-                        [
-                            "veg",
-                            "vegan",
-                            "vegetarian",
-                            "gluten",
-                            "free",
-                            "gluten-free",
-                            "halal",
-                            "organic",
-                        ]
-                        .contains(&w)
-                    })
+                    q.split(' ')
+                        .all(|w| slots::listed(&slots::lexicon().decide.diet_words, w))
                 };
                 let lexicon = self.agent.lexicon(self.env.knowledge);
                 // "pizza from slice republic": that part searches that store
@@ -1320,7 +1334,7 @@ impl TurnBuilder<'_> {
                                 })
                                 .collect()
                         };
-                        let plain = |v: &Value, key: &str, label: &str| -> String {
+                        let plain = |v: &Value, key: &str, template: &str| -> String {
                             let items: Vec<&str> = v[key]
                                 .as_array()
                                 .into_iter()
@@ -1330,7 +1344,7 @@ impl TurnBuilder<'_> {
                             if items.is_empty() {
                                 String::new()
                             } else {
-                                format!("{label}: {}\n", items.join("; "))
+                                self.say(template, &[("items", items.join("; "))])
                             }
                         };
                         state.shown = r["matched"]
@@ -1345,11 +1359,22 @@ impl TurnBuilder<'_> {
                             .into_iter()
                             .flatten()
                             .map(|m| {
-                                format!(
-                                    "- {} x {} (instead of {}, out of stock)\n",
-                                    m["quantity"],
-                                    m["product"]["title"].as_str().unwrap_or_default(),
-                                    m["instead_of"].as_str().unwrap_or_default()
+                                self.say(
+                                    "recipe_substituted_line",
+                                    &[
+                                        ("quantity", m["quantity"].to_string()),
+                                        (
+                                            "title",
+                                            m["product"]["title"]
+                                                .as_str()
+                                                .unwrap_or_default()
+                                                .into(),
+                                        ),
+                                        (
+                                            "instead_of",
+                                            m["instead_of"].as_str().unwrap_or_default().into(),
+                                        ),
+                                    ],
                                 )
                             })
                             .collect();
@@ -1367,8 +1392,8 @@ impl TurnBuilder<'_> {
                                 ("added", state.shown.len().to_string()),
                                 ("matched", line(&r, "matched")),
                                 ("substituted", subs),
-                                ("skipped", plain(&r, "skipped", "Skipped (you have them)")),
-                                ("missing", plain(&r, "missing", "Not found")),
+                                ("skipped", plain(&r, "skipped", "recipe_skipped")),
+                                ("missing", plain(&r, "missing", "recipe_missing")),
                                 (
                                     "total",
                                     format_inr(r["cart"]["total_minor"].as_i64().unwrap_or(0)),
@@ -1486,4 +1511,33 @@ pub fn summary(body: &str) -> String {
         out.push_str(sentence);
     }
     out.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every template the agent fills by name is in prompts/replies.toml: a
+    /// missing one would answer the customer with its key.
+    #[test]
+    fn every_reply_named_in_code_has_a_template() {
+        let replies: std::collections::BTreeMap<String, String> =
+            toml::from_str(include_str!("../../prompts/replies.toml")).unwrap();
+        let named = regex::Regex::new(r#"say\(\s*"([a-z_]+)""#).unwrap();
+        let sources = [
+            include_str!("mod.rs"),
+            include_str!("turns.rs"),
+            include_str!("assist.rs"),
+            include_str!("handlers.rs"),
+        ];
+        let mut seen = 0;
+        for src in sources {
+            for c in named.captures_iter(src) {
+                seen += 1;
+                assert!(replies.contains_key(&c[1]), "no template `{}`", &c[1]);
+            }
+        }
+        assert!(
+            seen > 40,
+            "found only {seen} templates named: is the pattern stale?"
+        );
+    }
 }

@@ -435,6 +435,7 @@ pub(crate) struct Decide {
     pub(crate) status_asks: Vec<String>,
     pub(crate) sells_asks: Vec<String>,
     pub(crate) pantry_have: Vec<String>,
+    pub(crate) diet_words: Vec<String>,
     pub(crate) asks: Vec<Ask>,
 }
 

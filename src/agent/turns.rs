@@ -15,6 +15,21 @@ fn money(v: &Value) -> String {
 }
 
 impl TurnBuilder<'_> {
+    /// Who is coming and when, while a ride waits for its pickup.
+    fn driver_note(&self, ride: &Value) -> String {
+        match (ride["status"].as_str(), ride["driver_id"].as_str()) {
+            (Some("driver_assigned" | "arriving"), Some(d)) => self.say(
+                "driver_arriving",
+                &[
+                    ("driver", d.into()),
+                    ("minutes", ride["eta_minutes"].to_string()),
+                ],
+            ),
+            (Some("requested"), _) => self.say("driver_finding", &[]),
+            _ => String::new(),
+        }
+    }
+
     /// Products named in `text` among `candidates` (ids), best match first.
     fn mentioned(&self, text: &str, candidates: &[String]) -> Option<String> {
         let words: Vec<String> = super::slots::words(text)
@@ -372,8 +387,8 @@ impl TurnBuilder<'_> {
                             "reason",
                             cart["coupon"]["reason"]
                                 .as_str()
-                                .unwrap_or("it does not apply")
-                                .into(),
+                                .map(str::to_string)
+                                .unwrap_or_else(|| self.say("coupon_reason_unknown", &[])),
                         ),
                     ],
                 ),
@@ -400,7 +415,7 @@ impl TurnBuilder<'_> {
                 }
                 let nudge = r["cart"]["nudge"]["message"]
                     .as_str()
-                    .map(|m| format!("\nFor your cart: {m}."))
+                    .map(|m| self.say("cart_nudge", &[("nudge", m.into())]))
                     .unwrap_or_default();
                 self.cards = json!({ "offers": r["offers"] });
                 self.say("offers", &[("list", list), ("nudge", nudge)])
@@ -634,9 +649,9 @@ impl TurnBuilder<'_> {
                 "not_allowed",
                 &[(
                     "reason",
-                    format!(
-                        "the quote has no {} option; ask for a new quote",
-                        slots.ride_type.clone().unwrap_or_default()
+                    self.say(
+                        "quote_lacks_type",
+                        &[("ride_type", slots.ride_type.clone().unwrap_or_default())],
                     ),
                 )],
             );
@@ -711,7 +726,7 @@ impl TurnBuilder<'_> {
                         ("from", text(&ride["from"]["name"])),
                         ("to", text(&ride["to"]["name"])),
                         ("state", text(&ride["status"]).replace('_', " ")),
-                        ("driver", driver_note(ride)),
+                        ("driver", self.driver_note(ride)),
                     ],
                 );
                 self.cards = json!({ "ride": ride });
@@ -739,9 +754,9 @@ impl TurnBuilder<'_> {
                 };
                 self.citations.push(cite.into());
                 let help = if d["stuck"] == true {
-                    " I can cancel it for you or get a care agent to chase it."
+                    self.say("status_stuck_offer", &[])
                 } else {
-                    ""
+                    String::new()
                 };
                 self.cards = json!({ "order": r["order"], "diagnosis": d });
                 self.say(
@@ -955,10 +970,12 @@ impl TurnBuilder<'_> {
                 key,
                 terms: Some(refund),
             });
-            let terms = format!(
-                "{}; you get back {}.",
-                rule["reason"].as_str().unwrap_or_default(),
-                money(&rule["refund_minor"])
+            let terms = self.say(
+                "cancel_terms",
+                &[
+                    ("reason", rule["reason"].as_str().unwrap_or_default().into()),
+                    ("refund", money(&rule["refund_minor"])),
+                ],
             );
             self.say(
                 "confirm_cancel",
@@ -1044,9 +1061,9 @@ impl TurnBuilder<'_> {
                         .cloned()
                 });
                 let Some(rule) = rule.filter(|r| r["allowed"] == true) else {
-                    let reason = format!(
-                        "order {} can no longer be cancelled",
-                        p.args["order_id"].as_str().unwrap_or_default()
+                    let reason = self.say(
+                        "no_longer_cancellable",
+                        &[("id", p.args["order_id"].as_str().unwrap_or_default().into())],
                     );
                     return self.say("not_allowed", &[("reason", reason)]);
                 };
@@ -1110,7 +1127,7 @@ impl TurnBuilder<'_> {
                             ),
                             ("id", r["id"].as_str().unwrap_or_default().into()),
                             ("fare", money(&r["fare_minor"])),
-                            ("driver", driver_note(&r)),
+                            ("driver", self.driver_note(&r)),
                         ],
                     )
                 }
@@ -1128,17 +1145,6 @@ impl TurnBuilder<'_> {
             },
             Err(e) => self.say("not_allowed", &[("reason", e)]),
         }
-    }
-}
-
-/// Who is coming and when, while a ride waits for its pickup.
-fn driver_note(ride: &Value) -> String {
-    match (ride["status"].as_str(), ride["driver_id"].as_str()) {
-        (Some("driver_assigned" | "arriving"), Some(d)) => {
-            format!(" Driver {d} arrives in about {} min.", ride["eta_minutes"])
-        }
-        (Some("requested"), _) => " We're finding you a driver.".into(),
-        _ => String::new(),
     }
 }
 
