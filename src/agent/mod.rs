@@ -449,7 +449,7 @@ impl Agent {
         let w = slots::words(text);
         let has = |x: &str| w.iter().any(|y| y == x);
         let d = &slots::lexicon().decide;
-        let says = |phrases: &[String]| slots::says_any(text, phrases);
+        let says = |phrases: &[String]| slots::said_in(&w, phrases);
         let first = w.first().map(String::as_str).unwrap_or_default();
         let opens = |verbs: &[String]| slots::listed(verbs, first);
         let confident = |intent: &str| route.intent == intent && route.score >= MIN_ROUTE_SCORE;
@@ -1244,7 +1244,7 @@ impl TurnBuilder<'_> {
                 // "pizza from one place and fried chicken from another": one search per part.
                 let diet_only = |q: &str| {
                     q.split(' ')
-                        .all(|w| slots::listed(&slots::lexicon().decide.diet_words, w))
+                        .all(|w| slots::listed(&slots::lexicon().diet_words, w))
                 };
                 let lexicon = self.agent.lexicon(self.env.knowledge);
                 // "pizza from slice republic": that part searches that store

@@ -398,6 +398,7 @@ pub(crate) struct Words {
     pub(crate) units: std::collections::BTreeMap<String, String>,
     ride_words: std::collections::BTreeMap<String, String>,
     ordinals: std::collections::BTreeMap<String, usize>,
+    pub(crate) diet_words: Vec<String>,
     pub(crate) decide: Decide,
     party: Party,
 }
@@ -435,7 +436,6 @@ pub(crate) struct Decide {
     pub(crate) status_asks: Vec<String>,
     pub(crate) sells_asks: Vec<String>,
     pub(crate) pantry_have: Vec<String>,
-    pub(crate) diet_words: Vec<String>,
     pub(crate) asks: Vec<Ask>,
 }
 
@@ -464,7 +464,12 @@ pub(crate) fn lexicon() -> &'static Words {
 
 /// Whether `text` contains one of `phrases` as whole words.
 pub(crate) fn says_any(text: &str, phrases: &[String]) -> bool {
-    let padded = format!(" {} ", words(text).join(" "));
+    said_in(&words(text), phrases)
+}
+
+/// Whether the words of a message contain one of `phrases` as whole words.
+pub(crate) fn said_in(w: &[String], phrases: &[String]) -> bool {
+    let padded = format!(" {} ", w.join(" "));
     phrases
         .iter()
         .any(|p| padded.contains(&format!(" {} ", words(p).join(" "))))
@@ -640,11 +645,7 @@ fn riders(w: &[String]) -> Option<u32> {
             return Some(n);
         }
     }
-    let padded = format!(" {} ", w.join(" "));
-    p.solo
-        .iter()
-        .any(|s| padded.contains(&format!(" {} ", words(s).join(" "))))
-        .then_some(1)
+    said_in(w, &p.solo).then_some(1)
 }
 
 #[cfg(test)]

@@ -50,13 +50,7 @@ pub async fn chat(
             )))
         }
     };
-    if !s.app.is_ready() {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not_ready",
-            "the assistant is still loading",
-        ));
-    }
+    ready(&s)?;
     // Customer turns may be revised by a model after the first answer.
     let mut revisable_by = None;
     let turn = if assist {
@@ -126,6 +120,19 @@ pub async fn chat(
     } else {
         Json(revision.await.unwrap_or(turn)).into_response()
     })
+}
+
+/// 503 until the assistant's knowledge, indexes and models are loaded.
+pub(super) fn ready(s: &AppState) -> Result<(), ApiError> {
+    if s.app.is_ready() {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            "the assistant is still loading",
+        ))
+    }
 }
 
 /// The customer's session `id`, or a new one when `None`; someone else's

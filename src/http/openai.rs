@@ -17,7 +17,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::chat::{customer_session, MAX_MESSAGE};
+use super::chat::{customer_session, ready, MAX_MESSAGE};
 use super::extract::Caller;
 use super::{ApiError, AppState};
 use crate::agent::Turn;
@@ -72,13 +72,7 @@ pub async fn completions(
     }
     let text = last_user_text(&req.messages)?;
     let me = who.customer()?.to_string();
-    if !s.app.is_ready() {
-        return Err(ApiError::new(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "not_ready",
-            "the assistant is still loading",
-        ));
-    }
+    ready(&s)?;
     let named = headers
         .get(SESSION_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -145,7 +139,7 @@ fn completion(id: &str, turn: &Turn) -> Value {
     json!({
         "id": id,
         "object": "chat.completion",
-        "created": now(),
+        "created": crate::auth::unix_now(),
         "model": MODEL,
         "choices": [{
             "index": 0,
@@ -167,7 +161,7 @@ fn stream(
         let mut c = json!({
             "id": id,
             "object": "chat.completion.chunk",
-            "created": now(),
+            "created": crate::auth::unix_now(),
             "model": MODEL,
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
         });
@@ -187,11 +181,4 @@ fn stream(
     events.push(chunk(json!({}), Some("stop"), Some(extension(turn))));
     events.push(Event::default().data("[DONE]"));
     Sse::new(futures_util::stream::iter(events.into_iter().map(Ok)))
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
 }

@@ -19,45 +19,22 @@ use tantivy::{doc, Index, IndexReader, ReloadPolicy, Term};
 use super::docs::Doc;
 use super::Filters;
 
-/// Query words that carry no meaning for a shop search (documents keep them).
-const STOPWORDS: &[&str] = &[
-    "a",
-    "an",
-    "and",
-    "any",
-    "are",
-    "at",
-    "be",
-    "buy",
-    "can",
-    "do",
-    "for",
-    "from",
-    "get",
-    "have",
-    "how",
-    "i",
-    "in",
-    "is",
-    "it",
-    "me",
-    "my",
-    "need",
-    "of",
-    "on",
-    "or",
-    "order",
-    "please",
-    "some",
-    "something",
-    "the",
-    "to",
-    "want",
-    "what",
-    "with",
-    "you",
-    "your",
-];
+/// Query words that carry no meaning for a shop search (documents keep
+/// them), from `prompts/search.toml`, compiled in.
+fn stopwords() -> &'static [String] {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Search {
+        query_stopwords: Vec<String>,
+    }
+    static WORDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    WORDS.get_or_init(|| {
+        // A compile-time constant; `stopwords_parse` checks it in every test run.
+        toml::from_str::<Search>(include_str!("../../prompts/search.toml"))
+            .expect("prompts/search.toml parses (checked by the stopwords_parse test)")
+            .query_stopwords
+    })
+}
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -292,7 +269,7 @@ impl KeywordIndex {
         let mut out = Vec::new();
         while stream.advance() {
             let t = stream.token().text.clone();
-            if !STOPWORDS.contains(&t.as_str()) && !out.contains(&t) {
+            if !stopwords().contains(&t) && !out.contains(&t) {
                 out.push(t);
             }
         }
@@ -301,5 +278,14 @@ impl KeywordIndex {
 
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn stopwords_parse() {
+        let words = super::stopwords();
+        assert!(words.iter().any(|w| w == "please") && !words.iter().any(|w| w == "rice"));
     }
 }
