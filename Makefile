@@ -6,7 +6,7 @@ CARGO ?= cargo
 export ERRAND_MODELS ?= $(CURDIR)/.models
 BIN := $(or $(CARGO_TARGET_DIR),target)/release/errand
 
-.PHONY: serve test browser openai setup build index lint bench
+.PHONY: serve test browser openai mcp setup build index lint bench
 
 serve: index
 	$(BIN) serve
@@ -17,6 +17,7 @@ test: index
 	$(BIN) eval --thresholds evals/thresholds.toml
 	$(MAKE) --no-print-directory browser
 	$(MAKE) --no-print-directory openai
+	$(MAKE) --no-print-directory mcp
 	$(CARGO) fmt --all -- --check
 
 # The widget and console scenarios alone, in headless Chromium.
@@ -28,6 +29,11 @@ browser: index
 openai: index
 	bash .ci/setup-openai
 	ERRAND_BIN=$(BIN) tests/openai/.venv/bin/python tests/openai/run.py
+
+# The MCP server, driven by the official TypeScript SDK.
+mcp: index
+	bash .ci/setup-mcp
+	ERRAND_BIN=$(BIN) node tests/mcp/run.mjs
 
 setup:
 	bash .ci/setup

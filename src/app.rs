@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use anyhow::Context;
 
-use crate::agent::{Agent, Env, Turn};
+use crate::agent::{Agent, CallError, Caller, Env, Proposal, Turn};
 use crate::auth::Tokens;
 use crate::commerce::{payments::Sandbox, Commerce};
 use crate::config::Config;
@@ -113,6 +113,67 @@ impl App {
             store: &self.store,
         };
         Ok((env, agent))
+    }
+
+    /// The assistant's tools, once it has loaded.
+    pub fn tools(&self) -> Option<&crate::agent::tools::Tools> {
+        self.agent.get().map(Agent::tools)
+    }
+
+    /// One tool called from outside a chat (`surface`, e.g. MCP) as `customer`.
+    pub async fn call_tool(
+        &self,
+        customer: &str,
+        surface: &str,
+        name: &str,
+        args: &serde_json::Value,
+    ) -> Result<serde_json::Value, CallError> {
+        let (env, agent) = self
+            .engines()
+            .map_err(|e| CallError::Refused(e.to_string()))?;
+        agent
+            .call_tool(&self.caller(&env, customer, surface), name, args)
+            .await
+    }
+
+    /// The terms of a write that needs a yes, sealed for [`App::confirm`].
+    pub async fn propose(
+        &self,
+        customer: &str,
+        surface: &str,
+        name: &str,
+        args: &serde_json::Value,
+    ) -> Result<Proposal, CallError> {
+        let (env, agent) = self
+            .engines()
+            .map_err(|e| CallError::Refused(e.to_string()))?;
+        agent
+            .propose(&self.caller(&env, customer, surface), name, args)
+            .await
+    }
+
+    /// Runs a proposal exactly as proposed, once.
+    pub async fn confirm(
+        &self,
+        customer: &str,
+        surface: &str,
+        proposal_id: &str,
+    ) -> Result<serde_json::Value, CallError> {
+        let (env, agent) = self
+            .engines()
+            .map_err(|e| CallError::Refused(e.to_string()))?;
+        agent
+            .confirm(&self.caller(&env, customer, surface), proposal_id)
+            .await
+    }
+
+    fn caller<'a>(&'a self, env: &'a Env<'a>, customer: &'a str, surface: &'a str) -> Caller<'a> {
+        Caller {
+            env,
+            tokens: &self.tokens,
+            customer,
+            surface,
+        }
     }
 
     /// Assist mode: a ticket analysed for a care agent, with proposed actions.

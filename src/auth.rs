@@ -54,6 +54,39 @@ impl Tokens {
     }
 
     pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+        let parts: Vec<&str> = self.signed(token)?.split('.').collect();
+        let ["v1", kind, subject, expiry] = parts.as_slice() else {
+            return Err(AuthError::Malformed);
+        };
+        fresh(expiry)?;
+        match *kind {
+            "c" => Ok(Principal::Customer(subject.to_string())),
+            "a" => Ok(Principal::Agent(subject.to_string())),
+            _ => Err(AuthError::Malformed),
+        }
+    }
+
+    /// `payload`, signed and valid for `ttl_secs`: what the server hands out
+    /// and must later get back unchanged (a proposal's exact terms).
+    pub fn seal(&self, payload: &str, ttl_secs: u64) -> String {
+        let body = format!("s1.{}.{}", hex::encode(payload), unix_now() + ttl_secs);
+        let sig = hex::encode(self.mac(&body));
+        format!("{body}.{sig}")
+    }
+
+    /// The payload of a [`Tokens::seal`]ed string, if it is ours, unchanged and unexpired.
+    pub fn unseal(&self, sealed: &str) -> Result<String, AuthError> {
+        let ["s1", payload, expiry] = self.signed(sealed)?.split('.').collect::<Vec<_>>()[..]
+        else {
+            return Err(AuthError::Malformed);
+        };
+        fresh(expiry)?;
+        let bytes = hex::decode(payload).map_err(|_| AuthError::Malformed)?;
+        String::from_utf8(bytes).map_err(|_| AuthError::Malformed)
+    }
+
+    /// The body of `token` if its signature is ours.
+    fn signed<'a>(&self, token: &'a str) -> Result<&'a str, AuthError> {
         let (body, sig) = token.rsplit_once('.').ok_or(AuthError::Malformed)?;
         let sig = hex::decode(sig).map_err(|_| AuthError::Malformed)?;
         let mut mac =
@@ -61,19 +94,7 @@ impl Tokens {
         mac.update(body.as_bytes());
         mac.verify_slice(&sig)
             .map_err(|_| AuthError::BadSignature)?;
-        let parts: Vec<&str> = body.split('.').collect();
-        let ["v1", kind, subject, expiry] = parts.as_slice() else {
-            return Err(AuthError::Malformed);
-        };
-        let expiry: u64 = expiry.parse().map_err(|_| AuthError::Malformed)?;
-        if expiry < unix_now() {
-            return Err(AuthError::Expired);
-        }
-        match *kind {
-            "c" => Ok(Principal::Customer(subject.to_string())),
-            "a" => Ok(Principal::Agent(subject.to_string())),
-            _ => Err(AuthError::Malformed),
-        }
+        Ok(body)
     }
 
     fn mac(&self, body: &str) -> Vec<u8> {
@@ -82,6 +103,15 @@ impl Tokens {
         mac.update(body.as_bytes());
         mac.finalize().into_bytes().to_vec()
     }
+}
+
+/// An expiry (unix seconds) that has not passed yet.
+fn fresh(expiry: &str) -> Result<(), AuthError> {
+    let expiry: u64 = expiry.parse().map_err(|_| AuthError::Malformed)?;
+    if expiry < unix_now() {
+        return Err(AuthError::Expired);
+    }
+    Ok(())
 }
 
 /// Subjects are ids like `c-0001` or `agent-7`: no dots, no spaces.
@@ -121,5 +151,19 @@ mod tests {
         );
         assert_eq!(a.verify(&token), Ok(Principal::Agent("agent-1".into())));
         assert_eq!(a.verify("garbage"), Err(AuthError::Malformed));
+    }
+
+    #[test]
+    fn sealed_payload_comes_back_only_unchanged() {
+        let t = Tokens::new(b"k".to_vec());
+        let sealed = t.seal(r#"{"total":120}"#, 60);
+        assert_eq!(t.unseal(&sealed).as_deref(), Ok(r#"{"total":120}"#));
+        // A token is not a sealed payload, nor the other way round.
+        let token = t.issue(&Principal::Customer("c-0001".into()), 60);
+        assert_eq!(t.unseal(&token), Err(AuthError::Malformed));
+        assert_eq!(t.verify(&sealed), Err(AuthError::Malformed));
+        let (body, sig) = sealed.rsplit_once('.').unwrap();
+        let changed = format!("{}{}.{sig}", &body[..3], body[3..].replacen('3', "4", 1));
+        assert_eq!(t.unseal(&changed), Err(AuthError::BadSignature));
     }
 }

@@ -12,6 +12,7 @@
 //! # Ok(()) }
 //! ```
 
+mod approval;
 mod assist;
 mod basket;
 mod choices;
@@ -36,6 +37,7 @@ use crate::knowledge::Knowledge;
 use crate::llm::Interpreter;
 use crate::retrieval::{Filters, Kind, Mode, Retriever, SearchRequest};
 use crate::store::Store;
+pub use approval::{CallError, Caller, Proposal};
 pub use assist::{Assist, Citation};
 pub use handlers::Ctx;
 use router::Router;
@@ -362,6 +364,50 @@ impl Agent {
             out = out.replace(&format!("{{{k}}}"), v);
         }
         out
+    }
+
+    /// Why a cart's groups cannot be checked out yet: one below its store's minimum.
+    fn below_minimum(&self, groups: &[Value]) -> Option<String> {
+        let g = groups
+            .iter()
+            .find(|g| g["below_minimum_by_minor"].as_i64().unwrap_or(0) > 0)?;
+        Some(self.say(
+            "below_minimum",
+            &[
+                (
+                    "merchant",
+                    g["merchant_name"].as_str().unwrap_or_default().into(),
+                ),
+                (
+                    "more",
+                    format_inr(g["below_minimum_by_minor"].as_i64().unwrap_or(0)),
+                ),
+                (
+                    "minimum",
+                    format_inr(g["min_order_minor"].as_i64().unwrap_or(0)),
+                ),
+            ],
+        ))
+    }
+
+    /// What the customer reads when a tool fails: the engine's own refusal,
+    /// never a database's words.
+    fn customer_error(&self, tool: &str, e: &anyhow::Error) -> String {
+        use crate::commerce::CommerceError;
+        use crate::store::StoreError;
+        let store = match e.downcast_ref::<CommerceError>() {
+            Some(CommerceError::Store(s)) => Some(s),
+            Some(c) => return c.to_string(),
+            None => e.downcast_ref::<StoreError>(),
+        };
+        match store {
+            Some(StoreError::NotFound(what)) => format!("{what} not found"),
+            Some(StoreError::Unavailable(_)) => self.say("store_unavailable", &[]),
+            Some(_) | None => {
+                tracing::error!(tool, error = %format!("{e:#}"), "tool failed");
+                self.say("tool_failed", &[])
+            }
+        }
     }
 
     /// Embeds the router's examples into its cache (for `errand index`);
@@ -1017,25 +1063,7 @@ impl TurnBuilder<'_> {
             ok,
             result: result.clone(),
         });
-        // What the customer reads: the engine's own refusal, never a
-        // database's words.
-        out.map_err(|e| {
-            use crate::commerce::CommerceError;
-            use crate::store::StoreError;
-            let store = match e.downcast_ref::<CommerceError>() {
-                Some(CommerceError::Store(s)) => Some(s),
-                Some(c) => return c.to_string(),
-                None => e.downcast_ref::<StoreError>(),
-            };
-            match store {
-                Some(StoreError::NotFound(what)) => format!("{what} not found"),
-                Some(StoreError::Unavailable(_)) => self.agent.say("store_unavailable", &[]),
-                Some(_) | None => {
-                    tracing::error!(tool = name, error = %format!("{e:#}"), "tool failed");
-                    self.agent.say("tool_failed", &[])
-                }
-            }
-        })
+        out.map_err(|e| self.agent.customer_error(name, &e))
     }
 
     /// Runs `search` (one `search_products` call per part, leaving out what
@@ -1430,27 +1458,8 @@ impl TurnBuilder<'_> {
                     return Ok(self.say("cart_empty", &[]));
                 }
                 // Said before the customer is asked, not after they say yes.
-                if let Some(g) = groups
-                    .iter()
-                    .find(|g| g["below_minimum_by_minor"].as_i64().unwrap_or(0) > 0)
-                {
-                    return Ok(self.say(
-                        "below_minimum",
-                        &[
-                            (
-                                "merchant",
-                                g["merchant_name"].as_str().unwrap_or_default().into(),
-                            ),
-                            (
-                                "more",
-                                format_inr(g["below_minimum_by_minor"].as_i64().unwrap_or(0)),
-                            ),
-                            (
-                                "minimum",
-                                format_inr(g["min_order_minor"].as_i64().unwrap_or(0)),
-                            ),
-                        ],
-                    ));
+                if let Some(why) = self.agent.below_minimum(&groups) {
+                    return Ok(why);
                 }
                 let merchants: Vec<&str> = groups
                     .iter()

@@ -12,11 +12,33 @@ pub use crate::llm::ToolSpec;
 
 pub struct Tools {
     specs: BTreeMap<String, ToolSpec>,
+    meta: BTreeMap<String, Meta>,
+}
+
+/// What a tool file says besides its schema.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+struct Meta {
+    /// A write that spends money or cannot be undone: it runs only after the
+    /// customer has seen its exact terms and said yes.
+    #[serde(default)]
+    confirm: bool,
+    /// Where besides the chat's flows the tool is offered (`mcp`).
+    #[serde(default)]
+    surfaces: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct ToolFile {
+    #[serde(flatten)]
+    spec: ToolSpec,
+    #[serde(flatten)]
+    meta: Meta,
 }
 
 impl Tools {
     pub fn load(dir: &Path) -> anyhow::Result<Tools> {
         let mut specs = BTreeMap::new();
+        let mut meta = BTreeMap::new();
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .with_context(|| format!("reading {}", dir.display()))?
             .filter_map(Result::ok)
@@ -26,7 +48,7 @@ impl Tools {
         files.sort();
         for f in files {
             let text = std::fs::read_to_string(&f)?;
-            let spec: ToolSpec =
+            let ToolFile { spec, meta: m }: ToolFile =
                 serde_json::from_str(&text).with_context(|| format!("parsing {}", f.display()))?;
             anyhow::ensure!(
                 super::handlers::is_bound(&spec.name),
@@ -34,6 +56,7 @@ impl Tools {
                 f.display(),
                 spec.name
             );
+            meta.insert(spec.name.clone(), m);
             specs.insert(spec.name.clone(), spec);
         }
         for name in super::handlers::BOUND {
@@ -43,11 +66,27 @@ impl Tools {
                 dir.display()
             );
         }
-        Ok(Tools { specs })
+        Ok(Tools { specs, meta })
     }
 
     pub fn specs(&self) -> impl Iterator<Item = &ToolSpec> {
         self.specs.values()
+    }
+
+    /// The tools offered on `surface` (e.g. `mcp`), those needing a yes included.
+    pub fn on<'a>(&'a self, surface: &'a str) -> impl Iterator<Item = &'a ToolSpec> + 'a {
+        self.specs
+            .values()
+            .filter(move |s| self.meta[&s.name].surfaces.iter().any(|x| x == surface))
+    }
+
+    /// Whether `name` is a write that runs only after a yes to its terms.
+    pub fn needs_yes(&self, name: &str) -> bool {
+        self.meta.get(name).is_some_and(|m| m.confirm)
+    }
+
+    pub fn spec(&self, name: &str) -> Option<&ToolSpec> {
+        self.specs.get(name)
     }
 
     /// Checks `args` against the tool's schema; the error names the field.

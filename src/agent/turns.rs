@@ -919,13 +919,7 @@ impl TurnBuilder<'_> {
         } else {
             "refund_full"
         };
-        let rule = r["diagnosis"]["actions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|a| a["action"] == action)
-            .cloned()
-            .unwrap_or_default();
+        let rule = super::approval::action_rule(&r, action);
         let policy = if intent == "cancel_order" {
             "help-cancel-order"
         } else {
@@ -982,9 +976,7 @@ impl TurnBuilder<'_> {
                 &[("id", id), ("merchant", merchant), ("terms", terms)],
             )
         } else {
-            // A cancellation fee kept is not the customer's to refund (help-refunds).
-            let refundable = r["diagnosis"]["refundable_minor"].as_i64().unwrap_or(0)
-                - r["diagnosis"]["kept_fee_minor"].as_i64().unwrap_or(0);
+            let refundable = super::approval::refundable(&r);
             if refundable <= 0 {
                 return self.say("not_refundable_fee", &[("id", id)]);
             }
@@ -1053,13 +1045,7 @@ impl TurnBuilder<'_> {
             (Some(shown), "cancel_order") => {
                 let args = json!({ "order_id": p.args["order_id"] });
                 let now = self.tool("order_status", args, p.key.clone()).await;
-                let rule = now.ok().and_then(|r| {
-                    r["diagnosis"]["actions"]
-                        .as_array()?
-                        .iter()
-                        .find(|a| a["action"] == "cancel")
-                        .cloned()
-                });
+                let rule = now.ok().map(|r| super::approval::action_rule(&r, "cancel"));
                 let Some(rule) = rule.filter(|r| r["allowed"] == true) else {
                     let reason = self.say(
                         "no_longer_cancellable",

@@ -445,6 +445,23 @@ impl Commerce {
         .await
     }
 
+    /// One of the customer's own quotes (another customer's is not found).
+    pub async fn ride_quote(&self, customer: &str, id: &str) -> Result<RideQuote> {
+        let (customer, id) = (customer.to_string(), id.to_string());
+        self.tx(move |_, conn| {
+            let q: String = conn
+                .query_row(
+                    "SELECT quote FROM ride_quotes WHERE id = ?1 AND customer_id = ?2",
+                    [&id, &customer],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .ok_or_else(|| CommerceError::NotFound(format!("quote {id}")))?;
+            Ok(serde_json::from_str(&q)?)
+        })
+        .await
+    }
+
     pub async fn ride(&self, customer: &str, id: &str) -> Result<RideView> {
         let (customer, id) = (customer.to_string(), id.to_string());
         self.tx(move |_, conn| load(conn, &customer, &id)).await

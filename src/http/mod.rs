@@ -8,6 +8,7 @@ mod extract;
 mod fixtures;
 mod health;
 mod help;
+mod mcp;
 mod metrics;
 mod openai;
 mod search;
@@ -46,9 +47,15 @@ pub fn router(app: Arc<App>) -> Router {
     let body_limit = cfg.body_limit_bytes;
     let cors = widget_cors(&cfg.widget_origins);
     let state = AppState {
-        app,
+        app: app.clone(),
         metrics: Arc::new(Metrics::default()),
     };
+    let mcp = Router::new()
+        .route_service("/mcp", mcp::service(app))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            mcp::authenticate,
+        ));
     Router::new()
         .route("/", get(web::storefront))
         .route("/widget.js", get(web::widget))
@@ -88,6 +95,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/test_helpers/fixtures", post(fixtures::create))
         .route("/v1/sessions", post(sessions::create))
         .route("/v1/sessions/{id}", get(sessions::get))
+        .merge(mcp)
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::record))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
