@@ -177,6 +177,9 @@ pub struct AuthConfig {
     pub secret: String,
     /// Demo mode lets the widget act as any seeded customer without a token.
     pub demo: bool,
+    /// Shared secret for Agentic Commerce Protocol request signatures. Set,
+    /// every `/checkout_sessions` request must carry a valid `Signature`.
+    pub acp_signing_secret: String,
 }
 
 /// An optional language model for the turns the router is unsure of.
@@ -267,6 +270,7 @@ impl Default for AuthConfig {
         AuthConfig {
             secret: String::new(),
             demo: true,
+            acp_signing_secret: String::new(),
         }
     }
 }

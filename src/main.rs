@@ -61,6 +61,9 @@ enum Command {
         /// HMAC secret for bearer tokens.
         #[arg(long, env = "ERRAND_SECRET", hide_env_values = true)]
         secret: Option<String>,
+        /// Shared secret agentic checkout requests are signed with.
+        #[arg(long, env = "ERRAND_ACP_SIGNING_SECRET", hide_env_values = true)]
+        acp_signing_secret: Option<String>,
         /// Search vectors in a Qdrant cluster (gRPC URL) instead of the embedded store.
         #[arg(long, env = "ERRAND_QDRANT_URL")]
         qdrant_url: Option<String>,
@@ -291,9 +294,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             addr,
             demo,
             secret,
+            acp_signing_secret,
             qdrant_url,
             test_helpers,
         } => {
+            if let Some(s) = acp_signing_secret {
+                cfg.auth.acp_signing_secret = s;
+            }
             if let Some(u) = qdrant_url {
                 cfg.retrieval.qdrant_url = u;
             }

@@ -219,6 +219,37 @@ fn set_line_quantity(
     Ok(())
 }
 
+/// Makes the open cart hold exactly `items` (product id, packs), each made
+/// as it comes (default options); the coupon stays. The cart's id.
+pub(super) fn replace_lines(
+    c: &Commerce,
+    conn: &Connection,
+    customer: &str,
+    items: &[(String, u32)],
+) -> Result<String> {
+    let cart = open_cart(conn, customer)?;
+    conn.execute("DELETE FROM cart_items WHERE cart_id = ?1", [&cart])?;
+    let t = now();
+    for (i, (product, quantity)) in items.iter().enumerate() {
+        let field = format!("line_items[{i}].id");
+        if *quantity == 0 {
+            return Err(invalid(&field, "quantity must be at least 1"));
+        }
+        let key = options_key(c, product, &Selection::new())
+            .map_err(|e| invalid(&field, e.to_string()))?;
+        let total = quantity_in_cart(conn, &cart, product, None)?.saturating_add(*quantity);
+        check_stock(c, conn, product, total)?;
+        let line = Line {
+            product_id: product.clone(),
+            options: key,
+            quantity: *quantity,
+        };
+        add_units(conn, &cart, &line, &t)?;
+    }
+    touch(conn, &cart)?;
+    Ok(cart)
+}
+
 fn touch(conn: &Connection, cart: &str) -> Result<()> {
     conn.execute(
         "UPDATE carts SET updated_at = ?2 WHERE id = ?1",

@@ -85,7 +85,7 @@ impl Commerce {
     }
 }
 
-fn place(
+pub(super) fn place(
     c: &Commerce,
     conn: &Connection,
     customer: &str,

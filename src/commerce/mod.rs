@@ -20,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+mod agentic;
 mod cart;
 mod checkout;
 mod fixtures;
@@ -37,6 +38,7 @@ use std::sync::Arc;
 
 use rusqlite::Connection;
 
+pub use agentic::{SessionItem, SessionStatus, SessionView};
 pub use cart::CartView;
 pub use checkout::{CheckoutRequest, CheckoutResult};
 pub use fixtures::{Fixture, FixtureRequest};

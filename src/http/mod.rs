@@ -1,6 +1,7 @@
 //! The HTTP face of Errand (axum). Handlers are thin: they extract, call the
 //! engine, and map errors through [`ApiError`]. No domain logic lives here.
 
+mod acp;
 mod chat;
 mod commerce;
 mod error;
@@ -85,6 +86,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/rides/{id}", get(commerce::ride))
         .route("/v1/chat", post(chat::chat))
         .route("/v1/chat/completions", post(openai::completions))
+        .route("/checkout_sessions", post(acp::create))
+        .route("/checkout_sessions/{id}", get(acp::get).post(acp::update))
+        .route("/checkout_sessions/{id}/complete", post(acp::complete))
+        .route("/checkout_sessions/{id}/cancel", post(acp::cancel))
         .route("/v1/models", get(openai::models))
         .route("/v1/help/{id}", get(help::article))
         .route("/v1/tickets", post(tickets::create).get(tickets::list))

@@ -38,6 +38,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0004_refund_policy.sql"),
     ),
     ("0005_options", include_str!("migrations/0005_options.sql")),
+    (
+        "0006_checkout_sessions",
+        include_str!("migrations/0006_checkout_sessions.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
