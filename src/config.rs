@@ -40,6 +40,10 @@ pub struct ServerConfig {
     /// Other sites whose pages may embed the widget (CORS), e.g.
     /// `https://shop.example.com`. Empty: only pages Errand serves itself.
     pub widget_origins: Vec<String>,
+    /// Chat turns computed at once; 0: two per core.
+    pub turns_in_flight: usize,
+    /// Chat turns that may wait for one of those; more are refused with 503.
+    pub turn_queue: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -237,6 +241,8 @@ impl Default for ServerConfig {
             body_limit_bytes: 256 * 1024,
             test_helpers: false,
             widget_origins: vec![],
+            turns_in_flight: 0,
+            turn_queue: 64,
         }
     }
 }

@@ -197,6 +197,10 @@ enum BenchWhat {
         /// Turns to time each way.
         #[arg(long, default_value_t = 300)]
         turns: usize,
+        /// Instead, customers talking at once over HTTP, e.g. 1,50,200: turns/s
+        /// and p50/p95/p99 at each level, refusals by admission control counted.
+        #[arg(long, value_delimiter = ',')]
+        concurrency: Vec<usize>,
         /// Print one JSON object instead of a summary.
         #[arg(long)]
         json: bool,
@@ -477,11 +481,56 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench {
-            what: BenchWhat::Chat { turns, json },
+            what:
+                BenchWhat::Chat {
+                    turns,
+                    concurrency,
+                    json,
+                },
         } => {
             let server = EvalServer::start(cfg, None)?;
             let (rt, app) = server.local()?;
             let client = errand::eval::client::Client::new(&server.base)?;
+            if !concurrency.is_empty() {
+                let most = concurrency.iter().copied().max().unwrap_or(1);
+                let mut tokens = Vec::with_capacity(most);
+                for _ in 0..most {
+                    let fx = client.call(
+                        "POST",
+                        "/v1/test_helpers/fixtures",
+                        None,
+                        Some(&serde_json::json!({})),
+                    )?;
+                    anyhow::ensure!(fx.status == 201, "creating a bench customer: {}", fx.body);
+                    tokens.push(
+                        fx.json()["customer_token"]
+                            .as_str()
+                            .context("fixture token")?
+                            .to_string(),
+                    );
+                }
+                // Each level sends at least `turns` turns and a whole visit per customer.
+                let each = |n: usize| turns.div_ceil(n).max(errand::eval::bench::CHAT_VISIT.len());
+                let total: usize = concurrency.iter().map(|&n| n * each(n)).sum();
+                let bar = progress(json, total, "turns");
+                let mut levels = Vec::new();
+                for &n in &concurrency {
+                    let tick = || bar.inc(1);
+                    levels.push(errand::eval::bench::load(
+                        &client,
+                        &tokens[..n.max(1)],
+                        each(n),
+                        &tick,
+                    )?);
+                }
+                bar.finish_and_clear();
+                if json {
+                    println!("{}", serde_json::to_string(&levels)?);
+                } else {
+                    print!("{}", errand::eval::bench::load_summary(&levels));
+                }
+                return Ok(());
+            }
             let fx = client.call(
                 "POST",
                 "/v1/test_helpers/fixtures",

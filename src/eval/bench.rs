@@ -245,6 +245,101 @@ pub fn chat(
     })
 }
 
+/// Chat over HTTP with `sessions` customers talking at once.
+#[derive(Debug, Serialize)]
+pub struct LoadLevel {
+    pub sessions: usize,
+    /// Turns answered 200.
+    pub turns: usize,
+    /// Turns refused 503 by admission control (they are retried by nobody).
+    pub busy: usize,
+    pub turns_per_s: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+}
+
+/// `sessions` customers (bearer `tokens`, one each) on their own threads,
+/// each sending visits in new sessions for `turns_each` turns; every answer
+/// timed, refusals counted. Loopback only: `client` is the private server.
+pub fn load(
+    client: &super::client::Client,
+    tokens: &[String],
+    turns_each: usize,
+    tick: &(dyn Fn() + Sync),
+) -> anyhow::Result<LoadLevel> {
+    let start = Instant::now();
+    let results: Vec<anyhow::Result<(Vec<f64>, usize)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = tokens
+            .iter()
+            .map(|token| {
+                scope.spawn(move || {
+                    let (mut ms, mut busy) = (Vec::with_capacity(turns_each), 0);
+                    let mut session = serde_json::Value::Null;
+                    for i in 0..turns_each {
+                        if i % CHAT_VISIT.len() == 0 {
+                            session = serde_json::Value::Null;
+                        }
+                        let message = CHAT_VISIT[i % CHAT_VISIT.len()];
+                        let body = serde_json::json!({ "message": message, "session_id": session });
+                        let at = Instant::now();
+                        let r = client.call("POST", "/v1/chat", Some(token), Some(&body))?;
+                        match r.status {
+                            200 => {
+                                ms.push(at.elapsed().as_secs_f64() * 1000.0);
+                                session = r.json()["session_id"].clone();
+                            }
+                            503 => busy += 1,
+                            other => anyhow::bail!("POST /v1/chat answered {other}: {}", r.body),
+                        }
+                        tick();
+                    }
+                    Ok((ms, busy))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a load thread panicked")))
+            })
+            .collect()
+    });
+    let wall = start.elapsed().as_secs_f64();
+    let (mut ms, mut busy) = (Vec::new(), 0);
+    for r in results {
+        let (m, b) = r?;
+        ms.extend(m);
+        busy += b;
+    }
+    ms.sort_by(f64::total_cmp);
+    Ok(LoadLevel {
+        sessions: tokens.len(),
+        turns: ms.len(),
+        busy,
+        turns_per_s: ms.len() as f64 / wall.max(1e-9),
+        p50_ms: quantile(&ms, 0.5),
+        p95_ms: quantile(&ms, 0.95),
+        p99_ms: quantile(&ms, 0.99),
+    })
+}
+
+/// A readable table of load levels.
+pub fn load_summary(levels: &[LoadLevel]) -> String {
+    let mut out = format!(
+        "{:>8} {:>7} {:>6} {:>9} {:>8} {:>8} {:>8}\n",
+        "sessions", "turns", "503s", "turns/s", "p50 ms", "p95 ms", "p99 ms"
+    );
+    for l in levels {
+        out += &format!(
+            "{:>8} {:>7} {:>6} {:>9.1} {:>8.1} {:>8.1} {:>8.1}\n",
+            l.sessions, l.turns, l.busy, l.turns_per_s, l.p50_ms, l.p95_ms, l.p99_ms
+        );
+    }
+    out
+}
+
 /// A readable summary of the chat report.
 pub fn chat_summary(r: &ChatReport) -> String {
     let mut out = format!(

@@ -84,6 +84,7 @@ pub async fn chat(
                     .id
             }
         };
+        let _admitted = s.turns.enter().await?;
         s.app.assist_chat(&me, &session, &ticket, text).await
     } else {
         if req.ticket_id.is_some() {
@@ -93,6 +94,7 @@ pub async fn chat(
         }
         let me = who.customer()?.to_string();
         let session = customer_session(&s, &me, req.session_id).await?;
+        let _admitted = s.turns.enter().await?;
         let turn = s.app.chat(&me, &session, text).await;
         revisable_by = Some(me);
         turn

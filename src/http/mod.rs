@@ -2,6 +2,7 @@
 //! engine, and map errors through [`ApiError`]. No domain logic lives here.
 
 mod acp;
+mod admission;
 mod chat;
 mod commerce;
 mod error;
@@ -37,6 +38,8 @@ pub use metrics::Metrics;
 pub struct AppState {
     pub app: Arc<App>,
     pub metrics: Arc<Metrics>,
+    /// Bounds the chat turns running and waiting at once.
+    pub turns: Arc<admission::Admission>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -48,6 +51,10 @@ pub fn router(app: Arc<App>) -> Router {
     let body_limit = cfg.body_limit_bytes;
     let cors = widget_cors(&cfg.widget_origins);
     let state = AppState {
+        turns: Arc::new(admission::Admission::new(
+            cfg.turns_in_flight,
+            cfg.turn_queue,
+        )),
         app: app.clone(),
         metrics: Arc::new(Metrics::default()),
     };

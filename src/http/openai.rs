@@ -79,7 +79,10 @@ pub async fn completions(
         .map(str::to_string)
         .or(req.user);
     let session = customer_session(&s, &me, named).await?;
-    let turn = s.app.chat(&me, &session, &text).await?;
+    let turn = {
+        let _admitted = s.turns.enter().await?;
+        s.app.chat(&me, &session, &text).await?
+    };
     let id = format!("chatcmpl-{}", uuid::Uuid::new_v4().simple());
     let mut res = if req.stream {
         stream(&id, &turn).into_response()
