@@ -140,10 +140,7 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
                 continue;
             }
         }
-        if matches!(
-            word,
-            "under" | "below" | "less" | "cheaper" | "max" | "upto" | "within"
-        ) {
+        if listed(&lexicon().price_caps, word) {
             let j = if matches!(at(i + 1), "than" | "rs" | "₹" | "to") {
                 i + 2
             } else {
@@ -253,13 +250,13 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
     // "apply coupon FREEFOOD": an unknown code is still a code, to be refused by name.
     if s.coupon.is_none() {
         for pair in w.windows(2) {
-            if matches!(pair[0].as_str(), "coupon" | "code" | "promo" | "voucher")
+            if listed(&lexicon().coupon_words, &pair[0])
                 && pair[1].len() >= 4
                 && pair[1].chars().all(|c| c.is_ascii_alphanumeric())
                 && pair[1]
                     .chars()
                     .any(|c| c.is_ascii_digit() || c.is_ascii_alphabetic())
-                && !matches!(pair[1].as_str(), "code" | "please" | "work" | "working")
+                && !listed(&lexicon().not_codes, &pair[1])
             {
                 s.coupon = Some(pair[1].to_uppercase());
             }
@@ -276,14 +273,14 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
 fn places(lower: &str, k: &Knowledge) -> (Option<String>, Option<String>) {
     let clean = |s: &str| {
         let s = s.trim().trim_end_matches(['?', '.', '!']);
-        let cut = [
-            " and ", " what", " how", " by ", " in a ", " on a ", " please", " for ", ",", " now",
-            " tonight", " today",
-        ]
-        .iter()
-        .filter_map(|c| s.find(c))
-        .min()
-        .unwrap_or(s.len());
+        let padded = format!("{s} ");
+        let cut = lexicon()
+            .place_ends
+            .iter()
+            .filter_map(|c| padded.find(&format!(" {c} ")))
+            .chain(s.find(','))
+            .min()
+            .unwrap_or(s.len());
         let s = s[..cut].trim();
         let s = s.strip_prefix("the ").unwrap_or(s).trim();
         // "the invoice from last month", "to get the invoice": a time or a
@@ -303,13 +300,16 @@ fn places(lower: &str, k: &Knowledge) -> (Option<String>, Option<String>) {
         }
         // "how far is Central Mall from the station": the place before "from" is the goal.
         let before = &lower[..f];
-        let asks_distance = ["how far", "how long", "distance"]
+        let asks_distance = lexicon()
+            .distance_asks
             .iter()
-            .any(|q| before.contains(q));
-        let goal = [" is ", " to get to ", " reach "]
+            .any(|q| before.contains(q.as_str()));
+        let goal = lexicon()
+            .goal_marks
             .iter()
             .filter(|_| asks_distance)
-            .filter_map(|m| before.rfind(m).map(|i| &before[i + m.len()..]))
+            .map(|m| format!(" {m} "))
+            .filter_map(|m| before.rfind(&m).map(|i| &before[i + m.len()..]))
             .next_back()
             .and_then(clean);
         // "how long to the airport from Central Mall", "a cab to work from here".
@@ -399,6 +399,12 @@ pub(crate) struct Words {
     ride_words: std::collections::BTreeMap<String, String>,
     ordinals: std::collections::BTreeMap<String, usize>,
     pub(crate) diet_words: Vec<String>,
+    price_caps: Vec<String>,
+    coupon_words: Vec<String>,
+    not_codes: Vec<String>,
+    distance_asks: Vec<String>,
+    goal_marks: Vec<String>,
+    place_ends: Vec<String>,
     pub(crate) decide: Decide,
     party: Party,
 }
