@@ -281,6 +281,24 @@ fn guardrails_ownership_and_streaming() {
         session: None,
     };
 
+    // Every answer says where its time went, phase by phase.
+    let raw = errand::eval::client::Client::new(&s.base)
+        .unwrap()
+        .send(
+            "POST",
+            "/v1/chat",
+            &[
+                ("X-Demo-Customer", "c-0012"),
+                ("Content-Type", "application/json"),
+            ],
+            Some(r#"{"message": "show my cart"}"#),
+        )
+        .unwrap();
+    let timing = raw.header("server-timing").unwrap_or_default().to_string();
+    for phase in ["state", "embed", "understand", "flow", "tools", "save"] {
+        assert!(timing.contains(&format!("{phase};dur=")), "{timing}");
+    }
+
     let turn = chat.say("write me a poem about the sea");
     assert!(
         calls(&turn).is_empty() && turn["reply"].as_str().unwrap().contains("can't help"),

@@ -235,6 +235,48 @@ pub struct Turn {
     /// may be revised by [`Agent::revise`] after it is shown.
     #[serde(skip)]
     pub revisable: bool,
+    /// Where the turn's time went; sent as a `Server-Timing` header, not in the body.
+    #[serde(skip)]
+    pub timings: Timings,
+}
+
+/// Milliseconds per phase of one turn.
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    /// Loading the dialogue state.
+    pub state: f64,
+    /// Embedding the message for the router.
+    pub embed: f64,
+    /// Reading the message and choosing the flow (`embed` included).
+    pub understand: f64,
+    /// Running the flow and rendering its reply (`tools` included).
+    pub flow: f64,
+    /// Inside tool handlers: retrieval and the commerce engine.
+    pub tools: f64,
+    /// Saving the state and the messages.
+    pub save: f64,
+}
+
+impl Timings {
+    /// The `Server-Timing` header value.
+    pub fn header(&self) -> String {
+        [
+            ("state", self.state),
+            ("embed", self.embed),
+            ("understand", self.understand),
+            ("flow", self.flow),
+            ("tools", self.tools),
+            ("save", self.save),
+        ]
+        .iter()
+        .map(|(name, ms)| format!("{name};dur={ms:.2}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
+}
+
+fn since(t: std::time::Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
 }
 
 /// Where the router's example embeddings are cached: derived data, beside
@@ -433,21 +475,38 @@ impl Agent {
         session: &str,
         text: &str,
     ) -> anyhow::Result<Turn> {
+        let start = std::time::Instant::now();
         let mut state = load_state(env, session).await?;
+        let state_ms = since(start);
+        let understanding = std::time::Instant::now();
         let slots = self.read(env.knowledge, text);
-        let route = self
-            .router
-            .route(text, &env.retriever.embedder().embed_query(text)?);
+        let embedding = std::time::Instant::now();
+        let vector = env.retriever.embedder().embed_query(text)?;
+        let embed_ms = since(embedding);
+        let route = self.router.route(text, &vector);
         let (intent, sure) = self.decide(env, &route, &slots, text, &state).await?;
+        let understand_ms = since(understanding);
         // A proposal is answered in the next turn or not at all: after "remove
         // the chips", a "yes" must not pay for a cart the customer never saw.
         if intent != "confirm" && intent != "deny" {
             state.pending = None;
         }
         let mut t = TurnBuilder::new(self, env, customer, session, &intent);
+        let flowing = std::time::Instant::now();
         let reply = t.run(&intent, text, &slots, &mut state).await?;
+        let (flow_ms, tools_ms) = (since(flowing), t.tools_ms);
+        let saving = std::time::Instant::now();
         let mut turn = t.finish(Some(text), &state, route.score, reply).await?;
         turn.revisable = !sure && self.llm.is_some();
+        turn.timings = Timings {
+            state: state_ms,
+            embed: embed_ms,
+            understand: understand_ms,
+            flow: flow_ms,
+            tools: tools_ms,
+            save: since(saving),
+        };
+        tracing::debug!(intent = %turn.intent, timings = %turn.timings.header(), "turn");
         Ok(turn)
     }
 
@@ -800,6 +859,8 @@ struct TurnBuilder<'a> {
     cart: Option<Value>,
     /// Why this turn refused, for a "why?" next.
     refused: std::sync::Mutex<Option<String>>,
+    /// Time spent inside tool handlers so far, in milliseconds.
+    tools_ms: f64,
 }
 
 impl<'a> TurnBuilder<'a> {
@@ -823,6 +884,7 @@ impl<'a> TurnBuilder<'a> {
             citations: vec![],
             cart: None,
             refused: Default::default(),
+            tools_ms: 0.0,
         }
     }
 }
@@ -989,6 +1051,7 @@ impl TurnBuilder<'_> {
             interpreted_by: self.interpreter,
             revisable: false,
             suggestions,
+            timings: Timings::default(),
         };
         if !save {
             return Ok(turn);
@@ -1043,7 +1106,9 @@ impl TurnBuilder<'_> {
             });
             return Err(e);
         }
+        let started = std::time::Instant::now();
         let out = handlers::call(&self.ctx(key), name, &args).await;
+        self.tools_ms += since(started);
         let (ok, result) = match &out {
             Ok(v) => (true, v.clone()),
             Err(e) => (false, json!({ "error": format!("{e:#}") })),

@@ -257,6 +257,19 @@ pub struct LoadLevel {
     pub p50_ms: f64,
     pub p95_ms: f64,
     pub p99_ms: f64,
+    /// The server's own `Server-Timing` phases of the answered turns: p50 and p99 ms.
+    pub phases: BTreeMap<String, (f64, f64)>,
+}
+
+/// `state;dur=0.41, embed;dur=2.10` -> [("state", 0.41), ("embed", 2.10)].
+fn server_timing(header: &str) -> Vec<(String, f64)> {
+    header
+        .split(',')
+        .filter_map(|part| {
+            let (name, dur) = part.trim().split_once(";dur=")?;
+            Some((name.to_string(), dur.parse().ok()?))
+        })
+        .collect()
 }
 
 /// `sessions` customers (bearer `tokens`, one each) on their own threads,
@@ -269,12 +282,14 @@ pub fn load(
     tick: &(dyn Fn() + Sync),
 ) -> anyhow::Result<LoadLevel> {
     let start = Instant::now();
-    let results: Vec<anyhow::Result<(Vec<f64>, usize)>> = std::thread::scope(|scope| {
+    type Answers = (Vec<f64>, usize, Vec<(String, f64)>);
+    let results: Vec<anyhow::Result<Answers>> = std::thread::scope(|scope| {
         let handles: Vec<_> = tokens
             .iter()
             .map(|token| {
                 scope.spawn(move || {
-                    let (mut ms, mut busy) = (Vec::with_capacity(turns_each), 0);
+                    let (mut ms, mut busy, mut phases) =
+                        (Vec::with_capacity(turns_each), 0, vec![]);
                     let mut session = serde_json::Value::Null;
                     for i in 0..turns_each {
                         if i % CHAT_VISIT.len() == 0 {
@@ -287,6 +302,9 @@ pub fn load(
                         match r.status {
                             200 => {
                                 ms.push(at.elapsed().as_secs_f64() * 1000.0);
+                                phases.extend(server_timing(
+                                    r.header("server-timing").unwrap_or_default(),
+                                ));
                                 session = r.json()["session_id"].clone();
                             }
                             503 => busy += 1,
@@ -294,7 +312,7 @@ pub fn load(
                         }
                         tick();
                     }
-                    Ok((ms, busy))
+                    Ok((ms, busy, phases))
                 })
             })
             .collect();
@@ -308,12 +326,23 @@ pub fn load(
     });
     let wall = start.elapsed().as_secs_f64();
     let (mut ms, mut busy) = (Vec::new(), 0);
+    let mut by_phase: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for r in results {
-        let (m, b) = r?;
+        let (m, b, p) = r?;
         ms.extend(m);
         busy += b;
+        for (name, d) in p {
+            by_phase.entry(name).or_default().push(d);
+        }
     }
     ms.sort_by(f64::total_cmp);
+    let phases = by_phase
+        .into_iter()
+        .map(|(name, mut d)| {
+            d.sort_by(f64::total_cmp);
+            (name, (quantile(&d, 0.5), quantile(&d, 0.99)))
+        })
+        .collect();
     Ok(LoadLevel {
         sessions: tokens.len(),
         turns: ms.len(),
@@ -322,6 +351,7 @@ pub fn load(
         p50_ms: quantile(&ms, 0.5),
         p95_ms: quantile(&ms, 0.95),
         p99_ms: quantile(&ms, 0.99),
+        phases,
     })
 }
 
@@ -336,6 +366,15 @@ pub fn load_summary(levels: &[LoadLevel]) -> String {
             "{:>8} {:>7} {:>6} {:>9.1} {:>8.1} {:>8.1} {:>8.1}\n",
             l.sessions, l.turns, l.busy, l.turns_per_s, l.p50_ms, l.p95_ms, l.p99_ms
         );
+    }
+    out += "\ninside the server (Server-Timing), p50 / p99 ms per phase:\n";
+    for l in levels {
+        let phases: Vec<String> = l
+            .phases
+            .iter()
+            .map(|(name, (p50, p99))| format!("{name} {p50:.2}/{p99:.2}"))
+            .collect();
+        out += &format!("{:>8}  {}\n", l.sessions, phases.join("  "));
     }
     out
 }

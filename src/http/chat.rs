@@ -4,7 +4,7 @@
 use std::convert::Infallible;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -117,11 +117,16 @@ pub async fn chat(
                 .flatten()
         }
     };
-    Ok(if wants_stream {
+    let timing = HeaderValue::from_str(&turn.timings.header()).ok();
+    let mut res = if wants_stream {
         stream(turn, revision).into_response()
     } else {
         Json(revision.await.unwrap_or(turn)).into_response()
-    })
+    };
+    if let Some(t) = timing {
+        res.headers_mut().insert("server-timing", t);
+    }
+    Ok(res)
 }
 
 /// 503 until the assistant's knowledge, indexes and models are loaded.

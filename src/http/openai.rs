@@ -92,6 +92,9 @@ pub async fn completions(
     if let Ok(v) = HeaderValue::from_str(&turn.session_id) {
         res.headers_mut().insert(SESSION_HEADER, v);
     }
+    if let Ok(v) = HeaderValue::from_str(&turn.timings.header()) {
+        res.headers_mut().insert("server-timing", v);
+    }
     Ok(res)
 }
 
