@@ -1002,23 +1002,7 @@ impl TurnBuilder<'_> {
         confidence: f32,
         reply: String,
     ) -> anyhow::Result<Turn> {
-        let store = self.env.store;
         let session = self.session.to_string();
-        // A store that refuses writes still lets a turn answer (reads work);
-        // only the exchange goes unsaved, which the log says.
-        let saving = store
-            .set_dialogue_state(session.clone(), serde_json::to_value(state)?)
-            .await;
-        let save = match saving {
-            Err(crate::store::StoreError::Unavailable(e)) => {
-                tracing::warn!(session = %session, error = %e, "turn answered but not saved");
-                false
-            }
-            other => {
-                other?;
-                true
-            }
-        };
         let suggestions = if state.pending.is_some() {
             vec!["Yes".into(), "No".into()]
         } else {
@@ -1053,21 +1037,29 @@ impl TurnBuilder<'_> {
             suggestions,
             timings: Timings::default(),
         };
-        if !save {
-            return Ok(turn);
-        }
-        if let Some(text) = user {
-            store
-                .append_message(session.clone(), "user", text.to_string(), None)
-                .await?;
-        }
         let mut payload = json!({ "intent": turn.intent, "tool_calls": turn.tool_calls, "cards": turn.cards, "citations": turn.citations });
         if user.is_none() {
             payload["correction"] = json!(true);
         }
-        store
-            .append_message(session, "assistant", turn.reply.clone(), Some(payload))
-            .await?;
+        let exchange = crate::store::Exchange {
+            state: serde_json::to_value(state)?,
+            user: user.map(str::to_string),
+            reply: turn.reply.clone(),
+            payload,
+        };
+        // A store that refuses writes still lets a turn answer (reads work);
+        // only the exchange goes unsaved, which the log says.
+        match self
+            .env
+            .store
+            .save_exchange(session.clone(), exchange)
+            .await
+        {
+            Err(crate::store::StoreError::Unavailable(e)) => {
+                tracing::warn!(session = %session, error = %e, "turn answered but not saved");
+            }
+            other => other?,
+        }
         Ok(turn)
     }
 

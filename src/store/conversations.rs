@@ -24,6 +24,14 @@ pub struct Message {
     pub created_at: String,
 }
 
+/// What one chat turn stores.
+pub struct Exchange {
+    pub state: serde_json::Value,
+    pub user: Option<String>,
+    pub reply: String,
+    pub payload: serde_json::Value,
+}
+
 impl Store {
     /// Starts a conversation owned by a customer (customer mode) or an agent (assist mode).
     pub async fn create_conversation(
@@ -88,31 +96,6 @@ impl Store {
         .await
     }
 
-    /// Appends a message; committed (durable) when this returns.
-    pub async fn append_message(
-        &self,
-        conversation_id: String,
-        role: &'static str,
-        content: String,
-        payload: Option<serde_json::Value>,
-    ) -> Result<(), StoreError> {
-        self.call(move |c| {
-            let at = now();
-            let payload = payload.map(|p| p.to_string());
-            let n = c.execute(
-                "INSERT INTO messages (conversation_id, role, content, payload, created_at)
-                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?1)",
-                params![conversation_id, role, content, payload, at],
-            )?;
-            if n == 0 {
-                return Err(StoreError::NotFound(format!("session {conversation_id}")));
-            }
-            c.execute("UPDATE conversations SET updated_at = ?2 WHERE id = ?1", params![conversation_id, at])?;
-            Ok(())
-        })
-        .await
-    }
-
     /// Records that the customer conversation `id` raised `ticket`, so the
     /// care console can show the agent what the customer said.
     pub async fn link_ticket(&self, id: String, ticket: String) -> Result<(), StoreError> {
@@ -155,16 +138,29 @@ impl Store {
         .await
     }
 
-    pub async fn set_dialogue_state(
-        &self,
-        id: String,
-        state: serde_json::Value,
-    ) -> Result<(), StoreError> {
+    /// One turn's writes in one transaction, so one commit (one fsync): the
+    /// dialogue state, the customer's message (none for a correction) and
+    /// the reply with its payload.
+    pub async fn save_exchange(&self, id: String, x: Exchange) -> Result<(), StoreError> {
         self.call(move |c| {
-            c.execute(
+            let tx = c.transaction()?;
+            let at = now();
+            let n = tx.execute(
                 "UPDATE conversations SET state = ?2, updated_at = ?3 WHERE id = ?1",
-                params![id, state.to_string(), now()],
+                params![id, x.state.to_string(), at],
             )?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("session {id}")));
+            }
+            let mut add = tx.prepare(
+                "INSERT INTO messages (conversation_id, role, content, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            if let Some(text) = &x.user {
+                add.execute(params![id, "user", text, None::<String>, at])?;
+            }
+            add.execute(params![id, "assistant", x.reply, x.payload.to_string(), at])?;
+            drop(add);
+            tx.commit()?;
             Ok(())
         })
         .await

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 
-pub use conversations::{Conversation, Message};
+pub use conversations::{Conversation, Exchange, Message};
 
 /// How long a write waits for another writer before it is refused.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
