@@ -481,7 +481,7 @@ impl Agent {
         let understanding = std::time::Instant::now();
         let slots = self.read(env.knowledge, text);
         let embedding = std::time::Instant::now();
-        let vector = env.retriever.embedder().embed_query(text)?;
+        let vector = env.retriever.embedder().embed_query_async(text).await?;
         let embed_ms = since(embedding);
         let route = self.router.route(text, &vector);
         let (intent, sure) = self.decide(env, &route, &slots, text, &state).await?;

@@ -4,7 +4,7 @@
 
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context};
 use fastembed::{
@@ -72,13 +72,8 @@ impl Embedder {
     /// Embeds one query, served from the LRU cache when seen before.
     pub fn embed_query(&self, text: &str) -> anyhow::Result<Vec<f32>> {
         let key = text.trim().to_lowercase();
-        if let Some(v) = self
-            .cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-        {
-            return Ok(v.clone());
+        if let Some(v) = self.cached(&key) {
+            return Ok(v);
         }
         let v = self.embed_uncached(&key)?;
         self.cache
@@ -86,6 +81,28 @@ impl Embedder {
             .unwrap_or_else(|p| p.into_inner())
             .put(key, v.clone());
         Ok(v)
+    }
+
+    /// [`Embedder::embed_query`] for async code: a cached vector at once,
+    /// else the model runs on the blocking pool. The model is one locked
+    /// session, so at most one inference runs and the waiters block pool
+    /// threads, never the async runtime's workers serving other requests.
+    pub async fn embed_query_async(self: &Arc<Self>, text: &str) -> anyhow::Result<Vec<f32>> {
+        if let Some(v) = self.cached(&text.trim().to_lowercase()) {
+            return Ok(v);
+        }
+        let (me, text) = (self.clone(), text.to_string());
+        tokio::task::spawn_blocking(move || me.embed_query(&text))
+            .await
+            .context("the embedding task failed")?
+    }
+
+    fn cached(&self, key: &str) -> Option<Vec<f32>> {
+        self.cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .cloned()
     }
 
     /// Forgets cached query embeddings, so a benchmark measures cold queries.

@@ -141,7 +141,7 @@ impl Retriever {
             } else {
                 format!("{} ({})", req.query, expanded.join(", "))
             };
-            let v = self.embedder.embed_query(&text)?;
+            let v = self.embedder.embed_query_async(&text).await?;
             self.vectors.search(v, &req.filters, pool).await?
         } else {
             Vec::new()
@@ -190,7 +190,7 @@ impl Retriever {
         &self.docs
     }
 
-    pub fn embedder(&self) -> &Embedder {
+    pub fn embedder(&self) -> &Arc<Embedder> {
         &self.embedder
     }
 
