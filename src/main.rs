@@ -491,24 +491,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let server = EvalServer::start(cfg, None)?;
             let (rt, app) = server.local()?;
             let client = errand::eval::client::Client::new(&server.base)?;
+            // A fresh fixture customer: (id, bearer token).
+            let customer = || -> anyhow::Result<(String, String)> {
+                let fx = client.call(
+                    "POST",
+                    "/v1/test_helpers/fixtures",
+                    None,
+                    Some(&serde_json::json!({})),
+                )?;
+                anyhow::ensure!(fx.status == 201, "creating a bench customer: {}", fx.body);
+                let fx = fx.json();
+                let field = |k: &str| {
+                    fx[k]
+                        .as_str()
+                        .map(str::to_string)
+                        .context("fixture customer")
+                };
+                Ok((field("customer_id")?, field("customer_token")?))
+            };
             if !concurrency.is_empty() {
                 let most = concurrency.iter().copied().max().unwrap_or(1);
-                let mut tokens = Vec::with_capacity(most);
-                for _ in 0..most {
-                    let fx = client.call(
-                        "POST",
-                        "/v1/test_helpers/fixtures",
-                        None,
-                        Some(&serde_json::json!({})),
-                    )?;
-                    anyhow::ensure!(fx.status == 201, "creating a bench customer: {}", fx.body);
-                    tokens.push(
-                        fx.json()["customer_token"]
-                            .as_str()
-                            .context("fixture token")?
-                            .to_string(),
-                    );
-                }
+                let tokens: Vec<String> = (0..most)
+                    .map(|_| customer().map(|(_, token)| token))
+                    .collect::<anyhow::Result<_>>()?;
                 // Each level sends at least `turns` turns and a whole visit per customer.
                 let each = |n: usize| turns.div_ceil(n).max(errand::eval::bench::CHAT_VISIT.len());
                 let total: usize = concurrency.iter().map(|&n| n * each(n)).sum();
@@ -531,16 +536,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 return Ok(());
             }
-            let fx = client.call(
-                "POST",
-                "/v1/test_helpers/fixtures",
-                None,
-                Some(&serde_json::json!({})),
-            )?;
-            anyhow::ensure!(fx.status == 201, "creating the bench customer: {}", fx.body);
-            let fx = fx.json();
-            let customer = fx["customer_id"].as_str().context("fixture customer")?;
-            let token = fx["customer_token"].as_str().context("fixture token")?;
+            let (customer, token) = customer()?;
+            let (customer, token) = (customer.as_str(), token.as_str());
             let bar = progress(json, turns * 2, "turns");
             let report =
                 errand::eval::bench::chat(rt, app, &client, customer, token, turns, &|| {

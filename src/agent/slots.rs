@@ -322,10 +322,11 @@ fn places(lower: &str, k: &Knowledge) -> (Option<String>, Option<String>) {
         });
         // "a ride home from the mall".
         let goal = goal.or_else(|| {
-            ["home", "work", "office"]
-                .into_iter()
-                .find(|p| before.split_whitespace().any(|w| w == *p))
-                .map(|p| if p == "office" { "work" } else { p }.to_string())
+            lexicon()
+                .saved_places
+                .iter()
+                .find(|(said, _)| before.split_whitespace().any(|w| w == said.as_str()))
+                .map(|(_, place)| place.clone())
         });
         return (clean(rest), goal);
     }
@@ -405,6 +406,7 @@ pub(crate) struct Words {
     distance_asks: Vec<String>,
     goal_marks: Vec<String>,
     place_ends: Vec<String>,
+    saved_places: std::collections::BTreeMap<String, String>,
     pub(crate) decide: Decide,
     party: Party,
 }

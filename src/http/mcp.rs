@@ -210,7 +210,18 @@ impl ServerHandler for Errand {
         let me = customer(&ctx)?;
         let args = Value::Object(request.arguments.unwrap_or_default());
         let name = request.name.as_ref();
-        if !self.tools()?.iter().any(|t| t.name == name) {
+        // Only what tools/list offers: the proposal pair, and the direct tools
+        // (the writes that need a yes are refused by name, not run).
+        let tools = self
+            .app
+            .tools()
+            .ok_or_else(|| ErrorData::internal_error("the assistant is still loading", None))?;
+        let offered = |n: &str| {
+            tools
+                .on(SURFACE)
+                .any(|t| t.name == n && !tools.needs_yes(n))
+        };
+        if !(name == PROPOSE || name == CONFIRM || offered(name)) {
             return Err(ErrorData::invalid_params(
                 format!("unknown tool `{name}`"),
                 None,

@@ -6,41 +6,17 @@
 //
 //   node tests/browser/run.mjs            (after `make index`)
 //   ERRAND_BIN=path/to/errand CHROMIUM=/usr/bin/chromium node tests/browser/run.mjs
-import { spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { startServer, stop } from "../node/server.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
 const bin = process.env.ERRAND_BIN || join(process.env.CARGO_TARGET_DIR || join(root, "target"), "release/errand");
 const shots = join(here, "screenshots");
 const DEMO = "c-0001";
-
-/// Starts the server on a free port; resolves with its base URL once ready.
-async function startServer() {
-  const data = mkdtempSync(join(tmpdir(), "errand-browser-"));
-  cpSync(join(root, "data/index"), join(data, "index"), { recursive: true });
-  const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--data", data, "--test-helpers", "true"], {
-    cwd: root,
-    env: { ...process.env, ERRAND_LOG: "warn,qdrant_edge=error" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const first = await new Promise((ok, fail) => {
-    child.once("exit", (code) => fail(new Error(`errand serve exited with ${code}`)));
-    createInterface({ input: child.stdout }).once("line", ok);
-  });
-  const base = first.replace("errand listening on ", "").trim();
-  for (let i = 0; i < 600; i++) {
-    const r = await fetch(base + "/readyz").catch(() => null);
-    if (r && r.ok) return { base, child, data };
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error("the server did not become ready in 120 s");
-}
 
 function check(cond, message) {
   if (!cond) throw new Error(message);
@@ -261,7 +237,7 @@ const scenarios = {
 
 async function main() {
   mkdirSync(shots, { recursive: true });
-  const server = await startServer();
+  const server = await startServer(root, bin, "browser");
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
@@ -296,12 +272,7 @@ async function main() {
     }
   } finally {
     await browser.close();
-    // The data folder goes only after the server has shut down cleanly.
-    await new Promise((ok) => {
-      server.child.once("exit", ok);
-      server.child.kill("SIGTERM");
-    });
-    rmSync(server.data, { recursive: true, force: true });
+    await stop(server);
   }
   console.log(`${Object.keys(scenarios).length - failed} passed, ${failed} failed; screenshots in ${shots}`);
   process.exit(failed ? 1 : 0);

@@ -5,39 +5,15 @@
 // ownership and bad input are enforced. Exits non-zero on the first failure.
 //
 //   node tests/mcp/run.mjs            (after `make index`)
-import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { startServer, stop } from "../node/server.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
 const bin = process.env.ERRAND_BIN || join(process.env.CARGO_TARGET_DIR || join(root, "target"), "release/errand");
-
-async function startServer() {
-  const data = mkdtempSync(join(tmpdir(), "errand-mcp-"));
-  cpSync(join(root, "data/index"), join(data, "index"), { recursive: true });
-  const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--data", data, "--test-helpers", "true"], {
-    cwd: root,
-    env: { ...process.env, ERRAND_LOG: "warn,qdrant_edge=error,rmcp=error" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const first = await new Promise((ok, fail) => {
-    child.once("exit", (code) => fail(new Error(`errand serve exited with ${code}`)));
-    createInterface({ input: child.stdout }).once("line", ok);
-  });
-  const base = first.replace("errand listening on ", "").trim();
-  for (let i = 0; i < 600; i++) {
-    const r = await fetch(base + "/readyz").catch(() => null);
-    if (r && r.ok) return { base, child, data };
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error("the server did not become ready in 120 s");
-}
 
 function check(cond, message) {
   if (!cond) throw new Error(message);
@@ -197,19 +173,15 @@ async function scenarios(base) {
   await stranger.close();
 }
 
-const { base, child, data } = await startServer();
+const server = await startServer(root, bin, "mcp", "warn,qdrant_edge=error,rmcp=error");
 let code = 0;
 try {
-  await scenarios(base);
+  await scenarios(server.base);
   console.log("mcp client: all scenarios passed");
 } catch (e) {
   console.error("mcp client:", e);
   code = 1;
 } finally {
-  // The data folder goes once the server has let go of it.
-  const exited = new Promise((ok) => child.once("exit", ok));
-  child.kill("SIGTERM");
-  await exited;
-  rmSync(data, { recursive: true, force: true });
+  await stop(server);
 }
 process.exit(code);
