@@ -171,6 +171,28 @@ enum EvalWhat {
         #[arg(long)]
         failures: Option<PathBuf>,
     },
+    /// Next-basket scores (Recall@k, NDCG@k, hit rate, coverage, diversity) of
+    /// each recommendation method and the popularity and repeat baselines,
+    /// each customer's last basket held out: over the database's orders, or
+    /// over an external dataset in the next-basket format.
+    Recs {
+        /// History file of an external dataset ({"user": [[-1], [item, ...], ..., [-1]]}).
+        #[arg(long, requires = "future")]
+        history: Option<PathBuf>,
+        /// Its future file: each user's next basket, in the same format.
+        #[arg(long, requires = "history")]
+        future: Option<PathBuf>,
+        /// Also write our history in that format (history.json, future.json,
+        /// items.json) into this folder.
+        #[arg(long, conflicts_with = "history")]
+        export: Option<PathBuf>,
+        /// List length.
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// nDCG@10, recall@10 and MRR of bm25, dense and hybrid search over the labelled queries.
     Retrieval {
         /// Folder of labelled queries (*.jsonl).
@@ -236,6 +258,8 @@ async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> anyhow::Resu
     let loading = tokio::spawn(async move {
         let report = loader.load_retrieval(false).await?;
         loader.load_assistant()?;
+        let orders = loader.commerce.learn_orders().await?;
+        tracing::info!(orders, "recommendations learned the order history");
         anyhow::Ok(report)
     });
     let server = errand::http::serve(app, listener);
@@ -434,7 +458,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let server = EvalServer::start(cfg, url)?;
             let client = errand::eval::client::Client::new(&server.base)?;
-            let bar = progress(json, cases.len(), "dialogues");
+            let bar = errand::eval::progress(json, cases.len(), "dialogues");
             let outcomes = real::run(&client, &knowledge, &cases, jobs, &|_| bar.inc(1));
             bar.finish_and_clear();
             drop(server);
@@ -454,6 +478,43 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 std::fs::write(&path, out)
                     .with_context(|| format!("writing {}", path.display()))?;
+            }
+            Ok(())
+        }
+        Command::Eval {
+            what:
+                Some(EvalWhat::Recs {
+                    history,
+                    future,
+                    export,
+                    k,
+                    json,
+                }),
+            ..
+        } => {
+            use errand::eval::recs;
+            if k == 0 {
+                anyhow::bail!("--k must be at least 1");
+            }
+            let (ds, split) = match (history, future) {
+                (Some(h), Some(f)) => recs::read_external(&h, &f)?,
+                _ => {
+                    let app = App::open(cfg)?;
+                    let rt = tokio::runtime::Runtime::new()?;
+                    let orders = rt.block_on(app.commerce.order_history())?;
+                    let ds = recs::from_orders(&orders, &app.knowledge);
+                    let split = recs::leave_last_out(&ds.baskets);
+                    (ds, split)
+                }
+            };
+            if let Some(dir) = export {
+                recs::export(&ds, &split, &dir)?;
+            }
+            let report = recs::evaluate(&ds, &split, k, !json);
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{}", recs::table(&report));
             }
             Ok(())
         }
@@ -517,7 +578,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 // Each level sends at least `turns` turns and a whole visit per customer.
                 let each = |n: usize| turns.div_ceil(n).max(errand::eval::bench::CHAT_VISIT.len());
                 let total: usize = concurrency.iter().map(|&n| n * each(n)).sum();
-                let bar = progress(json, total, "turns");
+                let bar = errand::eval::progress(json, total, "turns");
                 let mut levels = Vec::new();
                 for &n in &concurrency {
                     let tick = || bar.inc(1);
@@ -538,7 +599,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let (customer, token) = customer()?;
             let (customer, token) = (customer.as_str(), token.as_str());
-            let bar = progress(json, turns * 2, "turns");
+            let bar = errand::eval::progress(json, turns * 2, "turns");
             let report =
                 errand::eval::bench::chat(rt, app, &client, customer, token, turns, &|| {
                     bar.inc(1)
@@ -623,7 +684,7 @@ fn eval_dialogues(cfg: Config, a: DialogueArgs) -> anyhow::Result<()> {
     let thresholds = report::Thresholds::load(&a.thresholds)?;
     let server = EvalServer::start(cfg, a.url.clone())?;
     let client = Client::new(&server.base)?;
-    let bar = progress(a.json, all.len() * a.repeat.max(1), "dialogues");
+    let bar = errand::eval::progress(a.json, all.len() * a.repeat.max(1), "dialogues");
     let failed = std::sync::atomic::AtomicUsize::new(0);
     let results = replay::run(&client, &all, a.repeat, a.jobs, &|r| {
         if !r.passed {
@@ -654,22 +715,6 @@ fn eval_dialogues(cfg: Config, a: DialogueArgs) -> anyhow::Result<()> {
         misses.join("; ")
     );
     Ok(())
-}
-
-/// A progress bar on stderr, hidden when the output is JSON.
-fn progress(hidden: bool, len: usize, what: &str) -> indicatif::ProgressBar {
-    let bar = if hidden {
-        indicatif::ProgressBar::hidden()
-    } else {
-        indicatif::ProgressBar::new(len as u64)
-    };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(&format!(
-            "{{bar:40}} {{pos}}/{{len}} {what} {{msg}}"
-        ))
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    bar
 }
 
 /// The server an evaluation talks to: `--url`, or one started here on a free

@@ -9,7 +9,9 @@ use serde_json::{json, Value};
 use anyhow::Context;
 
 use super::{Agent, Env};
-use crate::commerce::{Actor, BookRequest, CheckoutRequest, Commerce, NewTicket, QuoteRequest};
+use crate::commerce::{
+    Actor, BookRequest, CheckoutRequest, Commerce, NewTicket, QuoteRequest, RecsQuery,
+};
 use crate::knowledge::{Knowledge, Selection};
 use crate::retrieval::{Filters, Kind, Mode, Retriever, SearchRequest};
 use crate::store::Store;
@@ -24,6 +26,7 @@ pub const BOUND: &[&str] = &[
     "clear_cart",
     "apply_coupon",
     "list_offers",
+    "recommend",
     "checkout",
     "recipe_basket",
     "quote_ride",
@@ -150,6 +153,18 @@ pub async fn call(ctx: &Ctx<'_>, name: &str, args: &Value) -> anyhow::Result<Val
         "clear_cart" => serde_json::to_value(c.clear_cart(me).await?)?,
         "apply_coupon" => serde_json::to_value(c.set_coupon(me, Some(s(args, "code"))).await?)?,
         "list_offers" => json!({ "offers": c.offers(me).await?, "cart": c.cart(me).await? }),
+        "recommend" => {
+            let query = RecsQuery {
+                kind: serde_json::from_value(args["kind"].clone())?,
+                product_id: args
+                    .get("product_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                limit: n(args, "limit").unwrap_or(10) as usize,
+                days: n(args, "days").map(|d| d as u32),
+            };
+            serde_json::to_value(c.recommendations(me, query).await?)?
+        }
         "checkout" => serde_json::to_value(
             c.checkout(
                 me,

@@ -16,6 +16,7 @@ mod approval;
 mod assist;
 mod basket;
 mod choices;
+mod discover;
 mod handlers;
 mod lexicon;
 mod router;
@@ -963,6 +964,19 @@ fn clean_query(text: &str, slots: &Slots) -> String {
         .join(" ")
 }
 
+/// What "what goes well with biryani?" names ("biryani"): the words left
+/// once the asking and pairing ones go.
+fn paired_query(text: &str, slots: &Slots) -> String {
+    let lexicon = slots::lexicon();
+    clean_query(text, slots)
+        .split(' ')
+        .filter(|w| {
+            !slots::listed(&lexicon.question_filler, w) && !slots::listed(&lexicon.pairing, w)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Whether every text argument a model proposed shares a word with the
 /// message: a search for "list of items" or a trip from "vrbm-1234" when the
 /// customer said neither is the model talking, not the customer.
@@ -1505,6 +1519,10 @@ impl TurnBuilder<'_> {
                 Err(e) => self.say("error", &[("message", e)]),
             },
             "offers" => self.offers(slots, key).await,
+            "popular" | "new_items" | "goes_with" | "usual" | "order_usual" => {
+                let named = paired_query(text, slots);
+                self.discover(intent, named, slots, state, key).await
+            }
             "checkout" => {
                 let cart = match self.tool("view_cart", json!({}), key.clone()).await {
                     Ok(c) => c,
@@ -1593,6 +1611,7 @@ mod tests {
             include_str!("turns.rs"),
             include_str!("assist.rs"),
             include_str!("handlers.rs"),
+            include_str!("discover.rs"),
         ];
         let mut seen = 0;
         for src in sources {

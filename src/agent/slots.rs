@@ -383,6 +383,8 @@ pub(crate) struct Words {
     pub(crate) recipe_cues: Vec<String>,
     pub(crate) question_filler: Vec<String>,
     pub(crate) filler: Vec<String>,
+    /// Words of "what goes well with ..." around the thing named.
+    pub(crate) pairing: Vec<String>,
     pub(crate) item_problems: Vec<String>,
     pub(crate) title_generic: Vec<String>,
     pub(crate) negations: Vec<String>,

@@ -10,7 +10,7 @@ use crate::commerce::money::format_inr;
 use crate::knowledge::options::resolve;
 use crate::knowledge::{Chosen, Knowledge, OptionError, Product, Selection};
 
-fn money(v: &Value) -> String {
+pub(super) fn money(v: &Value) -> String {
     format_inr(v.as_i64().unwrap_or(0))
 }
 
@@ -205,12 +205,24 @@ impl TurnBuilder<'_> {
                 Put::Failed(e) => return self.say("not_allowed", &[("reason", e)]),
             }
         }
+        self.added_reply("added_many", &lines, &total, asked)
+    }
+
+    /// "Added 1 x Latte (Rs 199). Your cart is now Rs 199.", then the option
+    /// question one of the products is waiting on, if any.
+    pub(super) fn added_reply(
+        &self,
+        template: &str,
+        lines: &[String],
+        total: &Value,
+        asked: Option<String>,
+    ) -> String {
         let mut reply = if lines.is_empty() {
             String::new()
         } else {
             self.say(
-                "added_many",
-                &[("lines", lines.join(", ")), ("total", money(&total))],
+                template,
+                &[("lines", lines.join(", ")), ("total", money(total))],
             )
         };
         if let Some(q) = asked {
@@ -1399,7 +1411,7 @@ fn same_word(said: &str, title: &str) -> bool {
 }
 
 /// What putting one product in the cart came to.
-enum Put {
+pub(super) enum Put {
     /// The reply line ("1 x Latte (Large, Oat milk) (Rs 279)") and the cart.
     Added(String, Value),
     /// An option must be chosen first: the question, asked once.
@@ -1463,7 +1475,7 @@ impl TurnBuilder<'_> {
 
     /// Adds `quantity` of `p` with `options`, or asks for the first option
     /// that has no default ("What size would you like for the Margherita Pizza?").
-    async fn put(
+    pub(super) async fn put(
         &mut self,
         p: &Product,
         quantity: u32,

@@ -30,6 +30,7 @@ pub mod money;
 mod orders;
 pub mod payments;
 pub mod pricing;
+mod recs;
 mod rides;
 mod simulator;
 mod tickets;
@@ -43,6 +44,9 @@ pub use cart::CartView;
 pub use checkout::{CheckoutRequest, CheckoutResult};
 pub use fixtures::{Fixture, FixtureRequest};
 pub use orders::{Action, ActionResult, Diagnosis, OrderItem, OrderView};
+pub use recs::{
+    Because, CartNudge, OrderBasket, Recommendations, Recommended, RecsKind, RecsQuery, MAX_RECS,
+};
 pub use rides::{BookRequest, QuoteRequest, RideQuote, RideView, RIDE_TYPES};
 pub use tickets::{NewTicket, Proposal, Ticket, TicketAction};
 
@@ -122,6 +126,8 @@ pub struct Commerce {
     store: Store,
     config: Arc<CommerceConfig>,
     payments: Arc<dyn PaymentProvider>,
+    /// What the recommendations learned from the orders read so far.
+    recs: Arc<std::sync::Mutex<recs::Learned>>,
 }
 
 impl Commerce {
@@ -137,6 +143,7 @@ impl Commerce {
             store,
             config: Arc::new(config),
             payments,
+            recs: Arc::default(),
         };
         c.store
             .call_blocking(|conn| Ok(simulator::place_drivers(conn, &c.knowledge, &c.config)))??;

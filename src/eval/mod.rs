@@ -5,6 +5,7 @@ pub mod bench;
 pub mod client;
 pub mod dialogues;
 pub mod real;
+pub mod recs;
 pub mod replay;
 pub mod report;
 pub mod retrieval;
@@ -33,4 +34,20 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     }
     let i = ((sorted.len() - 1) as f64 * q).round() as usize;
     sorted[i]
+}
+
+/// A progress bar on stderr, hidden when the output is JSON.
+pub fn progress(hidden: bool, len: usize, what: &str) -> indicatif::ProgressBar {
+    let bar = if hidden {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(len as u64)
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{bar:40}} {{pos}}/{{len}} {what} {{msg}}"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
 }

@@ -11,7 +11,7 @@ use super::extract::{optional_json, ApiJson, ApiPath, ApiQuery, Caller, Idempote
 use super::{ApiError, AppState};
 use crate::commerce::{
     ActionResult, BookRequest, CartView, CheckoutRequest, CheckoutResult, Diagnosis, OrderView,
-    QuoteRequest, RideQuote, RideView,
+    QuoteRequest, Recommendations, RecsKind, RecsQuery, RideQuote, RideView,
 };
 use crate::knowledge::options::Asked;
 
@@ -67,6 +67,34 @@ pub struct Refund {
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     limit: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecsParams {
+    kind: RecsKind,
+    product_id: Option<String>,
+    limit: Option<usize>,
+    days: Option<u32>,
+}
+
+pub async fn recommendations(
+    State(s): State<AppState>,
+    who: Caller,
+    ApiQuery(q): ApiQuery<RecsParams>,
+) -> Api<Recommendations> {
+    let query = RecsQuery {
+        kind: q.kind,
+        product_id: q.product_id,
+        limit: q.limit.unwrap_or(10),
+        days: q.days,
+    };
+    Ok(Json(
+        s.app
+            .commerce
+            .recommendations(who.customer()?, query)
+            .await?,
+    ))
 }
 
 pub async fn cart(State(s): State<AppState>, who: Caller) -> Api<CartView> {

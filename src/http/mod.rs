@@ -79,6 +79,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/cart/items/{line_id}", patch(commerce::set_item).delete(commerce::remove_item))
         .route("/v1/cart/coupon", put(commerce::set_coupon).delete(commerce::remove_coupon))
         .route("/v1/offers", get(commerce::offers))
+        .route("/v1/recommendations", get(commerce::recommendations))
         .route("/v1/checkout", post(commerce::checkout))
         .route("/v1/orders", get(commerce::orders))
         .route("/v1/orders/{id}", get(commerce::order))

@@ -151,6 +151,17 @@ pub const DIETS: &[&str] = &["vegetarian", "non_vegetarian", "vegan", "eggetaria
 pub const SEGMENTS: &[&str] = &["new", "regular", "gold"];
 
 impl Customer {
+    /// Whether the customer's diet allows `p`: recommendations never offer
+    /// what they would not eat (search leaves that to what they ask for).
+    pub fn eats(&self, p: &Product) -> bool {
+        match self.diet.as_str() {
+            "vegan" => p.has_tag("vegan"),
+            "vegetarian" => p.has_tag("veg"),
+            "eggetarian" => p.has_tag("veg") || p.category == "Eggs",
+            _ => true,
+        }
+    }
+
     pub(crate) fn check(c: &Customer) -> Checked {
         let mut k = Check::new();
         k.non_empty("id", &c.id)

@@ -217,6 +217,25 @@ const scenarios = {
     check(picked(l, "size") === "medium" && picked(l, "milk") === "oat", `after the change: ${JSON.stringify(l.options)}`);
   },
 
+  async "you may also like: the cart panel suggests from the history, one tap adds"(page, base) {
+    const who = { "x-demo-customer": DEMO };
+    await api(base, "DELETE", "/v1/cart", undefined, who);
+    await api(base, "POST", "/v1/cart/items", { product_id: "p-freshcart-0409", quantity: 1 }, who);
+    const expected = await api(base, "GET", "/v1/recommendations?kind=cart&limit=4", undefined, who);
+    await openWidget(page, base);
+    await page.getByRole("button", { name: "Show cart" }).click();
+    const row = page.getByRole("region", { name: "You may also like" });
+    const first = row.getByRole("button", { name: /^Also add / }).first();
+    await first.waitFor();
+    const label = await first.getAttribute("aria-label");
+    const titles = expected.items.map((i) => i.title);
+    check(titles.some((t) => label.startsWith(`Also add ${t},`)), `row offers ${label}, the API ${JSON.stringify(titles)}`);
+    await first.click();
+    await page.getByRole("button", { name: "Back to chat" }).filter({ hasText: "Cart (2)" }).waitFor();
+    const cart = await api(base, "GET", "/v1/cart", undefined, who);
+    check(cart.item_count === 2, `the API cart has ${cart.item_count} items after the tap`);
+  },
+
   async "phone-sized screen: the widget fits 375 px and streams an answer"(page, base) {
     await page.setViewportSize({ width: 375, height: 720 });
     await openWidget(page, base);

@@ -60,7 +60,7 @@ async function scenarios(base) {
   // The customer's tools, and the two-step gate instead of the writes that spend money.
   const { tools } = await client.listTools();
   const names = tools.map((t) => t.name);
-  for (const t of ["search_products", "add_to_cart", "view_cart", "quote_ride", "order_status", "search_help", "propose_action", "confirm_action"]) {
+  for (const t of ["search_products", "add_to_cart", "view_cart", "recommend", "quote_ride", "order_status", "search_help", "propose_action", "confirm_action"]) {
     check(names.includes(t), `tools/list lacks ${t}: ${names}`);
   }
   for (const t of ["checkout", "book_ride", "cancel_order", "request_refund", "analyse_ticket", "decide_action", "create_ticket"]) {
@@ -90,6 +90,12 @@ async function scenarios(base) {
   const cart = await call(client, "add_to_cart", { product_id: product.product_id, quantity: 2 });
   check(cart.groups.length === 1, `cart: ${JSON.stringify(cart)}`);
   await refused(client, "search_products", { query: "tea", limit: "lots" }, "invalid_arguments");
+
+  // Recommendations: what goes with the cart, the cart's own lines left out.
+  const recs = await call(client, "recommend", { kind: "cart", limit: 5 });
+  check(recs.kind === "cart" && recs.items.length > 0, `recommend: ${JSON.stringify(recs)}`);
+  check(!recs.items.some((i) => i.product_id === product.product_id), "a cart line was recommended back");
+  await refused(client, "recommend", { kind: "also_like" }, "invalid_arguments");
 
   // Propose: the exact total, in minor units and words; nothing runs yet.
   const proposal = await call(client, "propose_action", { tool: "checkout" });

@@ -62,6 +62,7 @@ animation:ew-blink 1s infinite}
 .ew-lines td.ew-num{text-align:right;white-space:nowrap}
 .ew-sum{display:flex;justify-content:space-between;font-size:13px;padding:2px 0}
 .ew-total{font-weight:700;font-size:15px;border-top:1px solid #dfe5e1;margin-top:6px;padding-top:6px}
+.ew-recs{margin:10px 0 4px}.ew-recs h4{font-size:13px;margin:0 0 4px;color:#46534c}.ew-recs .ew-row{flex-wrap:wrap;gap:6px}
 .ew-nudge{background:#fff6de;border-radius:8px;padding:6px 8px;font-size:13px;margin:8px 0}
 @media (max-width:480px){.ew-panel{right:0;bottom:0;width:100vw;height:100vh;border-radius:0}}
 `;
@@ -318,10 +319,47 @@ function orderCard(o, d) {
   );
 }
 
+// "You may also like": a row from /v1/recommendations, filled when it
+// answers; nothing is shown if it fails or is empty. Products already on
+// screen (`shown`) are left out.
+function alsoLike(query, shown) {
+  const row = el("section", { class: "ew-recs", "aria-label": "You may also like", hidden: true });
+  const skip = new Set(shown.map((p) => p.product_id));
+  call("GET", "/v1/recommendations?limit=4&" + query)
+    .then((r) => {
+      const items = (r.items || []).filter((i) => !skip.has(i.product_id)).slice(0, 3);
+      if (!items.length) return;
+      const n = r.nudge;
+      row.replaceChildren(
+        el("h4", { text: "You may also like" }),
+        n ? el("div", { class: "ew-nudge", role: "note", text: `Add ${n.product_title} for ${money(n.price_minor)} and unlock: ${n.offer_title}` }) : null,
+        el(
+          "div",
+          { class: "ew-row" },
+          items.map((i) =>
+            el("button", {
+              class: "ew-btn ew-rec",
+              type: "button",
+              "aria-label": `Also add ${i.title}, ${money(i.price_minor)}`,
+              text: `+ ${i.title} · ${money(i.price_minor)}`,
+              // A size to choose first: the assistant asks for it.
+              onclick: () =>
+                i.needs_options ? send("add " + i.title) : cartChange("POST", "/v1/cart/items", { product_id: i.product_id, quantity: 1 }),
+            })
+          )
+        )
+      );
+      row.hidden = false;
+    })
+    .catch(() => {});
+  return row;
+}
+
 function cardsFor(turn) {
   const c = turn.cards || {};
   const out = [];
   (c.products || []).forEach((p) => out.push(productCard(p)));
+  if ((c.products || []).length) out.push(alsoLike("kind=also_like&product_id=" + encodeURIComponent(c.products[0].product_id), c.products));
   if (c.recipe && c.recipe.found) out.push(recipeCard(c.recipe));
   if (c.ride_quote) out.push(rideCard(c.ride_quote));
   if (c.order) out.push(orderCard(c.order, c.diagnosis));
@@ -416,6 +454,7 @@ function showCart(c) {
     el("h3", { text: count ? "Your cart" : "Your cart is empty" }),
     groups,
     c.nudge ? el("div", { class: "ew-nudge", role: "note", text: c.nudge.message }) : null,
+    count ? alsoLike("kind=cart", []) : null,
     count
       ? el(
           "div",
