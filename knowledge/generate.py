@@ -1082,11 +1082,14 @@ def gen_customers(rng, hoods):
     return customers
 
 
+MERCHANT_WEIGHTS = [0.13, 0.1, 0.1, 0.08, 0.05, 0.05, 0.06, 0.12, 0.1, 0.11, 0.06, 0.04]
+
+
 def gen_orders(rng, customers, products, merchants):
     by_merchant = {}
     for p in products:
         by_merchant.setdefault(p["merchant_id"], []).append(p)
-    merchant_weights = [(m[0], w) for m, w in zip(merchants, [0.13, 0.1, 0.1, 0.08, 0.05, 0.05, 0.06, 0.12, 0.1, 0.11, 0.06, 0.04])]
+    merchant_weights = [(m[0], w) for m, w in zip(merchants, MERCHANT_WEIGHTS)]
     orders = []
     start = datetime(2026, 5, 1, tzinfo=timezone.utc)
     for i in range(1, 2401):
@@ -1103,17 +1106,72 @@ def gen_orders(rng, customers, products, merchants):
                 continue
             items.append({"product_id": p["id"], "title": p["title"], "quantity": rng.randint(1, 3), "unit_price_minor": p["price_minor"]})
         placed = start + timedelta(minutes=rng.randint(0, 200 * 24 * 60))
-        fate = weighted(rng, [("delivered", 0.9), ("cancelled", 0.06), ("refunded", 0.04)])
-        events, t = [], placed
-        stop = len(LIFECYCLE) if fate != "cancelled" else rng.randint(1, 3)
-        for state in LIFECYCLE[:stop]:
-            events.append({"state": state, "at": t.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                           "actor": "customer" if state == "placed" else ("merchant" if state in ("accepted", "preparing", "ready") else "system")})
-            t += timedelta(minutes=rng.randint(2, 14))
-        if fate in ("cancelled", "refunded"):
-            events.append({"state": fate, "at": t.strftime("%Y-%m-%dT%H:%M:%SZ"), "actor": "agent" if fate == "refunded" else "customer"})
+        fate, events = lifecycle(rng, placed)
         orders.append({"id": f"o-{i:05d}", "customer_id": cust["id"], "merchant_id": merchant,
                        "address": cust["addresses"][0]["line"], "items": items, "status": fate, "events": events})
+    return orders
+
+
+def lifecycle(rng, placed):
+    """How an order placed at `placed` ended, and its events."""
+    fate = weighted(rng, [("delivered", 0.9), ("cancelled", 0.06), ("refunded", 0.04)])
+    events, t = [], placed
+    stop = len(LIFECYCLE) if fate != "cancelled" else rng.randint(1, 3)
+    for state in LIFECYCLE[:stop]:
+        events.append({"state": state, "at": t.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                       "actor": "customer" if state == "placed" else ("merchant" if state in ("accepted", "preparing", "ready") else "system")})
+        t += timedelta(minutes=rng.randint(2, 14))
+    if fate in ("cancelled", "refunded"):
+        events.append({"state": fate, "at": t.strftime("%Y-%m-%dT%H:%M:%SZ"), "actor": "agent" if fate == "refunded" else "customer"})
+    return fate, events
+
+
+def gen_habits(customers, products, merchants, first_id):
+    """Orders shaped by habit, which the recommendations learn from: each customer
+    from c-0100 on (the first hundred keep the history the tests were written
+    against) has one or two home stores and a few staples they reorder in the
+    same quantity, and every store has bundles bought together (a main with its
+    side and drink). Its own random stream, so every earlier record stays byte
+    for byte."""
+    rng = random.Random(SEED + 17)
+    by_merchant = {}
+    for p in products:
+        by_merchant.setdefault(p["merchant_id"], []).append(p)
+    weights = [(m[0], w) for m, w in zip(merchants, MERCHANT_WEIGHTS)]
+    bundles = {mid: [rng.sample(pool, min(len(pool), rng.randint(2, 3))) for _ in range(8)]
+               for mid, pool in sorted(by_merchant.items())}
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    orders, n = [], first_id
+    for cust in customers[99:]:
+        eats = lambda pool: [p for p in pool if diet_allows(cust["diet"], p["tags"])] or pool
+        homes = []
+        for _ in range(rng.randint(1, 2)):
+            m = weighted(rng, weights)
+            if m not in homes:
+                homes.append(m)
+        staples = {m: [(p, rng.randint(1, 3)) for p in rng.sample(eats(by_merchant[m]), min(len(eats(by_merchant[m])), rng.randint(2, 4)))]
+                   for m in homes}
+        low, high = {"new": (2, 5), "regular": (6, 14), "gold": (12, 24)}[cust["segment"]]
+        for minute in sorted(rng.randint(0, 330 * 24 * 60) for _ in range(rng.randint(low, high))):
+            merchant = rng.choice(homes) if rng.random() < 0.85 else weighted(rng, weights)
+            items = []
+
+            def put(p, quantity):
+                if not any(it["product_id"] == p["id"] for it in items):
+                    items.append({"product_id": p["id"], "title": p["title"], "quantity": quantity, "unit_price_minor": p["price_minor"]})
+            for p, quantity in staples.get(merchant, []):
+                if rng.random() < 0.6:
+                    put(p, quantity)
+            if rng.random() < 0.45:
+                for p in rng.choice(bundles[merchant]):
+                    if diet_allows(cust["diet"], p["tags"]):
+                        put(p, 1)
+            while not items or rng.random() < 0.3:
+                put(rng.choice(eats(by_merchant[merchant])), rng.randint(1, 2))
+            fate, events = lifecycle(rng, start + timedelta(minutes=minute))
+            orders.append({"id": f"o-{n:05d}", "customer_id": cust["id"], "merchant_id": merchant,
+                           "address": cust["addresses"][0]["line"], "items": items, "status": fate, "events": events})
+            n += 1
     return orders
 
 
@@ -1149,6 +1207,7 @@ def generate(out):
     products = gen_products(rng)
     customers = gen_customers(rng, hoods)
     orders = gen_orders(rng, customers, products, MERCHANTS)
+    orders += gen_habits(customers, products, MERCHANTS, len(orders) + 1)
     # The cafe's newer drinks come after the seed history, from their own
     # generator, so the seeded orders and every earlier id stay as they were.
     products += cafe_menu(products)

@@ -227,6 +227,19 @@ enum BenchWhat {
         #[arg(long)]
         json: bool,
     },
+    /// Recommendation latency per kind against a history grown `--scale` times,
+    /// on a private copy of the database (nothing is written to yours).
+    Recs {
+        /// How many times the seed history to serve from.
+        #[arg(long, default_value_t = 10)]
+        scale: usize,
+        /// Requests to time per kind.
+        #[arg(long, default_value_t = 500)]
+        requests: usize,
+        /// Print one JSON object instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
     /// Query latency per search mode (query embedding included) and indexing throughput.
     Retrieval {
         /// How many distinct queries to time (labelled ones first, then catalog titles).
@@ -311,8 +324,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     // An evaluation's in-process server would drown its table in request logs.
     let filter = match &cli.command {
         Command::Eval {
-            what: None | Some(EvalWhat::Real { .. }),
+            what: None | Some(EvalWhat::Real { .. } | EvalWhat::Recs { .. }),
             ..
+        }
+        | Command::Bench {
+            what: BenchWhat::Recs { .. },
         } => "warn,qdrant_edge=error",
         _ => cfg.log.filter.as_str(),
     };
@@ -538,6 +554,39 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string(&report)?);
             } else {
                 print!("{}", errand::eval::retrieval::table(&report));
+            }
+            Ok(())
+        }
+        Command::Bench {
+            what:
+                BenchWhat::Recs {
+                    scale,
+                    requests,
+                    json,
+                },
+        } => {
+            anyhow::ensure!(
+                scale >= 1 && requests >= 1,
+                "--scale and --requests must be at least 1"
+            );
+            // A scratch database: the grown history must not land in yours.
+            let scratch =
+                std::env::temp_dir().join(format!("errand-bench-recs-{}", std::process::id()));
+            cfg.paths.data = scratch.clone();
+            let app = App::open(cfg)?;
+            let bar = errand::eval::progress(json, requests * 5 + requests.min(100), "requests");
+            let rt = tokio::runtime::Runtime::new()?;
+            let report = rt.block_on(errand::eval::bench::recs(&app, scale, requests, &|| {
+                bar.inc(1)
+            }));
+            bar.finish_and_clear();
+            drop(app);
+            std::fs::remove_dir_all(&scratch).ok();
+            let report = report?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{}", errand::eval::bench::recs_summary(&report));
             }
             Ok(())
         }

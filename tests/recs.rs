@@ -245,3 +245,67 @@ fn bad_queries_name_the_parameter() {
     let (status, _) = s.get("/v1/recommendations?kind=new", None);
     assert_eq!(status, 401);
 }
+
+/// `errand eval recs` over our orders, then over the same history exported
+/// in the external next-basket format: the same figures for every method the
+/// format can carry (areas and categories it cannot).
+#[test]
+fn the_evaluation_reads_back_what_it_exports() {
+    let data = common::data_with_index("recs-eval");
+    let out = common::temp_dir("recs-export");
+    let run = |args: &[&str]| -> Value {
+        let o = common::errand()
+            .args(["eval", "recs", "--json", "--data"])
+            .arg(&data)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let ours = run(&["--export", out.to_str().unwrap()]);
+    let history = out.join("history.json");
+    let future = out.join("future.json");
+    let theirs = run(&[
+        "--history",
+        history.to_str().unwrap(),
+        "--future",
+        future.to_str().unwrap(),
+    ]);
+    assert_eq!(ours["users"], theirs["users"]);
+    assert_eq!(ours["train_baskets"], theirs["train_baskets"]);
+    let rows = |r: &Value| -> HashMap<String, Value> {
+        r["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| (row["method"].as_str().unwrap().to_string(), row.clone()))
+            .collect()
+    };
+    let (ours, theirs) = (rows(&ours), rows(&theirs));
+    assert!(ours.contains_key("popular_area") && !theirs.contains_key("popular_area"));
+    for (method, t) in &theirs {
+        let o = &ours[method];
+        for metric in ["recall", "ndcg", "hit_rate", "coverage"] {
+            assert_eq!(o[metric], t[metric], "{method} {metric}");
+        }
+        assert!(t["diversity"].is_null() && o["diversity"].is_number());
+    }
+    // Repeat purchase beats global popularity on a history with habits.
+    assert!(ours["repeat"]["recall"].as_f64() > ours["popular"]["recall"].as_f64());
+    let items: HashMap<String, String> =
+        serde_json::from_str(&std::fs::read_to_string(out.join("items.json")).unwrap()).unwrap();
+    assert!(items.values().all(|p| p.starts_with("p-")));
+
+    // A file not in the format is refused with what was expected.
+    std::fs::write(&future, r#"{"7": [[-1], [1, 2], [3], [-1]]}"#).unwrap();
+    let o = common::errand()
+        .args(["eval", "recs", "--history"])
+        .arg(&history)
+        .arg("--future")
+        .arg(&future)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("one per user"));
+}

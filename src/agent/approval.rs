@@ -198,9 +198,19 @@ impl Agent {
             session: "",
             idempotency_key: key,
         };
-        handlers::call(&ctx, name, args)
-            .await
-            .map_err(|e| CallError::Refused(self.customer_error(name, &e)))
+        handlers::call(&ctx, name, args).await.map_err(|e| {
+            // The engine's own check of an argument is a bad argument too.
+            let invalid = matches!(
+                e.downcast_ref::<crate::commerce::CommerceError>(),
+                Some(crate::commerce::CommerceError::Invalid { .. })
+            );
+            let message = self.customer_error(name, &e);
+            if invalid {
+                CallError::Invalid(message)
+            } else {
+                CallError::Refused(message)
+            }
+        })
     }
 
     async fn checkout_terms(&self, c: &Caller<'_>) -> Result<(Value, Value, String), CallError> {

@@ -42,7 +42,7 @@ use rusqlite::Connection;
 pub use agentic::{SessionItem, SessionStatus, SessionView};
 pub use cart::CartView;
 pub use checkout::{CheckoutRequest, CheckoutResult};
-pub use fixtures::{Fixture, FixtureRequest};
+pub use fixtures::{Fixture, FixtureItem, FixtureOrder, FixtureRequest};
 pub use orders::{Action, ActionResult, Diagnosis, OrderItem, OrderView};
 pub use recs::{
     Because, CartNudge, OrderBasket, Recommendations, Recommended, RecsKind, RecsQuery, MAX_RECS,

@@ -143,8 +143,6 @@ pub(super) struct Learned {
 
 /// Widening windows for `top_area`, in days; 0 is all time.
 const WINDOWS: [u32; 5] = [7, 30, 90, 365, 0];
-/// Weight of each older order against the next in "your usual".
-const USUAL_DECAY: f64 = 0.8;
 
 /// One order as the recommendations see it.
 #[derive(Debug, Clone, PartialEq)]
@@ -242,6 +240,26 @@ impl Commerce {
             .await
     }
 
+    /// How many of the customer's orders held each product: what moves
+    /// their regular buys up a search.
+    pub async fn bought(&self, customer: &str) -> Result<HashMap<String, u32>> {
+        let customer = customer.to_string();
+        self.tx(move |c, tx| {
+            let mut learned = c.recs.lock().unwrap_or_else(|p| p.into_inner());
+            learned.catch_up(tx)?;
+            let mut out = HashMap::new();
+            if let Some(user) = learned.customers.get(&customer) {
+                for b in learned.history.baskets_of(user) {
+                    for &i in &b.items {
+                        *out.entry(learned.products.name(i).to_string()).or_default() += 1;
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     /// Learns the orders placed so far; `serve` calls it at start so the
     /// first request does not pay for reading the whole history.
     pub async fn learn_orders(&self) -> Result<usize> {
@@ -310,7 +328,7 @@ fn recommend(
         RecsKind::Usual => match user {
             Some(u) => {
                 let times = |i: Item| h.baskets_of(u).filter(|b| b.items.contains(&i)).count();
-                h.repeat(u, USUAL_DECAY)
+                h.repeat(u, recs::USUAL_DECAY)
                     .into_iter()
                     .map(|(item, score)| Candidate {
                         item,

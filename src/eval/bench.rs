@@ -398,3 +398,164 @@ pub fn chat_summary(r: &ChatReport) -> String {
     }
     out
 }
+
+/// `errand bench recs`: recommendations against a history grown `scale`
+/// times (every seeded customer and order copied under new ids).
+#[derive(Debug, Serialize)]
+pub struct RecsReport {
+    pub scale: usize,
+    pub orders: usize,
+    /// Reading the whole history into the engine once, as `serve` does at start.
+    pub learn_s: f64,
+    /// One more order placed, then the next request (which reads it in).
+    pub after_new_order: Latency,
+    /// `Commerce::recommendations` end to end: catch-up, ranking, stock checks.
+    pub kinds: BTreeMap<String, Latency>,
+}
+
+const BENCH_KINDS: [crate::commerce::RecsKind; 5] = [
+    crate::commerce::RecsKind::AlsoLike,
+    crate::commerce::RecsKind::Cart,
+    crate::commerce::RecsKind::Usual,
+    crate::commerce::RecsKind::TopArea,
+    crate::commerce::RecsKind::New,
+];
+
+/// Grows `app`'s history to `scale` times the seed, then times `requests`
+/// requests of each kind for customers and products taken in a fixed
+/// stride. `app` must be a scratch copy: the history grows in its database.
+pub async fn recs(
+    app: &crate::app::App,
+    scale: usize,
+    requests: usize,
+    tick: &dyn Fn(),
+) -> anyhow::Result<RecsReport> {
+    use crate::commerce::{RecsKind, RecsQuery};
+    app.store.call_blocking(|conn| {
+        let tx = conn.transaction()?;
+        for copy in 1..scale {
+            let tag = format!("-x{copy}");
+            tx.execute(
+                "INSERT INTO customers (id, name, area, diet, language, segment, addresses)
+                 SELECT id || ?1, name, area, diet, language, segment, addresses FROM customers
+                 WHERE id NOT LIKE '%-x%'",
+                [&tag],
+            )?;
+            tx.execute(
+                "INSERT INTO orders (id, customer_id, merchant_id, address, status, total_minor, placed_at, updated_at, seeded)
+                 SELECT id || ?1, customer_id || ?1, merchant_id, address, status, total_minor, placed_at, updated_at, 1
+                 FROM orders WHERE seeded = 1 AND id NOT LIKE '%-x%'",
+                [&tag],
+            )?;
+            tx.execute(
+                "INSERT INTO order_items (order_id, product_id, options, title, quantity, unit_price_minor)
+                 SELECT i.order_id || ?1, i.product_id, i.options, i.title, i.quantity, i.unit_price_minor
+                 FROM order_items i JOIN orders o ON o.id = i.order_id
+                 WHERE o.seeded = 1 AND o.id NOT LIKE '%-x%'",
+                [&tag],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    })?;
+    let c = &app.commerce;
+    let start = Instant::now();
+    let orders = c.learn_orders().await?;
+    let learn_s = start.elapsed().as_secs_f64();
+    let customers: Vec<String> = app
+        .knowledge
+        .customers
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
+    // Products people ordered that go in a cart as they come (no size to choose).
+    let k = &app.knowledge;
+    let products: Vec<String> = k
+        .orders
+        .iter()
+        .flat_map(|o| o.items.iter().filter_map(|i| k.product(&i.product_id)))
+        .filter(|p| crate::knowledge::options::resolve(p, &Default::default()).is_ok())
+        .map(|p| p.id.clone())
+        .collect();
+    let pick = |list: &[String], i: usize| list[(i * 7919) % list.len()].clone();
+    let mut kinds = BTreeMap::new();
+    for kind in BENCH_KINDS {
+        let mut times = Vec::with_capacity(requests);
+        for i in 0..requests {
+            let query = RecsQuery {
+                kind,
+                product_id: (kind == RecsKind::AlsoLike).then(|| pick(&products, i)),
+                limit: 10,
+                days: None,
+            };
+            let who = pick(&customers, i);
+            if kind == RecsKind::Cart && i % 50 == 0 {
+                c.clear_cart(&who).await?;
+                c.add_to_cart(&who, &pick(&products, i), 1, &Default::default())
+                    .await?;
+            }
+            let start = Instant::now();
+            c.recommendations(&who, query).await?;
+            times.push(start.elapsed().as_secs_f64() * 1000.0);
+            tick();
+        }
+        let name = serde_json::to_value(kind)?;
+        kinds.insert(
+            name.as_str().unwrap_or_default().to_string(),
+            latency(times),
+        );
+    }
+    // A new order each time, so every timed request reads one in.
+    let mut after = Vec::new();
+    for i in 0..requests.min(100) {
+        let who = pick(&customers, i);
+        c.fixture(crate::commerce::FixtureRequest {
+            like: Some(who.clone()),
+            orders: vec![crate::commerce::FixtureOrder {
+                items: vec![crate::commerce::FixtureItem {
+                    product_id: pick(&products, i),
+                    quantity: 1,
+                    options: Default::default(),
+                }],
+                state: "delivered".into(),
+                minutes_in_state: 10.0,
+            }],
+        })
+        .await?;
+        let query = RecsQuery {
+            kind: RecsKind::TopArea,
+            product_id: None,
+            limit: 10,
+            days: None,
+        };
+        let start = Instant::now();
+        c.recommendations(&who, query).await?;
+        after.push(start.elapsed().as_secs_f64() * 1000.0);
+        tick();
+    }
+    Ok(RecsReport {
+        scale,
+        orders,
+        learn_s,
+        after_new_order: latency(after),
+        kinds,
+    })
+}
+
+pub fn recs_summary(r: &RecsReport) -> String {
+    let mut out = format!(
+        "history: {} orders ({}x the seed), learned in {:.2} s\n",
+        r.orders, r.scale, r.learn_s
+    );
+    for (kind, l) in &r.kinds {
+        out.push_str(&format!(
+            "{kind:<16} p50 {:>6.2} ms  p99 {:>6.2} ms\n",
+            l.p50_ms, l.p99_ms
+        ));
+    }
+    out.push_str(&format!(
+        "{:<16} p50 {:>6.2} ms  p99 {:>6.2} ms\n",
+        "after new order", r.after_new_order.p50_ms, r.after_new_order.p99_ms
+    ));
+    out
+}

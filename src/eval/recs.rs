@@ -174,7 +174,7 @@ pub fn evaluate(ds: &Dataset, split: &Split, k: usize, progress: bool) -> Report
                         .or_insert_with(|| history.popular(|b| Some(b.group) == g))
                         .clone()
                 }
-                "repeat" => history.repeat(*user, 1.0),
+                "repeat" => history.repeat(*user, recs::USUAL_DECAY),
                 "co_purchase" => {
                     let mine: Vec<Item> = history
                         .baskets_of(*user)
@@ -296,6 +296,8 @@ pub fn read_external(history: &Path, future: &Path) -> anyhow::Result<(Dataset, 
     if next.is_empty() {
         bail!("{}: no user has a future basket", future.display());
     }
+    // By user id, as `leave_last_out` orders them, so sums add up alike.
+    next.sort_by_key(|(user, _)| *user);
     let ds = Dataset {
         baskets: Vec::new(),
         item_names: Vec::new(),

@@ -26,11 +26,17 @@ pub struct Basket {
     pub items: Vec<Item>,
 }
 
+/// "Your usual": how much each older order counts against the next. Close
+/// to 1, so how often wins and recency breaks ties; on the seed history
+/// `errand eval recs` gives recall@10 0.220 here, 0.230 for plain frequency
+/// and 0.167 for a decay of 0.8.
+pub const USUAL_DECAY: f64 = 0.99;
+
 /// Scored items, best first; ties go to the smaller id so runs repeat.
 pub type Ranked = Vec<(Item, f64)>;
 
-/// TIFU-KNN's settings. The defaults are the paper's Instacart ones, with
-/// fewer neighbours because our histories are smaller.
+/// TIFU-KNN's settings. The defaults are those the next-basket reality
+/// check (Li et al., TOIS 2023) runs on Instacart, not tuned on our data.
 #[derive(Debug, Clone, Copy)]
 pub struct Tifu {
     /// Baskets per group, most recent group last.
@@ -49,8 +55,8 @@ impl Default for Tifu {
             group_size: 3,
             within: 0.9,
             between: 0.7,
-            neighbours: 100,
-            alpha: 0.7,
+            neighbours: 900,
+            alpha: 0.9,
         }
     }
 }
