@@ -356,12 +356,12 @@ fn is_excluded(ing: &str, product: Option<&Product>, exclude: &[String]) -> bool
     })
 }
 
-pub async fn recipe_basket(ctx: &Ctx<'_>, args: &Value) -> anyhow::Result<Value> {
+pub async fn recipe_basket(
+    ctx: &Ctx<'_>,
+    args: super::handlers::RecipeArgs,
+) -> anyhow::Result<Value> {
     let k = ctx.knowledge;
-    let query = args
-        .get("recipe")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let query = args.recipe.as_str();
     let filters = Filters {
         kind: Some(Kind::Recipe),
         ..Default::default()
@@ -388,19 +388,9 @@ pub async fn recipe_basket(ctx: &Ctx<'_>, args: &Value) -> anyhow::Result<Value>
         return Ok(json!({ "found": false }));
     };
     let base = recipe.servings.unwrap_or(4).max(1);
-    let servings = args
-        .get("servings")
-        .and_then(Value::as_u64)
-        .map_or(base, |s| s as u32);
+    let servings = args.servings.unwrap_or(base);
     let scale = f64::from(servings) / f64::from(base);
-    let exclude: Vec<String> = args
-        .get("exclude")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_lowercase)
-        .collect();
+    let exclude: Vec<String> = args.exclude.iter().map(|e| e.to_lowercase()).collect();
     let (mut matched, mut substituted, mut skipped, mut missing) = (vec![], vec![], vec![], vec![]);
     let mut merchants: Vec<String> = Vec::new();
     for line in &recipe.ingredients {

@@ -1,52 +1,25 @@
-//! One handler per tool in `tools/`. Each runs as the session's customer (or,
+//! One type per tool in `tools/`, with typed arguments and output, and the
+//! registry that dispatches a call by name. Each runs as the session's customer (or,
 //! in assist mode, its care agent and ticket): ids of carts, orders and
 //! tickets come from the session, never from the arguments, and the commerce
 //! engine checks ownership again.
 
-use crate::knowledge::Audience;
-use serde_json::{json, Value};
+use std::collections::HashMap;
 
 use anyhow::Context;
-
-use std::collections::HashMap;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
 use super::{Agent, Env};
 use crate::commerce::{
-    Actor, BookRequest, CheckoutRequest, Commerce, NewTicket, QuoteRequest, RecsQuery,
+    ActionResult, Actor, BookRequest, CartView, CheckoutRequest, CheckoutResult, Commerce,
+    NewTicket, QuoteRequest, Recommendations, RecsKind, RecsQuery, RideQuote, RideView, Ticket,
+    TicketAction,
 };
-use crate::knowledge::{Knowledge, Selection};
+use crate::knowledge::{Audience, Knowledge, Selection};
 use crate::retrieval::{Filters, Hit, Kind, Mode, Retriever, SearchRequest};
 use crate::store::Store;
-
-pub const BOUND: &[&str] = &[
-    "search_products",
-    "add_to_cart",
-    "set_cart_quantity",
-    "remove_from_cart",
-    "set_cart_options",
-    "view_cart",
-    "clear_cart",
-    "apply_coupon",
-    "list_offers",
-    "recommend",
-    "checkout",
-    "recipe_basket",
-    "quote_ride",
-    "book_ride",
-    "ride_status",
-    "order_status",
-    "cancel_order",
-    "request_refund",
-    "search_help",
-    "merchant_info",
-    "create_ticket",
-    "analyse_ticket",
-    "decide_action",
-];
-
-pub fn is_bound(name: &str) -> bool {
-    BOUND.contains(&name)
-}
 
 /// What a handler needs: the engines and who is acting.
 pub struct Ctx<'a> {
@@ -62,22 +35,6 @@ pub struct Ctx<'a> {
     pub session: &'a str,
     /// Stable per confirmed write, so a retried turn never repeats it.
     pub idempotency_key: String,
-}
-
-fn s<'a>(args: &'a Value, key: &str) -> &'a str {
-    args.get(key).and_then(Value::as_str).unwrap_or_default()
-}
-
-fn n(args: &Value, key: &str) -> Option<i64> {
-    args.get(key).and_then(Value::as_i64)
-}
-
-/// The `options` argument (validated by the tool's schema).
-fn options(args: &Value) -> anyhow::Result<Selection> {
-    Ok(match args.get("options") {
-        Some(v) => serde_json::from_value(v.clone())?,
-        None => Selection::new(),
-    })
 }
 
 /// Moves what the customer has ordered before up the list: about one place
@@ -99,257 +56,605 @@ fn personalise(hits: &mut Vec<Hit>, bought: &HashMap<String, u32>) {
     hits.extend(keyed.into_iter().map(|(_, h)| h));
 }
 
-/// Runs a validated call.
-pub async fn call(ctx: &Ctx<'_>, name: &str, args: &Value) -> anyhow::Result<Value> {
-    let c = ctx.commerce;
-    let me = ctx.customer;
-    Ok(match name {
-        "search_products" => {
-            let tags = args
-                .get("tags")
-                .and_then(Value::as_array)
-                .map(|t| {
-                    t.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default();
-            let filters = Filters {
-                kind: Some(Kind::Product),
-                tags,
-                price_max: n(args, "max_price_minor"),
-                merchant: args
-                    .get("merchant_id")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                in_stock: true,
-                ..Default::default()
-            };
-            let limit = n(args, "limit").unwrap_or(5) as usize;
-            let exclude: Vec<&str> = args
-                .get("exclude_ids")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            let mut hits = ctx
-                .retriever
-                .search(&SearchRequest {
-                    query: s(args, "query").into(),
-                    mode: Mode::Hybrid,
-                    filters,
-                    limit: (limit + exclude.len()) * 4,
-                })
-                .await?;
-            hits.retain(|h| !exclude.contains(&h.id.as_str()));
-            personalise(&mut hits, &c.bought(me).await?);
-            json!({ "products": super::basket::varied(ctx.knowledge, &hits, limit) })
-        }
-        "add_to_cart" => serde_json::to_value(
-            c.add_to_cart(
-                me,
-                s(args, "product_id"),
-                n(args, "quantity").unwrap_or(1) as u32,
-                &options(args)?,
-            )
-            .await?,
-        )?,
-        "set_cart_options" => serde_json::to_value(
-            c.update_line(me, s(args, "line_id"), None, Some(&options(args)?))
-                .await?,
-        )?,
-        "set_cart_quantity" => serde_json::to_value(
-            c.set_quantity(
-                me,
-                s(args, "product_id"),
-                n(args, "quantity").unwrap_or(0) as u32,
-            )
-            .await?,
-        )?,
-        "remove_from_cart" => {
-            serde_json::to_value(c.remove_from_cart(me, s(args, "product_id")).await?)?
-        }
-        "view_cart" => serde_json::to_value(c.cart(me).await?)?,
-        "clear_cart" => serde_json::to_value(c.clear_cart(me).await?)?,
-        "apply_coupon" => serde_json::to_value(c.set_coupon(me, Some(s(args, "code"))).await?)?,
-        "list_offers" => json!({ "offers": c.offers(me).await?, "cart": c.cart(me).await? }),
-        "recommend" => {
-            let query = RecsQuery {
-                kind: serde_json::from_value(args["kind"].clone())?,
-                product_id: args
-                    .get("product_id")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                limit: n(args, "limit").unwrap_or(10) as usize,
-                days: n(args, "days").map(|d| d as u32),
-            };
-            serde_json::to_value(c.recommendations(me, query).await?)?
-        }
-        "checkout" => serde_json::to_value(
-            c.checkout(
-                me,
-                &ctx.idempotency_key,
-                CheckoutRequest {
-                    expected_total_minor: n(args, "expected_total_minor"),
-                    ..Default::default()
-                },
-            )
-            .await?,
-        )?,
-        "recipe_basket" => super::basket::recipe_basket(ctx, args).await?,
-        "quote_ride" => {
-            let req = QuoteRequest {
-                from: s(args, "from").into(),
-                to: s(args, "to").into(),
-                at: None,
-                ride_type: args
-                    .get("ride_type")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                riders: args
-                    .get("riders")
-                    .and_then(Value::as_u64)
-                    .and_then(|n| u32::try_from(n).ok()),
-            };
-            serde_json::to_value(c.quote_ride(me, req).await?)?
-        }
-        "book_ride" => {
-            let req = BookRequest {
-                quote_id: s(args, "quote_id").into(),
-                ride_type: args
-                    .get("ride_type")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-            };
-            serde_json::to_value(c.book_ride(me, &ctx.idempotency_key, req).await?)?
-        }
-        "ride_status" => {
-            let ride = match args.get("ride_id").and_then(Value::as_str) {
-                Some(id) => Some(c.ride(me, id).await?),
-                None => c.rides(me, 1).await?.into_iter().next(),
-            };
-            json!({ "ride": ride })
-        }
-        "order_status" => {
-            let actor = Actor::Customer(me.into());
-            let id = match args.get("order_id").and_then(Value::as_str) {
-                Some(id) => id.to_string(),
-                None => match c.orders(me, 1).await?.into_iter().next() {
-                    Some(o) => o.id,
-                    None => return Ok(json!({ "order": null })),
-                },
-            };
-            json!({ "order": c.order(&actor, &id).await?, "diagnosis": c.diagnosis(&actor, &id).await? })
-        }
-        "cancel_order" => {
-            let reason = Some(s(args, "reason"))
-                .filter(|r| !r.is_empty())
-                .unwrap_or("requested in chat");
-            serde_json::to_value(
-                c.cancel(
-                    &Actor::Customer(me.into()),
-                    s(args, "order_id"),
-                    reason,
-                    &ctx.idempotency_key,
-                    n(args, "expected_refund_minor"),
-                )
-                .await?,
-            )?
-        }
-        "request_refund" => serde_json::to_value(
-            c.refund(
-                &Actor::Customer(me.into()),
-                s(args, "order_id"),
-                n(args, "amount_minor"),
-                s(args, "reason"),
-                &ctx.idempotency_key,
-            )
-            .await?,
-        )?,
-        "create_ticket" => {
-            let req = NewTicket {
-                order_id: args
-                    .get("order_id")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                subject: s(args, "subject").into(),
-                customer_id: None,
-            };
-            let ticket = c.create_ticket(&Actor::Customer(me.into()), req).await?;
-            ctx.store
-                .link_ticket(ctx.session.to_string(), ticket.id.clone())
-                .await?;
-            serde_json::to_value(ticket)?
-        }
-        "merchant_info" => {
-            let id = args.get("merchant_id").and_then(Value::as_str);
-            let merchants: Vec<Value> = ctx
-                .knowledge
-                .merchants
-                .iter()
-                .filter(|m| id.is_none_or(|id| m.id == id))
-                .map(|m| {
-                    json!({
-                        "id": m.id, "name": m.name, "kind": m.kind, "cuisine": m.cuisine, "area": m.area,
-                        "min_order_minor": m.min_order_minor, "delivery_fee_minor": m.delivery_fee_minor,
-                        "packaging_fee_minor": m.packaging_fee_minor, "prep_minutes": m.prep_minutes,
-                    })
-                })
-                .collect();
-            if let Some(id) = id.filter(|_| merchants.is_empty()) {
-                anyhow::bail!("no merchant `{id}`");
+/// One tool: the name of its schema in `tools/`, its arguments as a type
+/// (the schema has already been checked, so they parse), and what it answers.
+trait Tool {
+    const NAME: &'static str;
+    type Args: DeserializeOwned;
+    type Output: Serialize;
+    async fn run(ctx: &Ctx<'_>, args: Self::Args) -> anyhow::Result<Self::Output>;
+}
+
+/// The registry: every tool type, by name. `BOUND` and `call` both come
+/// from this one list, so a tool cannot be listed without a handler.
+macro_rules! registry {
+    ($($tool:ty),* $(,)?) => {
+        pub const BOUND: &[&str] = &[$(<$tool as Tool>::NAME),*];
+
+        /// Runs a call whose arguments passed the tool's schema.
+        pub async fn call(ctx: &Ctx<'_>, name: &str, args: &Value) -> anyhow::Result<Value> {
+            match name {
+                $(<$tool as Tool>::NAME => {
+                    let args: <$tool as Tool>::Args = serde_json::from_value(args.clone())
+                        .with_context(|| format!("arguments of `{name}`"))?;
+                    Ok(serde_json::to_value(<$tool as Tool>::run(ctx, args).await?)?)
+                })*
+                other => anyhow::bail!("tool `{other}` has no handler"),
             }
-            json!({ "merchants": merchants })
         }
-        "search_help" => {
-            let filters = Filters {
-                kind: Some(Kind::Help),
-                ..Default::default()
-            };
-            let hits = ctx
-                .retriever
-                .search(&SearchRequest {
-                    query: s(args, "query").into(),
-                    mode: Mode::Hybrid,
-                    filters,
-                    limit: 10,
+
+        /// Whether `args` parse as the tool's argument type: its schema and
+        /// its type must agree, which a test checks for every tool.
+        #[cfg(test)]
+        fn parses(name: &str, args: &Value) -> Result<(), String> {
+            match name {
+                $(<$tool as Tool>::NAME => serde_json::from_value::<<$tool as Tool>::Args>(args.clone())
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),)*
+                other => Err(format!("tool `{other}` has no handler")),
+            }
+        }
+    };
+}
+
+registry!(
+    SearchProducts,
+    AddToCart,
+    SetCartQuantity,
+    RemoveFromCart,
+    SetCartOptions,
+    ViewCart,
+    ClearCart,
+    ApplyCoupon,
+    ListOffers,
+    Recommend,
+    CheckoutTool,
+    RecipeBasket,
+    QuoteRide,
+    BookRide,
+    RideStatus,
+    OrderStatus,
+    CancelOrder,
+    RequestRefund,
+    SearchHelp,
+    MerchantInfo,
+    CreateTicket,
+    AnalyseTicket,
+    DecideAction,
+);
+
+pub fn is_bound(name: &str) -> bool {
+    BOUND.contains(&name)
+}
+
+/// A tool that takes no arguments.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoArgs {}
+
+fn actor(ctx: &Ctx<'_>) -> Actor {
+    Actor::Customer(ctx.customer.into())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchArgs {
+    query: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    max_price_minor: Option<i64>,
+    merchant_id: Option<String>,
+    #[serde(default)]
+    exclude_ids: Vec<String>,
+    limit: Option<usize>,
+}
+
+struct SearchProducts;
+impl Tool for SearchProducts {
+    const NAME: &'static str = "search_products";
+    type Args = SearchArgs;
+    type Output = Value;
+    async fn run(ctx: &Ctx<'_>, a: SearchArgs) -> anyhow::Result<Value> {
+        let filters = Filters {
+            kind: Some(Kind::Product),
+            tags: a.tags,
+            price_max: a.max_price_minor,
+            merchant: a.merchant_id,
+            in_stock: true,
+            ..Default::default()
+        };
+        let limit = a.limit.unwrap_or(5);
+        let mut hits = ctx
+            .retriever
+            .search(&SearchRequest {
+                query: a.query,
+                mode: Mode::Hybrid,
+                filters,
+                limit: (limit + a.exclude_ids.len()) * 4,
+            })
+            .await?;
+        hits.retain(|h| !a.exclude_ids.contains(&h.id));
+        personalise(&mut hits, &ctx.commerce.bought(ctx.customer).await?);
+        Ok(json!({ "products": super::basket::varied(ctx.knowledge, &hits, limit) }))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddArgs {
+    product_id: String,
+    #[serde(default = "one")]
+    quantity: u32,
+    /// Option group -> choice ids; groups left out take their defaults.
+    #[serde(default)]
+    options: Selection,
+}
+
+fn one() -> u32 {
+    1
+}
+
+struct AddToCart;
+impl Tool for AddToCart {
+    const NAME: &'static str = "add_to_cart";
+    type Args = AddArgs;
+    type Output = CartView;
+    async fn run(ctx: &Ctx<'_>, a: AddArgs) -> anyhow::Result<CartView> {
+        Ok(ctx
+            .commerce
+            .add_to_cart(ctx.customer, &a.product_id, a.quantity, &a.options)
+            .await?)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuantityArgs {
+    product_id: String,
+    quantity: u32,
+}
+
+struct SetCartQuantity;
+impl Tool for SetCartQuantity {
+    const NAME: &'static str = "set_cart_quantity";
+    type Args = QuantityArgs;
+    type Output = CartView;
+    async fn run(ctx: &Ctx<'_>, a: QuantityArgs) -> anyhow::Result<CartView> {
+        Ok(ctx
+            .commerce
+            .set_quantity(ctx.customer, &a.product_id, a.quantity)
+            .await?)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductArgs {
+    product_id: String,
+}
+
+struct RemoveFromCart;
+impl Tool for RemoveFromCart {
+    const NAME: &'static str = "remove_from_cart";
+    type Args = ProductArgs;
+    type Output = CartView;
+    async fn run(ctx: &Ctx<'_>, a: ProductArgs) -> anyhow::Result<CartView> {
+        Ok(ctx
+            .commerce
+            .remove_from_cart(ctx.customer, &a.product_id)
+            .await?)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionsArgs {
+    line_id: String,
+    options: Selection,
+}
+
+struct SetCartOptions;
+impl Tool for SetCartOptions {
+    const NAME: &'static str = "set_cart_options";
+    type Args = OptionsArgs;
+    type Output = CartView;
+    async fn run(ctx: &Ctx<'_>, a: OptionsArgs) -> anyhow::Result<CartView> {
+        Ok(ctx
+            .commerce
+            .update_line(ctx.customer, &a.line_id, None, Some(&a.options))
+            .await?)
+    }
+}
+
+struct ViewCart;
+impl Tool for ViewCart {
+    const NAME: &'static str = "view_cart";
+    type Args = NoArgs;
+    type Output = CartView;
+    async fn run(ctx: &Ctx<'_>, _: NoArgs) -> anyhow::Result<CartView> {
+        Ok(ctx.commerce.cart(ctx.customer).await?)
+    }
+}
+
+struct ClearCart;
+impl Tool for ClearCart {
+    const NAME: &'static str = "clear_cart";
+    type Args = NoArgs;
+    type Output = CartView;
+    async fn run(ctx: &Ctx<'_>, _: NoArgs) -> anyhow::Result<CartView> {
+        Ok(ctx.commerce.clear_cart(ctx.customer).await?)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CouponArgs {
+    code: String,
+}
+
+struct ApplyCoupon;
+impl Tool for ApplyCoupon {
+    const NAME: &'static str = "apply_coupon";
+    type Args = CouponArgs;
+    type Output = CartView;
+    async fn run(ctx: &Ctx<'_>, a: CouponArgs) -> anyhow::Result<CartView> {
+        Ok(ctx.commerce.set_coupon(ctx.customer, Some(&a.code)).await?)
+    }
+}
+
+struct ListOffers;
+impl Tool for ListOffers {
+    const NAME: &'static str = "list_offers";
+    type Args = NoArgs;
+    type Output = Value;
+    async fn run(ctx: &Ctx<'_>, _: NoArgs) -> anyhow::Result<Value> {
+        let c = ctx.commerce;
+        Ok(json!({ "offers": c.offers(ctx.customer).await?, "cart": c.cart(ctx.customer).await? }))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendArgs {
+    kind: RecsKind,
+    product_id: Option<String>,
+    limit: Option<usize>,
+    days: Option<u32>,
+}
+
+struct Recommend;
+impl Tool for Recommend {
+    const NAME: &'static str = "recommend";
+    type Args = RecommendArgs;
+    type Output = Recommendations;
+    async fn run(ctx: &Ctx<'_>, a: RecommendArgs) -> anyhow::Result<Recommendations> {
+        let query = RecsQuery {
+            kind: a.kind,
+            product_id: a.product_id,
+            limit: a.limit.unwrap_or(10),
+            days: a.days,
+        };
+        Ok(ctx.commerce.recommendations(ctx.customer, query).await?)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutArgs {
+    /// The total the customer said yes to: pinned by the confirmation.
+    expected_total_minor: Option<i64>,
+}
+
+struct CheckoutTool;
+impl Tool for CheckoutTool {
+    const NAME: &'static str = "checkout";
+    type Args = CheckoutArgs;
+    type Output = CheckoutResult;
+    async fn run(ctx: &Ctx<'_>, a: CheckoutArgs) -> anyhow::Result<CheckoutResult> {
+        let req = CheckoutRequest {
+            expected_total_minor: a.expected_total_minor,
+            ..Default::default()
+        };
+        Ok(ctx
+            .commerce
+            .checkout(ctx.customer, &ctx.idempotency_key, req)
+            .await?)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecipeArgs {
+    pub(super) recipe: String,
+    pub(super) servings: Option<u32>,
+    /// What the customer already has.
+    #[serde(default)]
+    pub(super) exclude: Vec<String>,
+}
+
+struct RecipeBasket;
+impl Tool for RecipeBasket {
+    const NAME: &'static str = "recipe_basket";
+    type Args = RecipeArgs;
+    type Output = Value;
+    async fn run(ctx: &Ctx<'_>, a: RecipeArgs) -> anyhow::Result<Value> {
+        super::basket::recipe_basket(ctx, a).await
+    }
+}
+
+struct QuoteRide;
+impl Tool for QuoteRide {
+    const NAME: &'static str = "quote_ride";
+    type Args = QuoteRequest;
+    type Output = RideQuote;
+    async fn run(ctx: &Ctx<'_>, a: QuoteRequest) -> anyhow::Result<RideQuote> {
+        Ok(ctx.commerce.quote_ride(ctx.customer, a).await?)
+    }
+}
+
+struct BookRide;
+impl Tool for BookRide {
+    const NAME: &'static str = "book_ride";
+    type Args = BookRequest;
+    type Output = RideView;
+    async fn run(ctx: &Ctx<'_>, a: BookRequest) -> anyhow::Result<RideView> {
+        Ok(ctx
+            .commerce
+            .book_ride(ctx.customer, &ctx.idempotency_key, a)
+            .await?)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RideArgs {
+    ride_id: Option<String>,
+}
+
+struct RideStatus;
+impl Tool for RideStatus {
+    const NAME: &'static str = "ride_status";
+    type Args = RideArgs;
+    type Output = Value;
+    async fn run(ctx: &Ctx<'_>, a: RideArgs) -> anyhow::Result<Value> {
+        let c = ctx.commerce;
+        let ride = match a.ride_id {
+            Some(id) => Some(c.ride(ctx.customer, &id).await?),
+            None => c.rides(ctx.customer, 1).await?.into_iter().next(),
+        };
+        Ok(json!({ "ride": ride }))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderArgs {
+    order_id: Option<String>,
+}
+
+struct OrderStatus;
+impl Tool for OrderStatus {
+    const NAME: &'static str = "order_status";
+    type Args = OrderArgs;
+    type Output = Value;
+    async fn run(ctx: &Ctx<'_>, a: OrderArgs) -> anyhow::Result<Value> {
+        let c = ctx.commerce;
+        let id = match a.order_id {
+            Some(id) => id,
+            None => match c.orders(ctx.customer, 1).await?.into_iter().next() {
+                Some(o) => o.id,
+                None => return Ok(json!({ "order": null })),
+            },
+        };
+        let who = actor(ctx);
+        Ok(
+            json!({ "order": c.order(&who, &id).await?, "diagnosis": c.diagnosis(&who, &id).await? }),
+        )
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelArgs {
+    order_id: String,
+    #[serde(default)]
+    reason: String,
+    /// The refund the customer said yes to: pinned by the confirmation.
+    expected_refund_minor: Option<i64>,
+}
+
+struct CancelOrder;
+impl Tool for CancelOrder {
+    const NAME: &'static str = "cancel_order";
+    type Args = CancelArgs;
+    type Output = ActionResult;
+    async fn run(ctx: &Ctx<'_>, a: CancelArgs) -> anyhow::Result<ActionResult> {
+        let reason = Some(a.reason.as_str())
+            .filter(|r| !r.is_empty())
+            .unwrap_or("requested in chat");
+        Ok(ctx
+            .commerce
+            .cancel(
+                &actor(ctx),
+                &a.order_id,
+                reason,
+                &ctx.idempotency_key,
+                a.expected_refund_minor,
+            )
+            .await?)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefundArgs {
+    order_id: String,
+    amount_minor: Option<i64>,
+    reason: String,
+}
+
+struct RequestRefund;
+impl Tool for RequestRefund {
+    const NAME: &'static str = "request_refund";
+    type Args = RefundArgs;
+    type Output = ActionResult;
+    async fn run(ctx: &Ctx<'_>, a: RefundArgs) -> anyhow::Result<ActionResult> {
+        Ok(ctx
+            .commerce
+            .refund(
+                &actor(ctx),
+                &a.order_id,
+                a.amount_minor,
+                &a.reason,
+                &ctx.idempotency_key,
+            )
+            .await?)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketArgs {
+    order_id: Option<String>,
+    subject: String,
+}
+
+struct CreateTicket;
+impl Tool for CreateTicket {
+    const NAME: &'static str = "create_ticket";
+    type Args = TicketArgs;
+    type Output = Ticket;
+    async fn run(ctx: &Ctx<'_>, a: TicketArgs) -> anyhow::Result<Ticket> {
+        let req = NewTicket {
+            order_id: a.order_id,
+            subject: a.subject,
+            customer_id: None,
+        };
+        let ticket = ctx.commerce.create_ticket(&actor(ctx), req).await?;
+        ctx.store
+            .link_ticket(ctx.session.to_string(), ticket.id.clone())
+            .await?;
+        Ok(ticket)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MerchantArgs {
+    merchant_id: Option<String>,
+}
+
+struct MerchantInfo;
+impl Tool for MerchantInfo {
+    const NAME: &'static str = "merchant_info";
+    type Args = MerchantArgs;
+    type Output = Value;
+    async fn run(ctx: &Ctx<'_>, a: MerchantArgs) -> anyhow::Result<Value> {
+        let id = a.merchant_id.as_deref();
+        let merchants: Vec<Value> = ctx
+            .knowledge
+            .merchants
+            .iter()
+            .filter(|m| id.is_none_or(|id| m.id == id))
+            .map(|m| {
+                json!({
+                    "id": m.id, "name": m.name, "kind": m.kind, "cuisine": m.cuisine, "area": m.area,
+                    "min_order_minor": m.min_order_minor, "delivery_fee_minor": m.delivery_fee_minor,
+                    "packaging_fee_minor": m.packaging_fee_minor, "prep_minutes": m.prep_minutes,
                 })
-                .await?;
-            // Agent-only policy (abuse checks, approval limits) never
-            // reaches a customer's chat: filtered before anything is quoted.
-            let articles: Vec<Value> = hits
-                .iter()
-                .filter_map(|h| ctx.knowledge.help.iter().find(|a| a.id == h.id))
-                .filter(|a| ctx.agent.is_some() || a.audience == Audience::Customer)
-                .take(3)
-                .map(
-                    |a| json!({ "id": a.id, "title": a.title, "summary": super::summary(&a.body) }),
-                )
-                .collect();
-            json!({ "articles": articles })
+            })
+            .collect();
+        if let Some(id) = id.filter(|_| merchants.is_empty()) {
+            anyhow::bail!("no merchant `{id}`");
         }
-        "analyse_ticket" => {
-            let (agent, ticket) = assist_identity(ctx)?;
-            let env = Env {
-                commerce: c,
-                knowledge: ctx.knowledge,
-                retriever: ctx.retriever,
-                store: ctx.store,
-            };
-            serde_json::to_value(ctx.assistant.assist(&env, agent, ticket).await?)?
-        }
-        "decide_action" => {
-            let (agent, ticket) = assist_identity(ctx)?;
-            let approve = s(args, "decision") == "approve";
-            serde_json::to_value(
-                c.decide(agent, ticket, s(args, "action_id"), approve)
-                    .await?,
-            )?
-        }
-        other => anyhow::bail!("tool `{other}` has no handler"),
-    })
+        Ok(json!({ "merchants": merchants }))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HelpArgs {
+    query: String,
+}
+
+struct SearchHelp;
+impl Tool for SearchHelp {
+    const NAME: &'static str = "search_help";
+    type Args = HelpArgs;
+    type Output = Value;
+    async fn run(ctx: &Ctx<'_>, a: HelpArgs) -> anyhow::Result<Value> {
+        let filters = Filters {
+            kind: Some(Kind::Help),
+            ..Default::default()
+        };
+        let hits = ctx
+            .retriever
+            .search(&SearchRequest {
+                query: a.query,
+                mode: Mode::Hybrid,
+                filters,
+                limit: 10,
+            })
+            .await?;
+        // Agent-only policy (abuse checks, approval limits) never
+        // reaches a customer's chat: filtered before anything is quoted.
+        let articles: Vec<Value> = hits
+            .iter()
+            .filter_map(|h| ctx.knowledge.help.iter().find(|a| a.id == h.id))
+            .filter(|a| ctx.agent.is_some() || a.audience == Audience::Customer)
+            .take(3)
+            .map(|a| json!({ "id": a.id, "title": a.title, "summary": super::summary(&a.body) }))
+            .collect();
+        Ok(json!({ "articles": articles }))
+    }
+}
+
+struct AnalyseTicket;
+impl Tool for AnalyseTicket {
+    const NAME: &'static str = "analyse_ticket";
+    type Args = NoArgs;
+    type Output = Value;
+    async fn run(ctx: &Ctx<'_>, _: NoArgs) -> anyhow::Result<Value> {
+        let (agent, ticket) = assist_identity(ctx)?;
+        let env = Env {
+            commerce: ctx.commerce,
+            knowledge: ctx.knowledge,
+            retriever: ctx.retriever,
+            store: ctx.store,
+        };
+        Ok(serde_json::to_value(
+            ctx.assistant.assist(&env, agent, ticket).await?,
+        )?)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecideArgs {
+    action_id: String,
+    decision: Decision,
+}
+
+struct DecideAction;
+impl Tool for DecideAction {
+    const NAME: &'static str = "decide_action";
+    type Args = DecideArgs;
+    type Output = TicketAction;
+    async fn run(ctx: &Ctx<'_>, a: DecideArgs) -> anyhow::Result<TicketAction> {
+        let (agent, ticket) = assist_identity(ctx)?;
+        let approve = matches!(a.decision, Decision::Approve);
+        Ok(ctx
+            .commerce
+            .decide(agent, ticket, &a.action_id, approve)
+            .await?)
+    }
 }
 
 /// Assist tools act only for a care agent, on the session's own ticket.
@@ -390,6 +695,58 @@ mod tests {
         let bought = bought.iter().map(|(p, n)| (p.to_string(), *n)).collect();
         personalise(&mut hits, &bought);
         hits.into_iter().map(|h| h.id).collect()
+    }
+
+    /// A value of the schema's type: the first of an enum, the minimum.
+    fn sample(schema: &Value) -> Value {
+        if let Some(first) = schema["enum"].get(0) {
+            return first.clone();
+        }
+        match schema["type"].as_str() {
+            Some("string") => json!("x"),
+            Some("integer") => json!(schema["minimum"].as_i64().unwrap_or(1).max(1)),
+            Some("boolean") => json!(true),
+            Some("array") => json!([sample(&schema["items"])]),
+            Some("object") => json!({}),
+            other => panic!("no sample for type {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_schema_in_tools_parses_as_its_tool_s_arguments() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tools");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let spec: Value =
+                serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap())
+                    .unwrap();
+            let name = spec["name"].as_str().unwrap();
+            let params = &spec["parameters"];
+            let props = params["properties"].as_object().unwrap();
+            let required: Vec<&str> = params["required"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let all: serde_json::Map<String, Value> =
+                props.iter().map(|(k, v)| (k.clone(), sample(v))).collect();
+            let least: serde_json::Map<String, Value> = all
+                .iter()
+                .filter(|(k, _)| required.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            for args in [Value::Object(all), Value::Object(least)] {
+                parses(name, &args).unwrap_or_else(|e| panic!("{name} {args}: {e}"));
+            }
+            // A property the schema does not have is refused by the type too.
+            assert!(
+                parses(name, &json!({ "no_such_argument": 1 })).is_err(),
+                "{name}"
+            );
+            seen += 1;
+        }
+        assert_eq!(seen, BOUND.len());
     }
 
     #[test]
