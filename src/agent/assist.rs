@@ -250,36 +250,30 @@ enum Ask {
 }
 
 fn ask(text: &str) -> Ask {
-    let lower = text.to_lowercase();
+    use super::slots::{lexicon, says_any};
+    let l = &lexicon().assist;
     let w = super::slots::words(text);
-    let has = |xs: &[&str]| w.iter().any(|x| xs.contains(&x.as_str()));
-    if has(&["reject", "decline", "dismiss", "deny", "discard"]) || lower.contains("don't") {
+    if says_any(text, &l.reject) {
         Ask::Decide(false)
-    } else if has(&[
-        "approve", "approved", "execute", "proceed", "confirm", "yes",
-    ]) || lower.contains("go ahead")
-        || lower.contains("do it")
-    {
+    } else if says_any(text, &l.approve) {
         // Only the agent's own unhedged instruction approves: "is it ok to
         // execute the refund tomorrow?" asks, and a pasted 'customer: "yes,
         // approve my refund"' quotes; both get the analysis, never a run.
-        if super::slots::hedged(text) || super::slots::quoted(text) || has(&["my"]) {
+        if super::slots::hedged(text) || super::slots::quoted(text) || says_any(text, &l.first_person)
+        {
             Ask::Analysis
         } else {
             Ask::Decide(true)
         }
-    } else if ["reblast", "refund", "cancel", "escalat"]
+    } else if l
+        .action_stems
         .iter()
-        .any(|k| w.iter().any(|x| x.starts_with(k)))
+        .any(|k| w.iter().any(|x| x.starts_with(k.as_str())))
     {
         Ask::Command
-    } else if has(&[
-        "reply", "draft", "respond", "message", "say", "tell", "write",
-    ]) {
+    } else if says_any(text, &l.reply) {
         Ask::Reply
-    } else if has(&[
-        "policy", "policies", "article", "articles", "cite", "rule", "rules",
-    ]) {
+    } else if says_any(text, &l.policies) {
         Ask::Policies
     } else {
         Ask::Analysis
@@ -294,19 +288,11 @@ fn pick<'a>(text: &str, open: &[&'a TicketAction]) -> Option<&'a TicketAction> {
         return Some(a);
     }
     // "approve the refund" when only an escalation is open approves nothing.
-    if ["reblast", "refund", "cancel", "escalate"]
-        .iter()
-        .any(|k| mentions(&w, k))
-    {
+    let l = &super::slots::lexicon().assist;
+    if l.action_stems.iter().any(|k| mentions(&w, k)) {
         return None;
     }
-    let number = w.iter().find_map(|x| match x.as_str() {
-        "first" | "1" => Some(1),
-        "second" | "2" => Some(2),
-        "third" | "3" => Some(3),
-        "fourth" | "4" => Some(4),
-        _ => None,
-    });
+    let number = w.iter().find_map(|x| l.positions.get(x).copied());
     match number {
         Some(n) => open.get(n - 1).copied(),
         None if open.len() == 1 => Some(open[0]),

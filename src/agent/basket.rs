@@ -346,7 +346,7 @@ fn choose<'k>(
 fn is_excluded(ing: &str, product: Option<&Product>, exclude: &[String]) -> bool {
     exclude.iter().any(|x| {
         let x = x.trim_end_matches('s');
-        let spices = matches!(x, "spice" | "masala" | "whole spice");
+        let spices = super::slots::listed(&super::slots::lexicon().spice_words, x);
         (x.len() >= 3 && ing.contains(x))
             || spices
                 && product.is_some_and(|p| {

@@ -633,7 +633,7 @@ impl Agent {
         let ridey = says(&d.ride_cues)
             || says(&d.ride_hints)
                 && slots.to.as_deref().is_some_and(|to| {
-                    matches!(to, "home" | "work")
+                    slots::lexicon().saved_places.values().any(|p| p == to)
                         || crate::commerce::resolve_place(env.knowledge, to).is_ok()
                 });
         let books = has("book");

@@ -113,7 +113,7 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
             continue;
         }
         // "the first two", "the top 3": every position up to the count.
-        if matches!(word, "first" | "top") {
+        if listed(&lexicon().range_marks, word) {
             if let Some(n) = number(at(i + 1)).filter(|n| (2..=6).contains(n)) {
                 s.ordinal.get_or_insert(1);
                 s.ordinals.extend(1..=n as usize);
@@ -124,24 +124,22 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
         // Servings: "for 4", "4 people", "serves 4".
         if let Some(n) = number(word) {
             let next = at(i + 1);
-            if matches!(
-                next,
-                "people" | "persons" | "guests" | "servings" | "adults"
-            ) && n > 1
+            if listed(&lexicon().serving_nouns, next) && n > 1
                 || at(i.wrapping_sub(1)) == "serves"
             {
                 s.servings = Some(n);
                 continue;
             }
             if at(i.wrapping_sub(1)) == "for" && word.parse::<u32>().is_ok()
-                || (at(i.wrapping_sub(1)) == "for" && n > 1 && !matches!(next, "rs" | "rupees"))
+                || (at(i.wrapping_sub(1)) == "for" && n > 1 && !listed(&lexicon().currency, next))
             {
                 s.servings.get_or_insert(n);
                 continue;
             }
         }
         if listed(&lexicon().price_caps, word) {
-            let j = if matches!(at(i + 1), "than" | "rs" | "₹" | "to") {
+            let link = at(i + 1);
+            let j = if listed(&lexicon().price_links, link) || listed(&lexicon().currency, link) {
                 i + 2
             } else {
                 i + 1
@@ -176,7 +174,7 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
             s.ordinals.push(o);
             continue;
         }
-        if matches!(word, "number" | "no" | "#") {
+        if listed(&lexicon().number_marks, word) {
             if let Ok(n) = at(i + 1).parse::<usize>() {
                 s.ordinal = Some(n);
                 continue;
@@ -186,10 +184,7 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
             s.order_id = Some(word.to_string());
             continue;
         }
-        if matches!(
-            word,
-            "those" | "them" | "it" | "that" | "these" | "this" | "same"
-        ) {
+        if listed(&lexicon().references, word) {
             s.refers_back = true;
         }
         if word == "all" {
@@ -204,7 +199,8 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
         if s.quantity.is_none() && s.servings.is_none() && !not_a_count(&w, i) {
             if let Some(n) = number(word) {
                 // "a"/"an" only count before "more"/"pack": "add a pizza" is one anyway.
-                if !matches!(word, "a" | "an") || matches!(at(i + 1), "more" | "pack" | "packs") {
+                let l = lexicon();
+                if !listed(&l.articles, word) || listed(&l.pack_words, at(i + 1)) {
                     s.quantity = Some(n);
                 }
             }
@@ -408,9 +404,39 @@ pub(crate) struct Words {
     distance_asks: Vec<String>,
     goal_marks: Vec<String>,
     place_ends: Vec<String>,
-    saved_places: std::collections::BTreeMap<String, String>,
+    pub(crate) saved_places: std::collections::BTreeMap<String, String>,
+    range_marks: Vec<String>,
+    serving_nouns: Vec<String>,
+    currency: Vec<String>,
+    price_links: Vec<String>,
+    number_marks: Vec<String>,
+    references: Vec<String>,
+    articles: Vec<String>,
+    determiners: Vec<String>,
+    pack_words: Vec<String>,
+    order_openers: Vec<String>,
+    pub(crate) spice_words: Vec<String>,
+    pub(crate) cheap_picks: Vec<String>,
+    pub(crate) fast_picks: Vec<String>,
+    pub(crate) assist: AssistWords,
     pub(crate) decide: Decide,
     party: Party,
+}
+
+/// What a care agent's assist-chat message asks for (`[assist]`): see `assist::ask`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AssistWords {
+    pub(crate) reject: Vec<String>,
+    pub(crate) approve: Vec<String>,
+    /// An approval said in the first person is a customer's, quoted.
+    pub(crate) first_person: Vec<String>,
+    /// Stems of the actions: "reblast", "refunds", "escalation".
+    pub(crate) action_stems: Vec<String>,
+    pub(crate) reply: Vec<String>,
+    pub(crate) policies: Vec<String>,
+    /// "approve 2", "the second one".
+    pub(crate) positions: std::collections::BTreeMap<String, usize>,
 }
 
 /// How a party of riders is said (`[party]`): see `riders`.
@@ -587,7 +613,7 @@ pub fn amount(part: &str) -> Option<(f64, Option<&'static str>)> {
             _ => None,
         };
         // "a" and "an" count only as "a dozen" or "a litre".
-        if matches!(x.as_str(), "a" | "an") && unit.is_none() {
+        if listed(&lexicon().articles, x) && unit.is_none() {
             continue;
         }
         return Some((n, unit));
@@ -607,7 +633,7 @@ fn not_a_count(w: &[String], i: usize) -> bool {
 fn asks(w: &[String]) -> bool {
     says_any(&w.join(" "), &lexicon().order_asks)
         || w.first()
-            .is_some_and(|x| matches!(x.as_str(), "order" | "buy" | "get"))
+            .is_some_and(|x| listed(&lexicon().order_openers, x))
 }
 
 /// Whether the words ask to be given particular things (see `Slots::orders`).
@@ -615,11 +641,12 @@ fn orders(w: &[String], asks: bool) -> bool {
     // An article counts only where it opens the request ("a mocha please",
     // "I'd like a mocha", "I'd like the jasmine tea"), not inside a wish
     // ("snacks for a rainy day").
-    let article = w.first().is_some_and(|x| x == "a" || x == "an")
-        || asks && w.iter().any(|x| x == "a" || x == "an" || x == "the");
+    let l = lexicon();
+    let article = w.first().is_some_and(|x| listed(&l.articles, x))
+        || asks && w.iter().any(|x| listed(&l.articles, x) || listed(&l.determiners, x));
     let counted = (0..w.len()).any(|i| {
         let x = w[i].as_str();
-        !matches!(x, "a" | "an") && number(x).is_some_and(|n| n > 0) && !not_a_count(w, i)
+        !listed(&lexicon().articles, x) && number(x).is_some_and(|n| n > 0) && !not_a_count(w, i)
     });
     // "2 litres of milk", "a dozen eggs": an amount of something is an order.
     let measured = w.iter().any(|x| x == "dozen")
@@ -651,7 +678,7 @@ fn riders(w: &[String]) -> Option<u32> {
             || listed(&p.setting, at(i.wrapping_sub(1)))
                 && listed(&lexicon().people, at(i.wrapping_sub(2)));
         // "a"/"an" is a count only before a word for people: "a person".
-        if people && (!matches!(at(i), "a" | "an") || listed(&lexicon().people, next)) {
+        if people && (!listed(&lexicon().articles, at(i)) || listed(&lexicon().people, next)) {
             return Some(n);
         }
     }

@@ -68,7 +68,7 @@ impl TurnBuilder<'_> {
         let w = super::slots::words(text);
         if !w
             .iter()
-            .any(|x| matches!(x.as_str(), "cheapest" | "cheaper" | "lowest"))
+            .any(|x| super::slots::listed(&super::slots::lexicon().cheap_picks, x))
         {
             return None;
         }
@@ -463,7 +463,7 @@ impl TurnBuilder<'_> {
             Some("total_minor")
         } else if w
             .iter()
-            .any(|x| matches!(x.as_str(), "fastest" | "quickest"))
+            .any(|x| super::slots::listed(&super::slots::lexicon().fast_picks, x))
         {
             Some("minutes")
         } else {
