@@ -892,9 +892,10 @@ impl<'a> TurnBuilder<'a> {
 
 /// In a food app "something crunchy" is a snack, not whatever else matches the mood.
 fn vague_to_snacks(part: &str, query: String) -> String {
-    let vague = part.to_lowercase().contains("something") && query.split(' ').count() <= 2;
-    if vague && !query.contains("snack") {
-        format!("{query} snacks")
+    let l = slots::lexicon();
+    let vague = slots::says_any(part, &l.vague) && query.split(' ').count() <= 2;
+    if vague && !slots::says_any(&query, &l.snack_words) {
+        format!("{query} {}", l.snack_words.first().map_or("", String::as_str))
     } else {
         query
     }

@@ -416,6 +416,9 @@ pub(crate) struct Words {
     pack_words: Vec<String>,
     order_openers: Vec<String>,
     pub(crate) spice_words: Vec<String>,
+    /// "something crunchy": vague, so read as a snack (the first of `snack_words`).
+    pub(crate) vague: Vec<String>,
+    pub(crate) snack_words: Vec<String>,
     pub(crate) cheap_picks: Vec<String>,
     pub(crate) fast_picks: Vec<String>,
     pub(crate) assist: AssistWords,
