@@ -44,6 +44,9 @@ pub struct ServerConfig {
     pub turns_in_flight: usize,
     /// Chat turns that may wait for one of those; more are refused with 503.
     pub turn_queue: usize,
+    /// A streamed answer with nothing to send yet (its turn waiting for a
+    /// slot, or a model revising it) sends an SSE comment this often.
+    pub sse_keep_alive_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -243,6 +246,7 @@ impl Default for ServerConfig {
             widget_origins: vec![],
             turns_in_flight: 0,
             turn_queue: 64,
+            sse_keep_alive_ms: 15_000,
         }
     }
 }

@@ -15,6 +15,14 @@ use serde_json::{json, Value};
 /// Answers each POST with the next scripted list of chunks as server-sent
 /// events, and keeps every request body it received.
 fn scripted(replies: Vec<Vec<Value>>) -> (String, Arc<Mutex<Vec<Value>>>) {
+    scripted_after(std::time::Duration::ZERO, replies)
+}
+
+/// The same, each answer sent only after `delay`: a slow model.
+fn scripted_after(
+    delay: std::time::Duration,
+    replies: Vec<Vec<Value>>,
+) -> (String, Arc<Mutex<Vec<Value>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}/v1", listener.local_addr().unwrap());
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -40,6 +48,7 @@ fn scripted(replies: Vec<Vec<Value>>) -> (String, Arc<Mutex<Vec<Value>>>) {
             log.lock()
                 .unwrap()
                 .push(serde_json::from_slice(&body).unwrap());
+            std::thread::sleep(delay);
             let chunks = replies.next().unwrap_or_default();
             let mut events: String = chunks.iter().map(|c| format!("data: {c}\n\n")).collect();
             events.push_str("data: [DONE]\n\n");
@@ -200,6 +209,52 @@ fn unsure_turns_follow_a_validated_model_proposal_and_never_a_forbidden_one() {
     let (status, turn) = say("zzkq plonk frmp");
     assert_eq!(status, 200, "{turn}");
     assert!(turn.get("interpreted_by").is_none(), "{turn}");
+}
+
+/// While a model takes its time, the stream sends comments, never silence.
+#[test]
+fn a_streamed_answer_is_kept_alive_while_a_slow_model_revises_it() {
+    let (base, _) = scripted_after(
+        std::time::Duration::from_millis(900),
+        vec![vec![tool_delta(
+            Some("search_help"),
+            "{\"query\": \"delivry fee\"}",
+        )]],
+    );
+    let config = temp_dir("llm-slow-config").join("errand.toml");
+    std::fs::write(
+        &config,
+        format!("[server]\nsse_keep_alive_ms = 100\n[llm]\nbackend = \"openai\"\nbase_url = \"{base}\"\nmodel = \"scripted\"\napi_key_env = \"ERRAND_TEST_NO_KEY\"\n"),
+    )
+    .unwrap();
+    let s = Server::start(
+        &data_with_index("llm-slow"),
+        &["--config", config.to_str().unwrap()],
+    );
+    let (status, text) = s.raw(
+        "POST",
+        "/v1/chat",
+        Some("demo:c-0001"),
+        &[("Accept", "text/event-stream")],
+        Some(&json!({ "message": "vvgrk delivry feez snorp" }).to_string()),
+    );
+    assert_eq!(status, 200, "{text}");
+    // Between the first answer and the model's correction, nearly a second
+    // of nothing to say: comments keep the stream open.
+    let blocks: Vec<&str> = text.split("\n\n").collect();
+    let at = |name: &str| {
+        blocks
+            .iter()
+            .position(|b| b.lines().any(|l| l == format!("event: {name}")))
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+    };
+    let (delta, correction) = (at("message.delta"), at("correction"));
+    let kept = blocks[delta..correction]
+        .iter()
+        .filter(|b| b.starts_with(':'))
+        .count();
+    assert!(kept >= 3, "{kept} keep-alive comments in {text}");
+    assert!(at("done") > correction);
 }
 
 /// The local backend with the real SmolLM2 model. Its quality is not under

@@ -259,7 +259,9 @@ fn ask(text: &str) -> Ask {
         // Only the agent's own unhedged instruction approves: "is it ok to
         // execute the refund tomorrow?" asks, and a pasted 'customer: "yes,
         // approve my refund"' quotes; both get the analysis, never a run.
-        if super::slots::hedged(text) || super::slots::quoted(text) || says_any(text, &l.first_person)
+        if super::slots::hedged(text)
+            || super::slots::quoted(text)
+            || says_any(text, &l.first_person)
         {
             Ask::Analysis
         } else {

@@ -895,7 +895,10 @@ fn vague_to_snacks(part: &str, query: String) -> String {
     let l = slots::lexicon();
     let vague = slots::says_any(part, &l.vague) && query.split(' ').count() <= 2;
     if vague && !slots::says_any(&query, &l.snack_words) {
-        format!("{query} {}", l.snack_words.first().map_or("", String::as_str))
+        format!(
+            "{query} {}",
+            l.snack_words.first().map_or("", String::as_str)
+        )
     } else {
         query
     }

@@ -124,8 +124,7 @@ pub fn extract(text: &str, k: &Knowledge) -> Slots {
         // Servings: "for 4", "4 people", "serves 4".
         if let Some(n) = number(word) {
             let next = at(i + 1);
-            if listed(&lexicon().serving_nouns, next) && n > 1
-                || at(i.wrapping_sub(1)) == "serves"
+            if listed(&lexicon().serving_nouns, next) && n > 1 || at(i.wrapping_sub(1)) == "serves"
             {
                 s.servings = Some(n);
                 continue;
@@ -646,7 +645,9 @@ fn orders(w: &[String], asks: bool) -> bool {
     // ("snacks for a rainy day").
     let l = lexicon();
     let article = w.first().is_some_and(|x| listed(&l.articles, x))
-        || asks && w.iter().any(|x| listed(&l.articles, x) || listed(&l.determiners, x));
+        || asks
+            && w.iter()
+                .any(|x| listed(&l.articles, x) || listed(&l.determiners, x));
     let counted = (0..w.len()).any(|i| {
         let x = w[i].as_str();
         !listed(&lexicon().articles, x) && number(x).is_some_and(|n| n > 0) && !not_a_count(w, i)

@@ -35,6 +35,13 @@ impl Admission {
     }
 
     pub async fn enter(&self) -> Result<Admitted, ApiError> {
+        self.queue()?.admit().await
+    }
+
+    /// A place in the queue, or 503 at once when there is none; the slot
+    /// itself is waited for with [`Queued::admit`], so a streamed answer can
+    /// start (and be kept alive) before its turn runs.
+    pub fn queue(&self) -> Result<Queued, ApiError> {
         let ticket = self.tickets.clone().try_acquire_owned().map_err(|_| {
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -42,14 +49,28 @@ impl Admission {
                 "the assistant is answering as many messages as it can; retry in a moment",
             )
         })?;
+        Ok(Queued {
+            ticket,
+            running: self.running.clone(),
+        })
+    }
+}
+
+/// A turn waiting for a slot.
+pub struct Queued {
+    ticket: OwnedSemaphorePermit,
+    running: Arc<Semaphore>,
+}
+
+impl Queued {
+    pub async fn admit(self) -> Result<Admitted, ApiError> {
         let slot = self
             .running
-            .clone()
             .acquire_owned()
             .await
             .map_err(ApiError::internal)?;
         Ok(Admitted {
-            _ticket: ticket,
+            _ticket: self.ticket,
             _slot: slot,
         })
     }

@@ -5,7 +5,7 @@ use std::convert::Infallible;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::sse::{Event, Sse};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
@@ -33,7 +33,7 @@ pub async fn chat(
     headers: HeaderMap,
     ApiJson(req): ApiJson<ChatRequest>,
 ) -> Result<Response, ApiError> {
-    let text = req.message.trim();
+    let text = req.message.trim().to_string();
     if text.is_empty() || text.chars().count() > MAX_MESSAGE {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -51,9 +51,11 @@ pub async fn chat(
         }
     };
     ready(&s)?;
-    // Customer turns may be revised by a model after the first answer.
-    let mut revisable_by = None;
-    let turn = if assist {
+    // Everything that can refuse the request (who, which session, a full
+    // queue) is settled before answering; the turn itself runs in `run`,
+    // after its slot comes up, so a stream can start while it waits.
+    let app = s.app.clone();
+    let (run, revisable_by): (TurnFuture, Option<String>) = if assist {
         let me = who.agent()?.to_string();
         let ticket = req
             .ticket_id
@@ -84,8 +86,13 @@ pub async fn chat(
                     .id
             }
         };
-        let _admitted = s.turns.enter().await?;
-        s.app.assist_chat(&me, &session, &ticket, text).await
+        let queued = s.turns.queue()?;
+        let (app, text) = (app.clone(), text.clone());
+        let run = async move {
+            let _admitted = queued.admit().await?;
+            Ok(app.assist_chat(&me, &session, &ticket, &text).await?)
+        };
+        (Box::pin(run), None)
     } else {
         if req.ticket_id.is_some() {
             return Err(ApiError::bad_request(
@@ -94,40 +101,43 @@ pub async fn chat(
         }
         let me = who.customer()?.to_string();
         let session = customer_session(&s, &me, req.session_id).await?;
-        let _admitted = s.turns.enter().await?;
-        let turn = s.app.chat(&me, &session, text).await;
-        revisable_by = Some(me);
-        turn
-    }
-    .map_err(ApiError::from)?;
+        let queued = s.turns.queue()?;
+        let (app, text, who) = (app.clone(), text.clone(), me.clone());
+        let run = async move {
+            let _admitted = queued.admit().await?;
+            Ok(app.chat(&who, &session, &text).await?)
+        };
+        // Customer turns may be revised by a model after the first answer.
+        (Box::pin(run), Some(me))
+    };
+    let revise = move |first: Turn| async move {
+        let me = revisable_by.filter(|_| first.revisable)?;
+        app.revise(&me, &text, &first)
+            .await
+            .inspect_err(|e| tracing::warn!(error = %format!("{e:#}"), "revising a turn failed"))
+            .ok()
+            .flatten()
+    };
     let wants_stream = headers
         .get(axum::http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/event-stream"));
-    let revision = {
-        let (app, text, first) = (s.app.clone(), text.to_string(), turn.clone());
-        async move {
-            let me = revisable_by.filter(|_| first.revisable)?;
-            app.revise(&me, &text, &first)
-                .await
-                .inspect_err(
-                    |e| tracing::warn!(error = %format!("{e:#}"), "revising a turn failed"),
-                )
-                .ok()
-                .flatten()
-        }
-    };
+    if wants_stream {
+        let every = std::time::Duration::from_millis(s.app.config.server.sse_keep_alive_ms.max(10));
+        return Ok(stream(run, revise, every).into_response());
+    }
+    let turn = run.await?;
     let timing = HeaderValue::from_str(&turn.timings.header()).ok();
-    let mut res = if wants_stream {
-        stream(turn, revision).into_response()
-    } else {
-        Json(revision.await.unwrap_or(turn)).into_response()
-    };
+    let mut res = Json(revise(turn.clone()).await.unwrap_or(turn)).into_response();
     if let Some(t) = timing {
         res.headers_mut().insert("server-timing", t);
     }
     Ok(res)
 }
+
+/// A turn still to run: waits for its slot, then answers.
+type TurnFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Turn, ApiError>> + Send>>;
 
 /// 503 until the assistant's knowledge, indexes and models are loaded.
 pub(super) fn ready(s: &AppState) -> Result<(), ApiError> {
@@ -171,36 +181,52 @@ fn event(name: &str, v: &serde_json::Value) -> Event {
     Event::default().event(name).data(v.to_string())
 }
 
-/// The turn as events: each tool call and result, the cart, the reply in
-/// word-sized deltas; then, once `revision` resolves, a `correction` with
-/// the whole revised turn if there is one; then `done` with the final turn.
-fn stream(
-    turn: Turn,
-    revision: impl std::future::Future<Output = Option<Turn>> + Send + 'static,
-) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+/// The turn as events, once `run` has it: each tool call and result, the
+/// cart, the reply in word-sized deltas; then, once `revise` resolves, a
+/// `correction` with the whole revised turn if there is one; then `done`
+/// with the final turn. A turn that fails is one `error` event with the
+/// usual error body. While nothing is ready (the turn waiting for its slot,
+/// or a model revising it) a comment goes out every `every`, so proxies and
+/// clients keep the connection.
+fn stream<F>(
+    run: TurnFuture,
+    revise: impl FnOnce(Turn) -> F + Send + 'static,
+    every: std::time::Duration,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>>
+where
+    F: std::future::Future<Output = Option<Turn>> + Send + 'static,
+{
     use futures_util::StreamExt;
-    let first = events(&turn);
-    let rest = async move {
-        let revised = revision.await;
-        let mut out = Vec::new();
-        if let Some(r) = &revised {
+    let all = async move {
+        let turn = match run.await {
+            Ok(t) => t,
+            Err(e) => {
+                return futures_util::stream::iter(vec![event("error", &e.body())]).left_stream()
+            }
+        };
+        let first = events(&turn);
+        let rest = async move {
+            let revised = revise(turn.clone()).await;
+            let mut out = Vec::new();
+            if let Some(r) = &revised {
+                out.push(event(
+                    "correction",
+                    &serde_json::to_value(r).unwrap_or_default(),
+                ));
+            }
+            let last = revised.as_ref().unwrap_or(&turn);
             out.push(event(
-                "correction",
-                &serde_json::to_value(r).unwrap_or_default(),
+                "done",
+                &serde_json::to_value(last).unwrap_or_default(),
             ));
-        }
-        let last = revised.as_ref().unwrap_or(&turn);
-        out.push(event(
-            "done",
-            &serde_json::to_value(last).unwrap_or_default(),
-        ));
-        futures_util::stream::iter(out)
-    };
-    Sse::new(
+            futures_util::stream::iter(out)
+        };
         futures_util::stream::iter(first)
             .chain(futures_util::stream::once(rest).flatten())
-            .map(Ok),
-    )
+            .right_stream()
+    };
+    Sse::new(futures_util::stream::once(all).flatten().map(Ok))
+        .keep_alive(KeepAlive::new().interval(every))
 }
 
 fn events(turn: &Turn) -> Vec<Event> {

@@ -69,8 +69,9 @@ impl ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+impl ApiError {
+    /// The documented JSON body: `{"error": {code, message, type, param}}`.
+    pub fn body(&self) -> serde_json::Value {
         // `type` and `param` complete OpenAI's error shape, so its SDKs read
         // these errors as their own (`/v1/chat/completions`).
         let kind = match self.status.as_u16() {
@@ -80,10 +81,15 @@ impl IntoResponse for ApiError {
             500.. => "server_error",
             _ => "invalid_request_error",
         };
-        let body = serde_json::json!({"error": {
+        serde_json::json!({"error": {
             "code": self.code, "message": self.message, "type": kind, "param": null,
-        }});
-        let mut res = (self.status, Json(body)).into_response();
+        }})
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut res = (self.status, Json(self.body())).into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             res.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,

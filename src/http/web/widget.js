@@ -588,6 +588,8 @@ async function readEvents(res, b) {
         }
         text.textContent += v.text;
         log.scrollTop = log.scrollHeight;
+      } else if (name === "error") {
+        throw new Error(v.error.message);
       } else if (name === "cart") {
         showCart(v);
       } else if (name === "done") {
