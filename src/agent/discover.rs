@@ -1,7 +1,8 @@
-//! The discovery flows: "what's popular near me?", "anything new?", "what
-//! goes with biryani?", "what's my usual?" list what the recs engine
-//! suggests (remembered like any list, so "add the second" works), and
-//! "order my usual" puts the usual in the cart.
+//! The discovery flows that need more than steps: "what goes with
+//! biryani?" (a search, then what is bought with the best match, or with
+//! the cart), "what's my usual?" (remembered like any list, so "add the
+//! second" works), and "order my usual", which puts it in the cart. "What's
+//! popular near me?" and "anything new?" are steps in `prompts/flows.toml`.
 
 use serde_json::{json, Value};
 
@@ -26,8 +27,6 @@ impl TurnBuilder<'_> {
         key: String,
     ) -> String {
         let mut args = match intent {
-            "popular" => json!({ "kind": "top_area" }),
-            "new_items" => json!({ "kind": "new" }),
             "usual" | "order_usual" => json!({ "kind": "usual" }),
             _ => json!({ "kind": "cart" }),
         };
@@ -107,7 +106,6 @@ impl TurnBuilder<'_> {
                     &[("area", area), ("window", window), ("list", list)],
                 )
             }
-            "new" => self.say("recs_new", &[("list", list)]),
             "also_like" => self.say("recs_with", &[("title", about), ("list", list)]),
             "usual" => self.say("recs_usual", &[("list", list)]),
             _ => {

@@ -21,6 +21,7 @@ mod handlers;
 mod lexicon;
 mod router;
 pub mod slots;
+mod steps;
 pub mod tools;
 pub mod training;
 mod turns;
@@ -61,6 +62,9 @@ struct Flow {
     /// Quick replies offered after a turn of this intent.
     #[serde(default)]
     chips: Vec<String>,
+    /// The flow as data (see `steps.rs`); without steps, its Rust runs.
+    #[serde(default)]
+    steps: Vec<steps::Step>,
 }
 
 pub struct Agent {
@@ -331,6 +335,7 @@ impl Agent {
                     "flow {name}: unknown tool {tool}"
                 );
             }
+            steps::check(name, &f.steps, &f.tools, &replies)?;
         }
         for ask in &slots::lexicon().decide.asks {
             anyhow::ensure!(
@@ -1331,6 +1336,10 @@ impl TurnBuilder<'_> {
         if intent != "option_answer" {
             state.asking = None;
         }
+        let agent = self.agent;
+        if let Some(flow) = agent.flows.get(intent).filter(|f| !f.steps.is_empty()) {
+            return Ok(self.run_steps(&flow.steps, state, key).await);
+        }
         Ok(match intent {
             "confirm" => match state.pending.take() {
                 Some(p) => self.commit(p, state).await,
@@ -1514,16 +1523,12 @@ impl TurnBuilder<'_> {
             "option_answer" => self.answer_option(text, slots, state, key).await,
             "options" => self.edit_options(text, state, key).await,
             "remove" | "set_quantity" => self.change(intent, text, slots, state, key).await,
-            "clear_cart" => match self.tool("clear_cart", json!({}), key).await {
-                Ok(_) => self.say("cart_cleared", &[]),
-                Err(e) => self.say("error", &[("message", e)]),
-            },
             "view_cart" => match self.tool("view_cart", json!({}), key).await {
                 Ok(cart) => self.describe_cart(&cart),
                 Err(e) => self.say("error", &[("message", e)]),
             },
             "offers" => self.offers(slots, key).await,
-            "popular" | "new_items" | "goes_with" | "usual" | "order_usual" => {
+            "goes_with" | "usual" | "order_usual" => {
                 let named = paired_query(text, slots);
                 self.discover(intent, named, slots, state, key).await
             }
