@@ -7,8 +7,7 @@
 use serde_json::{json, Value};
 
 use super::slots::Slots;
-use super::turns::Put;
-use super::{basket, DialogueState, TurnBuilder};
+use super::{DialogueState, TurnBuilder};
 use crate::knowledge::Selection;
 
 /// A product in "your usual" when bought this often; with none that
@@ -80,20 +79,9 @@ impl TurnBuilder<'_> {
         if intent == "order_usual" {
             return self.order_usual(&items, slots, state, &key).await;
         }
-        let k = self.env.knowledge;
-        let cards: Vec<Value> = items
-            .iter()
-            .filter_map(|i| i["product_id"].as_str().and_then(|id| k.product(id)))
-            .map(|p| basket::card(k, p))
-            .collect();
-        state.shown = cards
-            .iter()
-            .filter_map(|c| c["product_id"].as_str().map(str::to_string))
-            .collect();
-        state.searched = None;
-        state.firsts.clear();
+        let cards = self.cards_of(&r["items"]);
         let list = self.list(&cards);
-        self.cards = json!({ "products": cards });
+        self.show(cards, state);
         match kind {
             "top_area" => {
                 let window = match r["window_days"].as_u64() {
@@ -153,27 +141,17 @@ impl TurnBuilder<'_> {
             regular
         };
         let k = self.env.knowledge;
-        let mut lines = Vec::new();
-        let mut asked = None;
-        let mut total = Value::Null;
-        for i in chosen {
-            let Some(p) = i["product_id"].as_str().and_then(|id| k.product(id)) else {
-                continue;
-            };
-            let quantity = slots
-                .quantity
-                .or_else(|| i["quantity"].as_u64().map(|q| q as u32))
-                .unwrap_or(1);
-            match self.put(p, quantity, Selection::new(), state, key).await {
-                Put::Added(line, cart) => {
-                    lines.push(line);
-                    total = cart["total_minor"].clone();
-                }
-                Put::Asked(q) => asked = Some(q),
-                Put::Later => {}
-                Put::Failed(e) => return self.say("not_allowed", &[("reason", e)]),
-            }
-        }
-        self.added_reply("recs_usual_added", &lines, &total, asked)
+        let picks = chosen
+            .into_iter()
+            .filter_map(|i| {
+                let p = i["product_id"].as_str().and_then(|id| k.product(id))?;
+                let quantity = slots
+                    .quantity
+                    .or_else(|| i["quantity"].as_u64().map(|q| q as u32))
+                    .unwrap_or(1);
+                Some((p, quantity, Selection::new()))
+            })
+            .collect();
+        self.put_each(picks, state, key, "recs_usual_added").await
     }
 }

@@ -226,42 +226,42 @@ impl TurnBuilder<'_> {
                     said.push(self.say(say, &all));
                 }
                 Step::Show { show } => {
-                    let k = self.env.knowledge;
-                    let cards: Vec<Value> = lookup(&results, show)
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|p| p["product_id"].as_str().and_then(|id| k.product(id)))
-                        .map(|p| basket::card(k, p))
-                        .collect();
-                    state.shown = cards
-                        .iter()
-                        .filter_map(|c| c["product_id"].as_str().map(str::to_string))
-                        .collect();
-                    state.searched = None;
-                    state.firsts.clear();
-                    self.cards = json!({ "products": cards });
+                    let cards = self.cards_of(lookup(&results, show));
+                    self.show(cards, state);
                 }
             }
         }
         said.join(" ")
     }
 
+    /// Product cards for the items of a tool's answer (each with a `product_id`).
+    pub(super) fn cards_of(&self, items: &Value) -> Vec<Value> {
+        let k = self.env.knowledge;
+        items
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["product_id"].as_str().and_then(|id| k.product(id)))
+            .map(|p| basket::card(k, p))
+            .collect()
+    }
+
+    /// Shows `cards` as the list the next turn picks from ("the second one").
+    pub(super) fn show(&mut self, cards: Vec<Value>, state: &mut DialogueState) {
+        state.shown = cards
+            .iter()
+            .filter_map(|c| c["product_id"].as_str().map(str::to_string))
+            .collect();
+        state.searched = None;
+        state.firsts.clear();
+        self.cards = json!({ "products": cards });
+    }
+
     fn value(&self, results: &BTreeMap<String, Value>, e: &str) -> String {
         match parse(e) {
             Expr::Path(p) => text(lookup(results, p)),
             Expr::Money(p) => format_inr(lookup(results, p).as_i64().unwrap_or(0)),
-            Expr::List(p) => {
-                let k = self.env.knowledge;
-                let cards: Vec<Value> = lookup(results, p)
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|i| i["product_id"].as_str().and_then(|id| k.product(id)))
-                    .map(|p| basket::card(k, p))
-                    .collect();
-                self.list(&cards)
-            }
+            Expr::List(p) => self.list(&self.cards_of(lookup(results, p))),
             // Filled by the caller, with the step's other variables.
             Expr::Say(_) => String::new(),
         }

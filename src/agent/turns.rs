@@ -189,40 +189,45 @@ impl TurnBuilder<'_> {
             Some(s) => format!("{} {text}", s.parts.join(" ")),
             None => text.to_string(),
         };
+        let picks = targets
+            .iter()
+            .filter_map(|id| k.product(id))
+            .map(|p| (p, quantity, choices::said(&said, p).chosen))
+            .collect();
+        self.put_each(picks, state, &key, "added_many").await
+    }
+
+    /// Puts each product in the cart and says so with `template` ("Added 1 x
+    /// Latte (Rs 199). Your cart is now Rs 199."), then asks the one option
+    /// question a product is waiting on, if any: one question at a time,
+    /// the rest still go in.
+    pub(super) async fn put_each(
+        &mut self,
+        picks: Vec<(&Product, u32, Selection)>,
+        state: &mut DialogueState,
+        key: &str,
+        template: &str,
+    ) -> String {
         let mut lines = Vec::new();
         let mut asked = None;
         let mut total = Value::Null;
-        for p in targets.iter().filter_map(|id| k.product(id)) {
-            let options = choices::said(&said, p).chosen;
-            match self.put(p, quantity, options, state, &key).await {
+        for (p, quantity, options) in picks {
+            match self.put(p, quantity, options, state, key).await {
                 Put::Added(line, cart) => {
                     lines.push(line);
                     total = cart["total_minor"].clone();
                 }
-                // One question at a time; the rest still go in.
                 Put::Asked(q) => asked = Some(q),
                 Put::Later => {}
                 Put::Failed(e) => return self.say("not_allowed", &[("reason", e)]),
             }
         }
-        self.added_reply("added_many", &lines, &total, asked)
-    }
-
-    /// "Added 1 x Latte (Rs 199). Your cart is now Rs 199.", then the option
-    /// question one of the products is waiting on, if any.
-    pub(super) fn added_reply(
-        &self,
-        template: &str,
-        lines: &[String],
-        total: &Value,
-        asked: Option<String>,
-    ) -> String {
         let mut reply = if lines.is_empty() {
             String::new()
         } else {
             self.say(
                 template,
-                &[("lines", lines.join(", ")), ("total", money(total))],
+                &[("lines", lines.join(", ")), ("total", money(&total))],
             )
         };
         if let Some(q) = asked {
@@ -1411,7 +1416,7 @@ fn same_word(said: &str, title: &str) -> bool {
 }
 
 /// What putting one product in the cart came to.
-pub(super) enum Put {
+enum Put {
     /// The reply line ("1 x Latte (Large, Oat milk) (Rs 279)") and the cart.
     Added(String, Value),
     /// An option must be chosen first: the question, asked once.
@@ -1475,7 +1480,7 @@ impl TurnBuilder<'_> {
 
     /// Adds `quantity` of `p` with `options`, or asks for the first option
     /// that has no default ("What size would you like for the Margherita Pizza?").
-    pub(super) async fn put(
+    async fn put(
         &mut self,
         p: &Product,
         quantity: u32,
