@@ -107,7 +107,7 @@ impl Agent {
                     proposals.push(Proposal {
                         kind: "cancel",
                         params: json!({ "order_id": o.id, "refund_minor": amount }),
-                        reason: format!("stuck: {}", a.reason),
+                        reason: self.say("assist_stuck_reason", &[("reason", a.reason.clone())]),
                     });
                     if proposals.len() == 1 {
                         next = self.say("assist_next_cancel", &[("amount", format_inr(amount))]);

@@ -333,16 +333,20 @@ impl TurnBuilder<'_> {
                         )
                     })
                     .collect();
-                format!(
-                    "{}: {} (subtotal {}, fees {}, total {})\n",
-                    g["merchant_name"].as_str().unwrap_or_default(),
-                    items.join(", "),
-                    money(&g["subtotal_minor"]),
-                    format_inr(
-                        g["delivery_fee_minor"].as_i64().unwrap_or(0)
-                            + g["packaging_fee_minor"].as_i64().unwrap_or(0)
-                    ),
-                    money(&g["total_minor"])
+                let fees = g["delivery_fee_minor"].as_i64().unwrap_or(0)
+                    + g["packaging_fee_minor"].as_i64().unwrap_or(0);
+                self.say(
+                    "cart_group",
+                    &[
+                        (
+                            "merchant",
+                            g["merchant_name"].as_str().unwrap_or_default().into(),
+                        ),
+                        ("items", items.join(", ")),
+                        ("subtotal", money(&g["subtotal_minor"])),
+                        ("fees", format_inr(fees)),
+                        ("total", money(&g["total_minor"])),
+                    ],
                 )
             })
             .collect();
@@ -369,7 +373,7 @@ impl TurnBuilder<'_> {
                     if offers.is_empty() {
                         String::new()
                     } else {
-                        format!(" Offers applied: {}.", offers.join("; "))
+                        self.say("cart_offers_applied", &[("offers", offers.join("; "))])
                     },
                 ),
                 (
@@ -583,21 +587,31 @@ impl TurnBuilder<'_> {
                     .flatten()
                     .map(|o| {
                         let surge = o["fare"]["surge_multiplier"].as_f64().unwrap_or(1.0);
-                        format!(
-                            "- {}: {}, {} min{}",
-                            o["ride_type"].as_str().unwrap_or_default(),
-                            money(&o["fare"]["total_minor"]),
-                            o["duration_minutes"],
-                            if surge > 1.0 {
-                                format!(" ({surge:.1}x surge)")
-                            } else {
-                                String::new()
-                            }
+                        let surge = if surge > 1.0 {
+                            self.say("ride_surge", &[("surge", format!("{surge:.1}"))])
+                        } else {
+                            String::new()
+                        };
+                        self.say(
+                            "ride_option_line",
+                            &[
+                                (
+                                    "ride_type",
+                                    o["ride_type"].as_str().unwrap_or_default().into(),
+                                ),
+                                ("fare", money(&o["fare"]["total_minor"])),
+                                ("minutes", o["duration_minutes"].to_string()),
+                                ("surge", surge),
+                            ],
                         )
                     })
                     .collect();
                 let name = |p: &Value, raw: &str| {
-                    if raw == "home" || raw == "work" {
+                    if super::slots::lexicon()
+                        .saved_places
+                        .values()
+                        .any(|p| p == raw)
+                    {
                         raw.to_string()
                     } else {
                         p["name"].as_str().unwrap_or_default().to_string()
@@ -706,27 +720,35 @@ impl TurnBuilder<'_> {
                 .unwrap_or_default()
                 .replace('_', " ");
             let packaging = match m["packaging_fee_minor"].as_i64() {
-                Some(p) if p > 0 => format!(", packaging {}", money(&m["packaging_fee_minor"])),
+                Some(p) if p > 0 => self.say(
+                    "merchant_packaging",
+                    &[("fee", money(&m["packaging_fee_minor"]))],
+                ),
                 _ => String::new(),
             };
-            format!(
-                "{} ({kind}, {}): minimum order {}, delivery {}{packaging}, ready in about {} min",
-                m["name"].as_str().unwrap_or_default(),
-                m["area"].as_str().unwrap_or_default(),
-                money(&m["min_order_minor"]),
-                money(&m["delivery_fee_minor"]),
-                m["prep_minutes"],
+            self.say(
+                "merchant_line",
+                &[
+                    ("name", m["name"].as_str().unwrap_or_default().into()),
+                    ("kind", kind),
+                    ("area", m["area"].as_str().unwrap_or_default().into()),
+                    ("minimum", money(&m["min_order_minor"])),
+                    ("delivery", money(&m["delivery_fee_minor"])),
+                    ("packaging", packaging),
+                    ("minutes", m["prep_minutes"].to_string()),
+                ],
             )
         };
-        self.cards = json!({ "merchants": merchants });
-        match (named, merchants.as_slice()) {
+        let reply = match (named, merchants.as_slice()) {
             (Some(_), [m]) => self.say("merchant", &[("line", line(m))]),
             _ => {
                 let list: Vec<String> =
                     merchants.iter().map(|m| format!("- {}", line(m))).collect();
                 self.say("merchants", &[("list", list.join("\n"))])
             }
-        }
+        };
+        self.cards = json!({ "merchants": merchants });
+        reply
     }
 
     pub(super) async fn ride_status(&mut self, key: String) -> String {
@@ -893,7 +915,7 @@ impl TurnBuilder<'_> {
         match self.tool("create_ticket", args, key).await {
             Ok(t) => {
                 let about = order
-                    .map(|o| format!(" about order {o}"))
+                    .map(|o| self.say("about_order", &[("id", o.to_string())]))
                     .unwrap_or_default();
                 self.cards = json!({ "ticket": t });
                 self.say(
@@ -953,13 +975,18 @@ impl TurnBuilder<'_> {
                         rule["reason"]
                             .as_str()
                             .map(str::to_string)
-                            .unwrap_or_else(|| format!(
-                                "order {} is {}",
-                                r["order"]["id"].as_str().unwrap_or_default(),
-                                r["order"]["status"]
-                                    .as_str()
-                                    .unwrap_or_default()
-                                    .replace('_', " ")
+                            .unwrap_or_else(|| self.say(
+                                "order_is",
+                                &[
+                                    ("id", r["order"]["id"].as_str().unwrap_or_default().into()),
+                                    (
+                                        "status",
+                                        r["order"]["status"]
+                                            .as_str()
+                                            .unwrap_or_default()
+                                            .replace('_', " ")
+                                    ),
+                                ]
                             ))
                     ),
                 )],
