@@ -7,11 +7,12 @@
 //! Cards, tool calls and the cart ride in the `errand` extension field.
 
 use std::convert::Infallible;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue};
-use axum::response::sse::{Event, Sse};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
@@ -79,21 +80,31 @@ pub async fn completions(
         .map(str::to_string)
         .or(req.user);
     let session = customer_session(&s, &me, named).await?;
-    let turn = {
-        let _admitted = s.turns.enter().await?;
-        s.app.chat(&me, &session, &text).await?
-    };
+    // A full queue is a 503 now; the slot is waited for in `run`, so a
+    // stream can start (and be kept alive) first, as on `/v1/chat`.
+    let queued = s.turns.queue()?;
     let id = format!("chatcmpl-{}", uuid::Uuid::new_v4().simple());
-    let mut res = if req.stream {
-        stream(&id, &turn).into_response()
-    } else {
-        Json(completion(&id, &turn)).into_response()
+    let session_header = HeaderValue::from_str(&session).ok();
+    let run = {
+        let app = s.app.clone();
+        async move {
+            let _admitted = queued.admit().await?;
+            Ok::<_, ApiError>(app.chat(&me, &session, &text).await?)
+        }
     };
-    if let Ok(v) = HeaderValue::from_str(&turn.session_id) {
+    let mut res = if req.stream {
+        let every = Duration::from_millis(s.app.config.server.sse_keep_alive_ms.max(10));
+        stream(id, run, every).into_response()
+    } else {
+        let turn = run.await?;
+        let mut res = Json(completion(&id, &turn)).into_response();
+        if let Ok(v) = HeaderValue::from_str(&turn.timings.header()) {
+            res.headers_mut().insert("server-timing", v);
+        }
+        res
+    };
+    if let Some(v) = session_header {
         res.headers_mut().insert(SESSION_HEADER, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&turn.timings.header()) {
-        res.headers_mut().insert("server-timing", v);
     }
     Ok(res)
 }
@@ -157,12 +168,32 @@ fn completion(id: &str, turn: &Turn) -> Value {
     })
 }
 
-/// `chat.completion.chunk` events: the role, the reply in word-sized
-/// deltas, a last chunk with `finish_reason` and the extension, `[DONE]`.
+/// `chat.completion.chunk` events once `run` has the turn: the role, the
+/// reply in word-sized deltas, a last chunk with `finish_reason` and the
+/// extension, `[DONE]`. A failed turn is one `{"error": ...}` data event,
+/// which OpenAI's SDKs raise; until the turn is ready, a comment every
+/// `every` keeps the connection.
 fn stream(
-    id: &str,
-    turn: &Turn,
+    id: String,
+    run: impl std::future::Future<Output = Result<Turn, ApiError>> + Send + 'static,
+    every: Duration,
 ) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+    use futures_util::StreamExt;
+    let events = async move {
+        match run.await {
+            Ok(turn) => chunks(&id, &turn),
+            Err(e) => vec![Event::default().data(e.body().to_string())],
+        }
+    };
+    Sse::new(
+        futures_util::stream::once(events)
+            .flat_map(futures_util::stream::iter)
+            .map(Ok),
+    )
+    .keep_alive(KeepAlive::new().interval(every))
+}
+
+fn chunks(id: &str, turn: &Turn) -> Vec<Event> {
     let chunk = |delta: Value, finish: Option<&str>, extra: Option<Value>| {
         let mut c = json!({
             "id": id,
@@ -186,5 +217,5 @@ fn stream(
     }
     events.push(chunk(json!({}), Some("stop"), Some(extension(turn))));
     events.push(Event::default().data("[DONE]"));
-    Sse::new(futures_util::stream::iter(events.into_iter().map(Ok)))
+    events
 }
