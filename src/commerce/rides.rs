@@ -74,8 +74,6 @@ pub struct QuoteRequest {
     pub riders: Option<u32>,
 }
 
-/// Seats a shared ride sells to one booking: it shares a car with strangers.
-const SHARED_MAX_RIDERS: u32 = 2;
 /// A party larger than any vehicle is a request for several rides.
 const MAX_RIDERS: u32 = 8;
 
@@ -217,7 +215,7 @@ pub(super) fn quote(
     }
     let fits = |t: &&str| {
         if *t == "shared" {
-            riders <= SHARED_MAX_RIDERS
+            i64::from(riders) <= c.knowledge.policy.shared_max_riders
         } else {
             rate_card(t).seats >= riders
         }

@@ -23,6 +23,9 @@ pub struct Policy {
     pub customer_refund_per_day_minor: i64,
     /// help-missing-items `report_within_hours`.
     pub report_within_hours: i64,
+    /// help-ride-types `shared_max_riders`: seats a shared ride sells to one
+    /// booking (it shares the car with strangers).
+    pub shared_max_riders: i64,
 }
 
 impl Policy {
@@ -88,6 +91,7 @@ impl Policy {
                 "customer_daily_limit_minor",
             )?,
             report_within_hours: whole("help-missing-items", "report_within_hours")?,
+            shared_max_riders: whole("help-ride-types", "shared_max_riders")?,
         })
     }
 }
@@ -102,6 +106,7 @@ mod tests {
         let k = crate::knowledge::Knowledge::load(&root).unwrap();
         assert_eq!(k.policy.cancel_fee_percent, 50);
         assert_eq!(k.policy.customer_refund_per_order_minor, 100_000);
+        assert_eq!(k.policy.shared_max_riders, 2);
         assert!(k.policy.customer_refund_per_day_minor >= k.policy.customer_refund_per_order_minor);
     }
 
