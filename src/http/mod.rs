@@ -10,6 +10,7 @@ mod extract;
 mod fixtures;
 mod health;
 mod help;
+mod insights;
 mod mcp;
 mod metrics;
 mod openai;
@@ -101,6 +102,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/models", get(openai::models))
         .route("/v1/help/{id}", get(help::article))
         .route("/v1/tickets", post(tickets::create).get(tickets::list))
+        .route("/v1/insights/assistant", get(insights::assistant))
         .route("/v1/tickets/{id}", get(tickets::get))
         .route("/v1/tickets/{id}/assist", get(tickets::assist))
         .route("/v1/tickets/{id}/actions/{action}/approve", post(tickets::approve))

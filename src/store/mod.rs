@@ -10,6 +10,7 @@
 //! ```
 
 mod conversations;
+mod insights;
 mod seed;
 
 use std::path::Path;
@@ -18,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 
 pub use conversations::{Conversation, Exchange, Message};
+pub use insights::{AssistantReport, IntentCount, Outcomes};
 
 /// How long a write waits for another writer before it is refused.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
