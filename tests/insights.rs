@@ -45,6 +45,59 @@ fn outcomes_count_orders_handovers_and_conversions_for_agents_only() {
     // Browsing only.
     say(&s, &Value::Null, "snacks for a rainy day");
 
+    // Feedback on the order and on the browsing conversation; a second word
+    // on the order replaces the first.
+    let order = paid["tool_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "checkout")
+        .unwrap()["result"]["orders"][0]["order_id"]
+        .clone();
+    let rate = |who: &str, body: Value| s.post("/v1/feedback", Some(who), Some(&body.to_string()));
+    let (status, first_word) = rate(
+        ME,
+        json!({ "order_id": order, "rating": 2, "text": "the latte was cold" }),
+    );
+    assert_eq!(status, 201, "{first_word}");
+    let (status, again) = rate(
+        ME,
+        json!({ "order_id": order, "rating": 4, "text": "warm this time" }),
+    );
+    assert_eq!((status, &again["id"]), (200, &first_word["id"]), "{again}");
+    assert_eq!(again["rating"], 4);
+    let (status, _) = rate(
+        ME,
+        json!({ "session_id": human["session_id"], "rating": 5, "text": "quick handover" }),
+    );
+    assert_eq!(status, 201);
+    // Someone else's order looks missing; bad input names the field.
+    let (status, _) = rate("demo:c-0002", json!({ "order_id": order, "rating": 1 }));
+    assert_eq!(status, 404);
+    for (body, field, code) in [
+        (json!({ "order_id": order, "rating": 6 }), "rating", 400),
+        (json!({ "order_id": order, "rating": 0 }), "rating", 400),
+        (json!({ "rating": 3, "text": "hm" }), "order_id", 400),
+        (
+            json!({ "order_id": order, "rating": 3, "text": "x".repeat(2001) }),
+            "text",
+            400,
+        ),
+        // A body the type cannot hold is 422, as everywhere in the API.
+        (
+            json!({ "order_id": order, "rating": 3, "stars": 3 }),
+            "stars",
+            422,
+        ),
+    ] {
+        let (status, e) = rate(ME, body.clone());
+        assert_eq!(status, code, "{body}: {e}");
+        assert!(
+            e["error"]["message"].as_str().unwrap().contains(field),
+            "{body}: {e}"
+        );
+    }
+
     let (status, r) = s.get("/v1/insights/assistant", Some(&agent));
     assert_eq!(status, 200, "{r}");
     let t = &r["total"];
@@ -56,6 +109,10 @@ fn outcomes_count_orders_handovers_and_conversions_for_agents_only() {
     assert_eq!(t["ordered"], 1);
     assert_eq!(t["conversion"], 1.0);
     assert_eq!(t["avg_turns_to_checkout"], 3.0);
+    assert_eq!(
+        (r["ratings"].as_u64(), r["csat"].as_f64()),
+        (Some(2), Some(4.5))
+    );
     assert_eq!(
         r["handover_intents"],
         json!([{ "intent": human["intent"], "conversations": 1 }])

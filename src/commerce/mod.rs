@@ -23,6 +23,7 @@
 mod agentic;
 mod cart;
 mod checkout;
+mod feedback;
 mod fixtures;
 mod geo;
 pub use geo::{resolve as resolve_place, spot as spot_place};
@@ -42,6 +43,7 @@ use rusqlite::Connection;
 pub use agentic::{SessionItem, SessionStatus, SessionView};
 pub use cart::CartView;
 pub use checkout::{CheckoutRequest, CheckoutResult};
+pub use feedback::{Feedback, FeedbackRequest, MAX_FEEDBACK};
 pub use fixtures::{Fixture, FixtureItem, FixtureOrder, FixtureRequest};
 pub use orders::{Action, ActionResult, Diagnosis, OrderItem, OrderView};
 pub use recs::{

@@ -10,8 +10,9 @@ use serde::Deserialize;
 use super::extract::{optional_json, ApiJson, ApiPath, ApiQuery, Caller, IdempotencyKey};
 use super::{ApiError, AppState};
 use crate::commerce::{
-    ActionResult, BookRequest, CartView, CheckoutRequest, CheckoutResult, Diagnosis, OrderView,
-    QuoteRequest, Recommendations, RecsKind, RecsQuery, RideQuote, RideView,
+    ActionResult, BookRequest, CartView, CheckoutRequest, CheckoutResult, Diagnosis, Feedback,
+    FeedbackRequest, OrderView, QuoteRequest, Recommendations, RecsKind, RecsQuery, RideQuote,
+    RideView,
 };
 use crate::knowledge::options::Asked;
 
@@ -95,6 +96,21 @@ pub async fn recommendations(
             .recommendations(who.customer()?, query)
             .await?,
     ))
+}
+
+/// 201 the first time, 200 when it replaces the customer's earlier feedback.
+pub async fn feedback(
+    State(s): State<AppState>,
+    who: Caller,
+    ApiJson(b): ApiJson<FeedbackRequest>,
+) -> Result<(StatusCode, Json<Feedback>), ApiError> {
+    let (f, created) = s.app.commerce.feedback(who.customer()?, b).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(f)))
 }
 
 pub async fn cart(State(s): State<AppState>, who: Caller) -> Api<CartView> {

@@ -81,6 +81,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/cart/coupon", put(commerce::set_coupon).delete(commerce::remove_coupon))
         .route("/v1/offers", get(commerce::offers))
         .route("/v1/recommendations", get(commerce::recommendations))
+        .route("/v1/feedback", post(commerce::feedback))
         .route("/v1/checkout", post(commerce::checkout))
         .route("/v1/orders", get(commerce::orders))
         .route("/v1/orders/{id}", get(commerce::order))

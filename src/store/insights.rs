@@ -42,6 +42,11 @@ pub struct AssistantReport {
     pub from: String,
     pub to: String,
     pub total: Outcomes,
+    /// Mean rating (1 to 5) of the feedback given in the period, orders and
+    /// conversations alike; null without any.
+    pub csat: Option<f64>,
+    /// How many ratings `csat` is over.
+    pub ratings: u64,
     pub days: Vec<Outcomes>,
     /// The intents of the turns that handed over, most frequent first.
     pub handover_intents: Vec<IntentCount>,
@@ -161,6 +166,11 @@ impl Store {
                     _ => {}
                 }
             }
+            let (csat, ratings): (Option<f64>, u64) = c.query_row(
+                "SELECT avg(rating), count(*) FROM feedback WHERE substr(updated_at, 1, 10) BETWEEN ?1 AND ?2",
+                [&from, &to],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
             let mut days: BTreeMap<String, Tally> = BTreeMap::new();
             let mut total = Tally::default();
             let mut intents: BTreeMap<String, u64> = BTreeMap::new();
@@ -181,6 +191,8 @@ impl Store {
             handover_intents.sort_by_key(|i| std::cmp::Reverse(i.conversations));
             Ok(AssistantReport {
                 total: total.finish(format!("{from}..{to}")),
+                csat,
+                ratings,
                 days: days.into_iter().map(|(d, t)| t.finish(d)).collect(),
                 handover_intents,
                 from,

@@ -44,6 +44,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_checkout_sessions",
         include_str!("migrations/0006_checkout_sessions.sql"),
     ),
+    (
+        "0007_feedback",
+        include_str!("migrations/0007_feedback.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
