@@ -236,6 +236,23 @@ const scenarios = {
     check(cart.item_count === 2, `the API cart has ${cart.item_count} items after the tap`);
   },
 
+  async "after an order placed in the chat, the customer rates the chat"(page, base) {
+    const who = { "x-demo-customer": DEMO };
+    await api(base, "DELETE", "/v1/cart", undefined, who);
+    await openWidget(page, base);
+    await say(page, "one chai latte please");
+    await say(page, "checkout");
+    const done = await say(page, "yes");
+    const prompt = done.getByRole("group", { name: "Rate this chat" });
+    await prompt.getByRole("button", { name: "Rate 4 out of 5" }).click();
+    await prompt.getByText("you rated this chat 4 out of 5").waitFor();
+    // The care lead's report counts it: a rating of 4 among today's.
+    const f = await api(base, "POST", "/v1/test_helpers/fixtures", {});
+    const report = await api(base, "GET", "/v1/insights/assistant", undefined, { authorization: "Bearer " + f.agent_token });
+    check(report.ratings >= 1 && report.csat !== null, `insights: ${JSON.stringify(report)}`);
+    check(report.total.ordered >= 1, `no order counted: ${JSON.stringify(report.total)}`);
+  },
+
   async "phone-sized screen: the widget fits 375 px and streams an answer"(page, base) {
     await page.setViewportSize({ width: 375, height: 720 });
     await openWidget(page, base);

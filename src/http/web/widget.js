@@ -26,6 +26,7 @@ background:var(--ew-bg);border-radius:14px;box-shadow:0 8px 30px rgba(0,0,0,.3);
 .ew-user{align-self:flex-end;background:var(--ew-accent);color:#fff}
 .ew-bot{align-self:flex-start;background:var(--ew-soft)}
 .ew-error{align-self:flex-start;background:#fdecea;color:#8a1c12;border:1px solid #f3b8b0}
+.ew-rate{display:flex;flex-wrap:wrap;gap:4px;align-items:center;margin-top:6px}
 .ew-updated{font-size:12px;color:var(--ew-muted);font-style:italic;display:block;margin-top:4px}
 .ew-typing span{display:inline-block;width:7px;height:7px;margin:0 2px;border-radius:50%;background:var(--ew-muted);
 animation:ew-blink 1s infinite}
@@ -355,6 +356,31 @@ function alsoLike(query, shown) {
   return row;
 }
 
+// "How was this chat?": five buttons; a tap stores the rating as the
+// conversation's feedback (POST /v1/feedback), and a second tap replaces it.
+function ratePrompt(sessionId) {
+  const row = el("div", { class: "ew-rate", role: "group", "aria-label": "Rate this chat" });
+  const thanks = el("span", { class: "ew-meta", "aria-live": "polite" });
+  const buttons = [1, 2, 3, 4, 5].map((n) =>
+    el("button", {
+      class: "ew-btn",
+      type: "button",
+      "aria-label": `Rate ${n} out of 5`,
+      text: "★".repeat(n),
+      onclick: async () => {
+        try {
+          await call("POST", "/v1/feedback", { session_id: sessionId, rating: n });
+          thanks.textContent = `Thanks: you rated this chat ${n} out of 5.`;
+        } catch (e) {
+          failure(e);
+        }
+      },
+    })
+  );
+  row.append(el("span", { class: "ew-meta", text: "How was this chat? " }), ...buttons, thanks);
+  return row;
+}
+
 function cardsFor(turn) {
   const c = turn.cards || {};
   const out = [];
@@ -376,6 +402,8 @@ function render(b, turn, corrected) {
   if (cards) b.append(cards);
   syncProductCards();
   if (corrected) b.append(el("span", { class: "ew-updated", text: "Updated answer" }));
+  // An order placed in this chat: ask how it went, once per answer.
+  if ((turn.tool_calls || []).some((c) => c.name === "checkout" && c.ok)) b.append(ratePrompt(turn.session_id));
   setChips(turn.suggestions);
   if (turn.cart) showCart(turn.cart);
   log.scrollTop = log.scrollHeight;
