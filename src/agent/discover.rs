@@ -53,8 +53,14 @@ impl TurnBuilder<'_> {
             }
             if about.is_empty() {
                 match self.tool("view_cart", json!({}), key.clone()).await {
-                    // Nothing named and nothing in the cart: what is popular.
-                    Ok(c) if c["item_count"] == 0 => args["kind"] = json!("top_area"),
+                    // Nothing named and nothing in the cart: what is popular,
+                    // exactly as the `popular` flow's steps answer it.
+                    Ok(c) if c["item_count"] == 0 => {
+                        let agent = self.agent;
+                        if let Some(popular) = agent.flows.get("popular") {
+                            return self.run_steps(&popular.steps, state, key).await;
+                        }
+                    }
                     Ok(_) => {}
                     Err(e) => return self.say("error", &[("message", e)]),
                 }
@@ -83,17 +89,6 @@ impl TurnBuilder<'_> {
         let list = self.list(&cards);
         self.show(cards, state);
         match kind {
-            "top_area" => {
-                let window = match r["window_days"].as_u64() {
-                    Some(days) => self.say("recs_window", &[("days", days.to_string())]),
-                    None => self.say("recs_ever", &[]),
-                };
-                let area = r["area"].as_str().unwrap_or_default().to_string();
-                self.say(
-                    "recs_popular",
-                    &[("area", area), ("window", window), ("list", list)],
-                )
-            }
             "also_like" => self.say("recs_with", &[("title", about), ("list", list)]),
             "usual" => self.say("recs_usual", &[("list", list)]),
             _ => {

@@ -139,6 +139,9 @@ pub(super) struct Learned {
     customers: Ids,
     areas: Ids,
     seen_rowid: i64,
+    /// The catalog by listing date, newest first, as indexes into it: the
+    /// catalog never changes while serving, so it is sorted once.
+    newest: Vec<usize>,
 }
 
 /// Widening windows for `top_area`, in days; 0 is all time.
@@ -288,6 +291,13 @@ fn recommend(
     q: &RecsQuery,
 ) -> Result<Recommendations> {
     let who = customer_row(conn, customer)?;
+    if q.kind == RecsKind::New && learned.newest.is_empty() {
+        let p = &c.knowledge.products;
+        learned.newest = (0..p.len()).collect();
+        learned
+            .newest
+            .sort_by(|&a, &b| p[b].added.cmp(&p[a].added).then(p[a].id.cmp(&p[b].id)));
+    }
     let user = learned.customers.get(customer);
     let k = &c.knowledge;
     let mut out = Recommendations {
@@ -383,9 +393,8 @@ fn recommend(
     // Products are checked in order and only until the row is full, so a
     // request runs few stock lookups whatever the history.
     let newest = || {
-        let mut all: Vec<&Product> = k.products.iter().collect();
-        all.sort_by(|a, b| b.added.cmp(&a.added).then(a.id.cmp(&b.id)));
-        all.into_iter().map(|p| {
+        learned.newest.iter().map(|&i| {
+            let p = &k.products[i];
             let count = learned
                 .products
                 .get(&p.id)

@@ -129,14 +129,34 @@ pub struct Report {
     pub rows: Vec<Row>,
 }
 
-/// The methods compared; `popular_area` only where baskets have areas.
-pub const METHODS: &[&str] = &[
-    "popular",
-    "popular_area",
-    "repeat",
-    "co_purchase",
-    "tifu_knn",
-];
+/// The methods compared, in the table's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    Popular,
+    /// Only where baskets have areas.
+    PopularArea,
+    Repeat,
+    CoPurchase,
+    TifuKnn,
+}
+
+impl Method {
+    pub const ALL: [Method; 5] = [
+        Method::Popular,
+        Method::PopularArea,
+        Method::Repeat,
+        Method::CoPurchase,
+        Method::TifuKnn,
+    ];
+
+    fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+}
 
 /// Scores every method at `k` on `split`.
 pub fn evaluate(ds: &Dataset, split: &Split, k: usize, progress: bool) -> Report {
@@ -150,10 +170,9 @@ pub fn evaluate(ds: &Dataset, split: &Split, k: usize, progress: bool) -> Report
     let mut by_group: HashMap<u32, Ranked> = HashMap::new();
     let mut all_items: HashSet<Item> = split.train.iter().flat_map(|b| b.items.clone()).collect();
     all_items.extend(split.future.iter().flat_map(|(_, f)| f.iter().copied()));
-    let methods: Vec<&str> = METHODS
-        .iter()
-        .copied()
-        .filter(|m| ds.grouped || *m != "popular_area")
+    let methods: Vec<Method> = Method::ALL
+        .into_iter()
+        .filter(|m| ds.grouped || *m != Method::PopularArea)
         .collect();
     let bar = super::progress(
         !progress,
@@ -166,16 +185,16 @@ pub fn evaluate(ds: &Dataset, split: &Split, k: usize, progress: bool) -> Report
         let mut shown: HashSet<Item> = HashSet::new();
         for (user, truth) in &split.future {
             let first: Ranked = match method {
-                "popular" => Vec::new(),
-                "popular_area" => {
+                Method::Popular => Vec::new(),
+                Method::PopularArea => {
                     let g = group_of.get(user).copied();
                     by_group
                         .entry(g.unwrap_or(u32::MAX))
                         .or_insert_with(|| history.popular(|b| Some(b.group) == g))
                         .clone()
                 }
-                "repeat" => history.repeat(*user, recs::USUAL_DECAY),
-                "co_purchase" => {
+                Method::Repeat => history.repeat(*user, recs::USUAL_DECAY),
+                Method::CoPurchase => {
                     let mine: Vec<Item> = history
                         .baskets_of(*user)
                         .flat_map(|b| b.items.iter().copied())
@@ -184,7 +203,7 @@ pub fn evaluate(ds: &Dataset, split: &Split, k: usize, progress: bool) -> Report
                         .collect();
                     history.also_like(&mine)
                 }
-                _ => history.tifu(*user),
+                Method::TifuKnn => history.tifu(*user),
             };
             let list = recs::top_k(&first, &popular, k, |_| false);
             let truth: HashSet<Item> = truth.iter().copied().collect();
@@ -210,7 +229,7 @@ pub fn evaluate(ds: &Dataset, split: &Split, k: usize, progress: bool) -> Report
         }
         let n = split.future.len().max(1) as f64;
         rows.push(Row {
-            method: method.into(),
+            method: method.name(),
             recall: recall / n,
             ndcg: ndcg / n,
             hit_rate: hits / n,

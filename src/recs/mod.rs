@@ -93,11 +93,6 @@ impl History {
         self.baskets.is_empty()
     }
 
-    /// Distinct items ever bought.
-    pub fn items(&self) -> usize {
-        self.freq.len()
-    }
-
     /// How many baskets hold `item`.
     pub fn count(&self, item: Item) -> u32 {
         self.freq.get(&item).copied().unwrap_or(0)
