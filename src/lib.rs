@@ -14,3 +14,4 @@ pub mod recs;
 pub mod retrieval;
 pub mod store;
 pub mod telemetry;
+pub mod triage;

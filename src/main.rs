@@ -193,6 +193,20 @@ enum EvalWhat {
         #[arg(long)]
         json: bool,
     },
+    /// Feedback triage against hand-labelled texts: class and team accuracy,
+    /// precision and recall per class and team, aspects; tune and holdout
+    /// parts (every third text) side by side.
+    Feedback {
+        /// Labelled texts (JSONL: text, rating?, class, aspects, team).
+        #[arg(long, default_value = "evals/feedback/labelled.jsonl")]
+        file: PathBuf,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Write every text it got wrong somewhere as JSONL here.
+        #[arg(long)]
+        failures: Option<PathBuf>,
+    },
     /// nDCG@10, recall@10 and MRR of bm25, dense and hybrid search over the labelled queries.
     Retrieval {
         /// Folder of labelled queries (*.jsonl).
@@ -531,6 +545,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string(&report)?);
             } else {
                 print!("{}", recs::table(&report));
+            }
+            Ok(())
+        }
+        Command::Eval {
+            what:
+                Some(EvalWhat::Feedback {
+                    file,
+                    json,
+                    failures,
+                }),
+            ..
+        } => {
+            use errand::eval::feedback;
+            let triage = errand::triage::Triage::load(&cfg.paths.prompts.join("triage.toml"))?;
+            let set = feedback::load(&file)?;
+            let (report, misses) = feedback::evaluate(&triage, &set);
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{}", feedback::table(&report));
+            }
+            if let Some(path) = failures {
+                let mut out = String::new();
+                for m in &misses {
+                    out += &serde_json::to_string(m)?;
+                    out.push('\n');
+                }
+                std::fs::write(&path, out)
+                    .with_context(|| format!("writing {}", path.display()))?;
             }
             Ok(())
         }
