@@ -1175,6 +1175,76 @@ def gen_habits(customers, products, merchants, first_id):
     return orders
 
 
+# Phrases historic feedback is written from, per aspect: (complaints, praise).
+FEEDBACK_PHRASES = {
+    "temperature": (["the {item} was cold when it arrived", "{item} came lukewarm", "food was stone cold",
+                     "the {item} had gone cold by the time it reached me", "cold {item} again"],
+                    ["{item} arrived piping hot", "still hot when it came"]),
+    "food_quality": (["the {item} tasted stale", "{item} was bland", "the {item} was undercooked",
+                      "{item} was too oily", "the {item} was not fresh", "{item} was soggy"],
+                     ["the {item} was delicious", "loved the {item}", "{item} was fresh and tasty",
+                      "best {item} in the area"]),
+    "freshness": (["the {item} was past its expiry date", "{item} was stale", "the {item} was damaged",
+                   "the {item} was not fresh", "{item} was of poor quality"],
+                  ["the {item} was really fresh", "good quality {item}"]),
+    "missing_item": (["the {item} was missing from my order", "got the wrong {item}", "you forgot the {item}"],
+                     []),
+    "delivery_time": (["delivery took over an hour", "order was very late", "waited ages for the rider",
+                       "the ETA kept slipping", "arrived 40 minutes after the promised time"],
+                      ["super fast delivery", "arrived earlier than expected", "quick delivery"]),
+    "rider_behaviour": (["the rider was rude", "delivery guy didn't follow my instructions",
+                         "rider asked me to come down to the gate"],
+                        ["the rider was very polite", "friendly delivery partner"]),
+    "packaging": (["the {item} leaked all over the bag", "container was broken", "packaging was crushed"],
+                  ["neat packaging, nothing spilled"]),
+    "price": (["too expensive for the portion", "prices went up again"], ["great value for money"]),
+    "app": (["the app crashed at checkout", "tracking was stuck"], ["the app made ordering easy"]),
+}
+FEEDBACK_OPEN = ["", "", "", "honestly, ", "ugh, ", "hmm, ", "Overall: "]
+FEEDBACK_CLOSE = (["", "", ".", "!", ", please fix this", ", not happy", ", really disappointed"],
+                  ["", "", "!", ", thanks", ". will order again"])
+
+def gen_feedback(orders):
+    """Ratings and reviews left after delivery, so the care insights have a
+    history on a fresh install. Two in five delivered orders get one. Each
+    merchant has its usual weak spots; in the last four weeks of the history
+    Biryani Darbar's food arrives cold far more often and Crispy Coop's
+    deliveries run late, so the pain points have a trend to find. Its own
+    random stream, so every earlier record stays byte for byte."""
+    rng = random.Random(SEED + 19)
+    weak = {
+        "restaurant": ["temperature", "food_quality", "missing_item", "delivery_time", "rider_behaviour", "packaging", "price"],
+        "grocery": ["freshness", "missing_item", "delivery_time", "packaging", "rider_behaviour", "price", "app"],
+    }
+    kinds = {m[0]: m[2] for m in MERCHANTS}
+    last = max(o["events"][-1]["at"] for o in orders)
+    trend_from = (datetime.fromisoformat(last.replace("Z", "+00:00")) - timedelta(days=28)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = []
+    for o in orders:
+        if o["status"] != "delivered" or rng.random() >= 0.4:
+            continue
+        delivered = o["events"][-1]["at"]
+        recent = delivered >= trend_from
+        aspects = weak["restaurant" if kinds.get(o["merchant_id"]) == "restaurant" else "grocery"]
+        bad_odds = 0.35
+        aspect = rng.choice(aspects)
+        if recent and o["merchant_id"] == "m-biryanidarbar" and rng.random() < 0.6:
+            aspect, bad_odds = "temperature", 0.9
+        if recent and o["merchant_id"] == "m-crispycoop" and rng.random() < 0.6:
+            aspect, bad_odds = "delivery_time", 0.9
+        complaints, praise = FEEDBACK_PHRASES[aspect]
+        bad = rng.random() < bad_odds or not praise
+        item = rng.choice(o["items"])["title"].split(" (")[0].lower()
+        phrase = rng.choice(complaints if bad else praise).format(item=item)
+        text = rng.choice(FEEDBACK_OPEN) + phrase + rng.choice(FEEDBACK_CLOSE[0 if bad else 1])
+        text = text[0].upper() + text[1:]
+        rating = rng.choice([1, 2, 2, 3]) if bad else rng.choice([4, 5, 5])
+        at = datetime.fromisoformat(delivered.replace("Z", "+00:00")) + timedelta(minutes=rng.randint(20, 36 * 60))
+        out.append({"id": f"fb-seed-{len(out) + 1:05d}", "customer_id": o["customer_id"], "order_id": o["id"],
+                    "rating": rating, "text": text, "at": at.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    return out
+
+
 def write_jsonl(path, rows):
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as f:
@@ -1217,6 +1287,8 @@ def generate(out):
     write_jsonl(out / "catalog" / "products.jsonl", products)
     write_jsonl(out / "seed" / "customers.jsonl", customers)
     write_jsonl(out / "seed" / "orders.jsonl", orders)
+    feedback = gen_feedback(orders)
+    write_jsonl(out / "seed" / "feedback.jsonl", feedback)
     print(f"places={len(places)} merchants={len(merchants)} products={len(products)} "
           f"customers={len(customers)} orders={len(orders)}")
 

@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::knowledge::Knowledge;
 use crate::retrieval::Retriever;
 use crate::store::Store;
+use crate::triage::Triage;
 
 pub struct App {
     pub config: Config,
@@ -43,14 +44,29 @@ impl App {
             Store::open(&db).with_context(|| format!("opening database {}", db.display()))?;
         store.seed(&knowledge).context("seeding the database")?;
         let tokens = Tokens::new(load_secret(&config)?);
+        let triage = Triage::load(&config.paths.prompts.join("triage.toml"))?;
+        for a in triage.aspects() {
+            if !knowledge.help.iter().any(|h| h.id == a.article) {
+                anyhow::bail!(
+                    "prompts/triage.toml: aspect `{}` names help article `{}`, which does not exist",
+                    a.id,
+                    a.article
+                );
+            }
+        }
         let knowledge = Arc::new(knowledge);
         let commerce = Commerce::new(
             knowledge.clone(),
             store.clone(),
             config.commerce.clone(),
             Arc::new(Sandbox),
+            Arc::new(triage),
         )
         .context("starting the commerce engine")?;
+        let retriaged = commerce.retriage().context("triaging stored feedback")?;
+        if retriaged > 0 {
+            tracing::info!(feedback = retriaged, "triaged stored feedback");
+        }
         Ok(App {
             config,
             knowledge,

@@ -61,7 +61,7 @@ impl Agent {
         ticket_id: &str,
     ) -> anyhow::Result<Assist> {
         let me = Actor::Agent(agent.to_string());
-        let (ticket, _) = env.commerce.ticket(&me, ticket_id).await?;
+        let (ticket, ..) = env.commerce.ticket(&me, ticket_id).await?;
         let (order, diagnosis) = match &ticket.order_id {
             Some(id) => (
                 Some(env.commerce.order(&me, id).await?),

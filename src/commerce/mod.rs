@@ -29,6 +29,7 @@ mod geo;
 pub use geo::{resolve as resolve_place, spot as spot_place};
 pub mod money;
 mod orders;
+mod pain;
 pub mod payments;
 pub mod pricing;
 mod recs;
@@ -45,16 +46,18 @@ pub use cart::CartView;
 pub use checkout::{CheckoutRequest, CheckoutResult};
 pub use feedback::{Feedback, FeedbackRequest, MAX_FEEDBACK};
 pub use fixtures::{Fixture, FixtureItem, FixtureOrder, FixtureRequest};
+pub use pain::PainPoints;
 pub use orders::{Action, ActionResult, Diagnosis, OrderItem, OrderView};
 pub use recs::{
     Because, CartNudge, OrderBasket, Recommendations, Recommended, RecsKind, RecsQuery, MAX_RECS,
 };
 pub use rides::{BookRequest, QuoteRequest, RideQuote, RideView, RIDE_TYPES};
-pub use tickets::{NewTicket, Proposal, Ticket, TicketAction};
+pub use tickets::{NewTicket, Proposal, Ticket, TicketAction, TicketFeedback};
 
 use crate::config::CommerceConfig;
 use crate::knowledge::Knowledge;
 use crate::store::{Store, StoreError};
+use crate::triage::Triage;
 use payments::PaymentProvider;
 
 /// Who performs an action; recorded on every event.
@@ -130,6 +133,8 @@ pub struct Commerce {
     payments: Arc<dyn PaymentProvider>,
     /// What the recommendations learned from the orders read so far.
     recs: Arc<std::sync::Mutex<recs::Learned>>,
+    /// Reads feedback and ticket subjects for their team.
+    triage: Arc<Triage>,
 }
 
 impl Commerce {
@@ -139,6 +144,7 @@ impl Commerce {
         store: Store,
         config: CommerceConfig,
         payments: Arc<dyn PaymentProvider>,
+        triage: Arc<Triage>,
     ) -> Result<Commerce> {
         let c = Commerce {
             knowledge,
@@ -146,6 +152,7 @@ impl Commerce {
             config: Arc::new(config),
             payments,
             recs: Arc::default(),
+            triage,
         };
         c.store
             .call_blocking(|conn| Ok(simulator::place_drivers(conn, &c.knowledge, &c.config)))??;

@@ -17,6 +17,10 @@ pub struct Ticket {
     pub status: String,
     pub created_by: String,
     pub created_at: String,
+    /// The team it is routed to (see prompts/triage.toml).
+    pub team: Option<String>,
+    /// `triage`, or the agent who re-routed it.
+    pub routed_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -58,10 +62,53 @@ fn ticket_row(r: &rusqlite::Row) -> rusqlite::Result<Ticket> {
         status: r.get(4)?,
         created_by: r.get(5)?,
         created_at: r.get(6)?,
+        team: r.get(7)?,
+        routed_by: r.get(8)?,
     })
 }
 
-const TICKET_COLUMNS: &str = "id, customer_id, order_id, subject, status, created_by, created_at";
+const TICKET_COLUMNS: &str =
+    "id, customer_id, order_id, subject, status, created_by, created_at, team, routed_by";
+
+/// Feedback linked to a ticket, as agents see it beside the ticket.
+#[derive(Debug, Clone, Serialize)]
+pub struct TicketFeedback {
+    pub id: String,
+    pub rating: Option<i64>,
+    pub text: String,
+    pub class: Option<String>,
+    pub aspects: Vec<String>,
+    pub created_at: String,
+}
+
+fn ticket_feedback(conn: &Connection, ticket: &str) -> Result<Vec<TicketFeedback>> {
+    let mut st = conn.prepare(
+        "SELECT id, rating, text, class, aspects, created_at FROM feedback WHERE ticket_id = ?1 ORDER BY created_at",
+    )?;
+    let rows = st.query_map([ticket], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get::<_, Option<String>>(4)?,
+            r.get(5)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, rating, text, class, aspects, created_at) = row?;
+        out.push(TicketFeedback {
+            id,
+            rating,
+            text,
+            class,
+            aspects: aspects.map(|a| serde_json::from_str(&a)).transpose()?.unwrap_or_default(),
+            created_at,
+        });
+    }
+    Ok(out)
+}
 
 fn load(conn: &Connection, actor: &Actor, id: &str) -> Result<Ticket> {
     let t = conn
@@ -115,6 +162,7 @@ impl Commerce {
             return Err(invalid("subject", "must be 1 to 500 characters"));
         }
         let actor = actor.clone();
+        let team = self.triage.classify(&subject, None).team;
         self.tx(move |c, conn| {
             let customer = match (&req.order_id, &actor) {
                 (Some(order), _) => super::orders::load(c, conn, &actor, order)?.customer_id,
@@ -125,21 +173,27 @@ impl Commerce {
             let id = new_id("t");
             let at = now();
             conn.execute(
-                "INSERT INTO tickets (id, customer_id, order_id, subject, status, created_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6, ?6)",
-                params![id, customer, req.order_id, subject, actor.label(), at],
+                "INSERT INTO tickets (id, customer_id, order_id, subject, status, created_by, created_at, updated_at, team, routed_by)
+                 VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6, ?6, ?7, 'triage')",
+                params![id, customer, req.order_id, subject, actor.label(), at, team],
             )?;
             load(conn, &actor, &id)
         })
         .await
     }
 
-    /// A customer's own tickets, or for an agent the open queue, newest first.
-    pub async fn tickets(&self, actor: &Actor) -> Result<Vec<Ticket>> {
+    /// A customer's own tickets, or for an agent the open queue (of one
+    /// team, if given), newest first.
+    pub async fn tickets(&self, actor: &Actor, team: Option<&str>) -> Result<Vec<Ticket>> {
+        let team = team.map(|t| self.team(t)).transpose()?;
         let actor = actor.clone();
         self.tx(move |_, conn| {
             let (sql, arg) = match &actor {
                 Actor::Customer(me) => (format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE customer_id = ?1 ORDER BY created_at DESC LIMIT 100"), me.clone()),
-                _ => (format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE status != ?1 ORDER BY created_at DESC LIMIT 100"), "closed".to_string()),
+                _ => match team {
+                    Some(t) => (format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE status != 'closed' AND team = ?1 ORDER BY created_at DESC LIMIT 100"), t),
+                    None => (format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE status != ?1 ORDER BY created_at DESC LIMIT 100"), "closed".to_string()),
+                },
             };
             let mut st = conn.prepare(&sql)?;
             let rows = st.query_map([arg], ticket_row)?;
@@ -148,10 +202,69 @@ impl Commerce {
         .await
     }
 
-    pub async fn ticket(&self, actor: &Actor, id: &str) -> Result<(Ticket, Vec<TicketAction>)> {
+    /// Open tickets per team, every team listed (agents' queues).
+    pub async fn team_queues(&self) -> Result<Vec<(String, String, i64)>> {
+        let teams = self.triage.teams().clone();
+        self.tx(move |_, conn| {
+            let mut st = conn.prepare(
+                "SELECT coalesce(team, ''), count(*) FROM tickets WHERE status != 'closed' GROUP BY 1",
+            )?;
+            let counts: std::collections::HashMap<String, i64> = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            Ok(teams
+                .into_iter()
+                .map(|(id, label)| {
+                    let n = counts.get(&id).copied().unwrap_or(0);
+                    (id, label, n)
+                })
+                .collect())
+        })
+        .await
+    }
+
+    /// A ticket with its actions and, for agents, the feedback linked to it.
+    pub async fn ticket(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<(Ticket, Vec<TicketAction>, Vec<TicketFeedback>)> {
         let (actor, id) = (actor.clone(), id.to_string());
-        self.tx(move |_, conn| Ok((load(conn, &actor, &id)?, actions(conn, &id)?)))
-            .await
+        self.tx(move |_, conn| {
+            let t = load(conn, &actor, &id)?;
+            let feedback = match actor {
+                Actor::Customer(_) => Vec::new(),
+                _ => ticket_feedback(conn, &id)?,
+            };
+            Ok((t, actions(conn, &id)?, feedback))
+        })
+        .await
+    }
+
+    /// An agent sends a ticket to another team's queue.
+    pub async fn route_ticket(&self, agent: &str, id: &str, team: &str) -> Result<Ticket> {
+        let team = self.team(team)?;
+        let actor = Actor::Agent(agent.to_string());
+        let id = id.to_string();
+        self.tx(move |_, conn| {
+            load(conn, &actor, &id)?;
+            conn.execute(
+                "UPDATE tickets SET team = ?2, routed_by = ?3, updated_at = ?4 WHERE id = ?1",
+                params![id, team, actor.label(), now()],
+            )?;
+            load(conn, &actor, &id)
+        })
+        .await
+    }
+
+    /// `team` if it is one triage routes to.
+    fn team(&self, team: &str) -> Result<String> {
+        if self.triage.teams().contains_key(team) {
+            Ok(team.to_string())
+        } else {
+            let known: Vec<&str> = self.triage.teams().keys().map(String::as_str).collect();
+            Err(invalid("team", format!("must be one of {}", known.join(", "))))
+        }
     }
 
     /// Records proposals the first time a ticket is assisted; later calls keep

@@ -5,7 +5,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 
-use super::extract::{ApiJson, ApiPath, Caller};
+use serde::Deserialize;
+
+use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use super::{ApiError, AppState};
 use crate::agent::Assist;
 use crate::commerce::{NewTicket, Ticket, TicketAction};
@@ -28,12 +30,40 @@ pub async fn create(
     ))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Agents only: one team's queue.
+    team: Option<String>,
+}
+
 pub async fn list(
     State(s): State<AppState>,
     who: Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let tickets = s.app.commerce.tickets(&who.actor()).await?;
+    if q.team.is_some() {
+        who.agent()?;
+    }
+    let tickets = s.app.commerce.tickets(&who.actor(), q.team.as_deref()).await?;
     Ok(Json(serde_json::json!({ "tickets": tickets })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    team: String,
+}
+
+/// `POST /v1/tickets/{id}/route {"team"}`: an agent re-routes a ticket.
+pub async fn route(
+    State(s): State<AppState>,
+    who: Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(r): ApiJson<Route>,
+) -> Result<Json<Ticket>, ApiError> {
+    let agent = who.agent()?;
+    Ok(Json(s.app.commerce.route_ticket(agent, &id, &r.team).await?))
 }
 
 pub async fn get(
@@ -41,10 +71,12 @@ pub async fn get(
     who: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let (ticket, actions) = s.app.commerce.ticket(&who.actor(), &id).await?;
-    Ok(Json(
-        serde_json::json!({ "ticket": ticket, "actions": actions }),
-    ))
+    let (ticket, actions, feedback) = s.app.commerce.ticket(&who.actor(), &id).await?;
+    let mut body = serde_json::json!({ "ticket": ticket, "actions": actions });
+    if who.agent().is_ok() {
+        body["feedback"] = serde_json::json!(feedback);
+    }
+    Ok(Json(body))
 }
 
 pub async fn assist(

@@ -27,7 +27,7 @@ pub use options::{Chosen, OptionChoice, OptionError, OptionGroup, Picked, Select
 pub use policy::Policy;
 pub use recipes::Recipe;
 pub use types::{
-    Address, Customer, Merchant, Place, Product, SeedEvent, SeedItem, SeedOrder, PACK_UNITS,
+    Address, Customer, Merchant, Place, Product, SeedEvent, SeedItem, SeedFeedback, SeedOrder, PACK_UNITS,
 };
 
 /// Dietary and attribute tags a product may carry; anything else is a typo.
@@ -93,6 +93,8 @@ pub struct Knowledge {
     pub help: Vec<HelpArticle>,
     pub customers: Vec<Customer>,
     pub orders: Vec<SeedOrder>,
+    /// Ratings and reviews left on seed orders.
+    pub feedback: Vec<SeedFeedback>,
     /// Groups of interchangeable words ("jeera", "cumin"), lowercase.
     pub synonyms: Vec<Vec<String>>,
     pub offers: Vec<Offer>,
@@ -121,6 +123,8 @@ impl Knowledge {
             jsonl::read(&root.join("seed/customers.jsonl"), Customer::check)?;
         let orders: Vec<SeedOrder> =
             jsonl::read(&root.join("seed/orders.jsonl"), SeedOrder::check)?;
+        let feedback: Vec<SeedFeedback> =
+            jsonl::read(&root.join("seed/feedback.jsonl"), SeedFeedback::check)?;
         let recipes = recipes::load_dir(&root.join("recipes"))?;
         let help = help::load_dir(&root.join("help"))?;
         let policy = Policy::from_help(&root.join("help"), &help)?;
@@ -143,10 +147,26 @@ impl Knowledge {
             &root.join("seed/customers.jsonl"),
             customers.iter().map(|c| c.id.as_str()),
         )?;
-        unique_ids(
+        let order_index = unique_ids(
             &root.join("seed/orders.jsonl"),
             orders.iter().map(|o| o.id.as_str()),
         )?;
+        unique_ids(
+            &root.join("seed/feedback.jsonl"),
+            feedback.iter().map(|f| f.id.as_str()),
+        )?;
+        let path = root.join("seed/feedback.jsonl");
+        for (i, f) in feedback.iter().enumerate() {
+            let owner = order_index.get(&f.order_id).map(|&k| &orders[k].customer_id);
+            if owner != Some(&f.customer_id) {
+                return Err(KnowledgeError::new(
+                    &path,
+                    Some(i + 1),
+                    Some("order_id"),
+                    format!("`{}` is no order of {}", f.order_id, f.customer_id),
+                ));
+            }
+        }
         let help_ids: Vec<&str> = help.iter().map(|h| h.id.as_str()).collect();
         unique_ids(&root.join("help"), help_ids.into_iter())?;
 
@@ -240,6 +260,7 @@ impl Knowledge {
             help,
             customers,
             orders,
+            feedback,
             synonyms,
             policy,
             merchant_index,

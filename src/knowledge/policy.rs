@@ -26,6 +26,9 @@ pub struct Policy {
     /// help-ride-types `shared_max_riders`: seats a shared ride sells to one
     /// booking (it shares the car with strangers).
     pub shared_max_riders: i64,
+    /// help-feedback `ticket_within_days`: a complaint about an order placed
+    /// this recently opens (or joins) a ticket for a person.
+    pub feedback_ticket_days: i64,
 }
 
 impl Policy {
@@ -92,6 +95,7 @@ impl Policy {
             )?,
             report_within_hours: whole("help-missing-items", "report_within_hours")?,
             shared_max_riders: whole("help-ride-types", "shared_max_riders")?,
+            feedback_ticket_days: whole("help-feedback", "ticket_within_days")?,
         })
     }
 }

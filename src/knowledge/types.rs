@@ -199,6 +199,32 @@ pub struct SeedEvent {
     pub actor: String,
 }
 
+/// A rating and review left on a seed order (seed/feedback.jsonl).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedFeedback {
+    pub id: String,
+    pub customer_id: String,
+    pub order_id: String,
+    pub rating: i64,
+    pub text: String,
+    /// RFC 3339 UTC.
+    pub at: String,
+}
+
+impl SeedFeedback {
+    pub(crate) fn check(f: &SeedFeedback) -> Checked {
+        let mut c = Check::new();
+        c.non_empty("id", &f.id)
+            .non_empty("text", &f.text)
+            .date("at", f.at.get(..10).unwrap_or(""));
+        if !(1..=5).contains(&f.rating) {
+            c.fail("rating", "must be 1 to 5".into());
+        }
+        c.finish()
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedOrder {

@@ -167,7 +167,7 @@ impl Store {
                 }
             }
             let (csat, ratings): (Option<f64>, u64) = c.query_row(
-                "SELECT avg(rating), count(*) FROM feedback WHERE substr(updated_at, 1, 10) BETWEEN ?1 AND ?2",
+                "SELECT avg(rating), count(rating) FROM feedback WHERE substr(updated_at, 1, 10) BETWEEN ?1 AND ?2",
                 [&from, &to],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
@@ -201,4 +201,68 @@ impl Store {
         })
         .await
     }
+
+    /// Complaints triaged from `from` to `to` (inclusive days), oldest
+    /// first, of one merchant's orders if given.
+    pub async fn complaints(
+        &self,
+        from: String,
+        to: String,
+        merchant: Option<String>,
+    ) -> Result<Vec<Complaint>, StoreError> {
+        self.call(move |c| {
+            let mut st = c.prepare(
+                "SELECT f.order_id, substr(f.created_at, 1, 10), f.rating, f.text, f.aspects, o.merchant_id, cu.area
+                 FROM feedback f
+                 LEFT JOIN orders o ON o.id = f.order_id
+                 JOIN customers cu ON cu.id = f.customer_id
+                 WHERE f.class = 'complaint' AND substr(f.created_at, 1, 10) BETWEEN ?1 AND ?2
+                   AND (?3 IS NULL OR o.merchant_id = ?3)
+                 ORDER BY f.created_at, f.id",
+            )?;
+            let rows = st.query_map(rusqlite::params![from, to, merchant], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (order_id, day, rating, text, aspects, merchant_id, area) = row?;
+                out.push(Complaint {
+                    order_id,
+                    day,
+                    rating,
+                    text,
+                    aspects: match aspects {
+                        Some(a) => serde_json::from_str(&a)?,
+                        None => Vec::new(),
+                    },
+                    merchant_id,
+                    area,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+}
+
+/// One triaged complaint, with where it happened.
+#[derive(Debug, Clone)]
+pub struct Complaint {
+    pub order_id: Option<String>,
+    /// `YYYY-MM-DD` it was given.
+    pub day: String,
+    pub rating: Option<i64>,
+    pub text: String,
+    pub aspects: Vec<String>,
+    pub merchant_id: Option<String>,
+    /// The customer's area.
+    pub area: String,
 }

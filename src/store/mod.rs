@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 
 pub use conversations::{Conversation, Exchange, Message};
-pub use insights::{AssistantReport, IntentCount, Outcomes};
+pub use insights::{AssistantReport, Complaint, IntentCount, Outcomes};
 
 /// How long a write waits for another writer before it is refused.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -48,6 +48,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_feedback",
         include_str!("migrations/0007_feedback.sql"),
     ),
+    ("0008_triage", include_str!("migrations/0008_triage.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

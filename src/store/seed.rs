@@ -1,4 +1,4 @@
-//! Loads the seed customers and past orders into the database, once per
+//! Loads the seed customers, past orders and their feedback into the database, once per
 //! version of the seed files (a digest of their contents is kept in `meta`).
 
 use rusqlite::{params, OptionalExtension};
@@ -61,6 +61,13 @@ impl Store {
                     )?;
                 }
             }
+            for f in &k.feedback {
+                tx.execute(
+                    "INSERT OR IGNORE INTO feedback (id, customer_id, order_id, rating, text, created_at, updated_at, seeded)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 1)",
+                    params![f.id, f.customer_id, f.order_id, f.rating, f.text, f.at],
+                )?;
+            }
             tx.execute(
                 "INSERT INTO meta (key, value) VALUES ('seed_digest', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 [&digest],
@@ -79,6 +86,9 @@ fn seed_digest(k: &Knowledge) -> Result<String, StoreError> {
     }
     for o in &k.orders {
         h.update(serde_json::to_vec(o)?);
+    }
+    for f in &k.feedback {
+        h.update(serde_json::to_vec(f)?);
     }
     Ok(hex::encode(h.finalize()))
 }

@@ -116,6 +116,7 @@ pub struct Triage {
     aspects: Vec<Aspect>,
     teams: BTreeMap<String, String>,
     default_team: String,
+    pain_words: PainWords,
     digest: String,
 }
 
@@ -125,9 +126,21 @@ struct File {
     negators: Vec<String>,
     question_openers: Vec<String>,
     default_team: String,
+    pain_points: PainWords,
     class: BTreeMap<String, ClassFile>,
     aspect: BTreeMap<String, AspectFile>,
     team: BTreeMap<String, TeamFile>,
+}
+
+/// The words a pain point is summed up in (`[pain_points]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PainWords {
+    pub summary: String,
+    pub up: String,
+    pub down: String,
+    pub level: String,
+    pub new: String,
 }
 
 #[derive(Deserialize)]
@@ -242,6 +255,7 @@ impl Triage {
             aspects,
             teams,
             default_team: file.default_team,
+            pain_words: file.pain_points,
             digest,
         })
     }
@@ -258,6 +272,10 @@ impl Triage {
 
     pub fn aspect(&self, id: &str) -> Option<&Aspect> {
         self.aspects.iter().find(|a| a.id == id)
+    }
+
+    pub fn pain_words(&self) -> &PainWords {
+        &self.pain_words
     }
 
     /// Team ids and their labels.
@@ -469,6 +487,12 @@ mod tests {
             negators = []
             question_openers = []
             default_team = "care"
+            [pain_points]
+            summary = "{label}"
+            up = "up"
+            down = "down"
+            level = "level"
+            new = "new"
             [class.complaint]
             cues = ["bad"]
             [aspect.temperature]
