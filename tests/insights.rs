@@ -130,9 +130,10 @@ fn outcomes_count_orders_handovers_and_conversions_for_agents_only() {
     assert_eq!(empty["total"]["conversations"], 0);
     assert!(empty["total"]["conversion"].is_null());
 
-    // Customers never see it; a bad period names the parameter.
+    // Customers never see it (no such route, for them); a bad period names
+    // the parameter.
     let (status, _) = s.get("/v1/insights/assistant", Some(ME));
-    assert_eq!(status, 403);
+    assert_eq!(status, 404);
     for (query, field) in [
         ("from=yesterday", "from"),
         ("to=2026-13-01", "to"),
@@ -145,4 +146,202 @@ fn outcomes_count_orders_handovers_and_conversions_for_agents_only() {
         let message = body["error"]["message"].as_str().unwrap();
         assert!(message.contains(field), "{query}: {message}");
     }
+}
+
+/// The order a turn's checkout placed.
+fn placed(turn: &Value) -> Value {
+    turn["tool_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "checkout")
+        .unwrap()["result"]["orders"][0]["order_id"]
+        .clone()
+}
+
+#[test]
+fn feedback_is_triaged_to_a_team_and_a_complaint_opens_a_ticket_agents_can_reroute() {
+    let s = common::start_without_drivers("triage");
+    let agent = token(&s.data, &["--agent", "agent-7"]);
+    let first = say(&s, &Value::Null, "one chai latte please");
+    let session = first["session_id"].clone();
+    say(&s, &session, "checkout");
+    let order = placed(&say(&s, &session, "yes"));
+
+    // A complaint about a fresh order: triaged, explained, a ticket opened.
+    let body = json!({ "order_id": order, "rating": 2, "text": "The latte was cold and the rider was rude" });
+    let (status, f) = s.post("/v1/feedback", Some(ME), Some(&body.to_string()));
+    assert_eq!(status, 201, "{f}");
+    assert_eq!(f["class"], "complaint", "{f}");
+    assert_eq!(
+        f["aspects"],
+        json!(["temperature", "rider_behaviour"]),
+        "{f}"
+    );
+    assert_eq!(f["team"], "merchant");
+    let cues: Vec<&str> = f["because"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["cue"].as_str().unwrap())
+        .collect();
+    assert!(cues.contains(&"cold") && cues.contains(&"rude"), "{f}");
+    let ticket = f["ticket_id"].as_str().expect("a ticket").to_string();
+
+    // The agent sees the team and the complaint on the ticket; the customer
+    // sees their ticket but not the triage behind it.
+    let (status, t) = s.get(&format!("/v1/tickets/{ticket}"), Some(&agent));
+    assert_eq!(status, 200, "{t}");
+    assert_eq!(
+        (&t["ticket"]["team"], &t["ticket"]["routed_by"]),
+        (&json!("merchant"), &json!("triage"))
+    );
+    assert_eq!(t["ticket"]["order_id"], order);
+    assert_eq!(t["feedback"][0]["text"], body["text"]);
+    let (status, mine) = s.get(&format!("/v1/tickets/{ticket}"), Some(ME));
+    assert_eq!(status, 200);
+    assert!(mine.get("feedback").is_none(), "{mine}");
+
+    // More said about the same order joins the same ticket.
+    let (_, again) = s.post(
+        "/v1/feedback",
+        Some(ME),
+        Some(&json!({ "order_id": order, "rating": 1, "text": "and the cup leaked" }).to_string()),
+    );
+    assert_eq!(again["ticket_id"], ticket.as_str(), "{again}");
+
+    // An agent re-routes it; the team queue follows; customers cannot.
+    let route = |who: &str, team: &str| {
+        s.post(
+            &format!("/v1/tickets/{ticket}/route"),
+            Some(who),
+            Some(&json!({ "team": team }).to_string()),
+        )
+    };
+    let (status, routed) = route(&agent, "fleet");
+    assert_eq!(status, 200, "{routed}");
+    assert_eq!(
+        (&routed["team"], &routed["routed_by"]),
+        (&json!("fleet"), &json!("agent:agent-7"))
+    );
+    let (_, queue) = s.get("/v1/tickets?team=fleet", Some(&agent));
+    assert!(
+        queue["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == ticket.as_str()),
+        "{queue}"
+    );
+    let (_, teams) = s.get("/v1/insights/teams", Some(&agent));
+    let fleet = teams["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "fleet")
+        .cloned()
+        .unwrap();
+    assert!(fleet["open_tickets"].as_i64().unwrap() >= 1, "{teams}");
+    let (status, e) = route(&agent, "kitchen");
+    assert_eq!(status, 400);
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("team"),
+        "{e}"
+    );
+    assert_eq!(route(ME, "care").0, 403);
+    assert_eq!(s.get("/v1/tickets?team=fleet", Some(ME)).0, 403);
+
+    // A new ticket is routed by what its subject says.
+    let (status, t) = s.post(
+        "/v1/tickets",
+        Some(ME),
+        Some(&json!({ "subject": "I was charged twice for my order" }).to_string()),
+    );
+    assert_eq!(status, 201, "{t}");
+    assert_eq!(t["team"], "app_payments", "{t}");
+
+    // Said in the chat: recorded against the latest order, and answered with
+    // who will read it.
+    let turn = say(&s, &Value::Null, "the delivery guy was really polite");
+    assert_eq!(turn["intent"], "feedback", "{turn}");
+    assert!(called(&turn, "give_feedback"), "{turn}");
+    assert!(
+        turn["reply"].as_str().unwrap().contains("delivery fleet"),
+        "{turn}"
+    );
+}
+
+#[test]
+fn pain_points_rank_the_periods_complaints_with_trend_quotes_and_the_first_fix() {
+    let s = common::start_without_drivers("pain");
+    let agent = token(&s.data, &["--agent", "agent-7"]);
+    // The seed history's last four weeks: Biryani Darbar's food arrives cold.
+    let (status, r) = s.get(
+        "/v1/insights/pain-points?from=2026-10-21&to=2026-11-17",
+        Some(&agent),
+    );
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["previous_from"], "2026-09-23");
+    let points = r["pain_points"].as_array().unwrap();
+    assert!(points.len() >= 5, "{r}");
+    let counts: Vec<u64> = points
+        .iter()
+        .map(|p| p["complaints"].as_u64().unwrap())
+        .collect();
+    assert!(
+        counts.windows(2).all(|w| w[0] >= w[1]),
+        "ranked by volume: {counts:?}"
+    );
+    let cold = points
+        .iter()
+        .find(|p| p["aspect"] == "temperature")
+        .expect("cold food");
+    assert_eq!(cold["merchants"][0]["id"], "m-biryanidarbar", "{cold}");
+    assert!(cold["trend"].as_f64().unwrap() > 0.5, "{cold}");
+    assert!(
+        cold["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("Food arrived cold:"),
+        "{cold}"
+    );
+    assert_eq!(cold["first_fix"]["article"], "help-cold-food");
+    assert!(!cold["first_fix"]["text"].as_str().unwrap().is_empty());
+    let quote = &cold["examples"][0];
+    assert!(
+        quote["order_id"].as_str().unwrap().starts_with("o-"),
+        "{quote}"
+    );
+    let per_day: u64 = cold["by_day"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["complaints"].as_u64().unwrap())
+        .sum();
+    assert_eq!(per_day, cold["complaints"].as_u64().unwrap());
+
+    // One merchant's complaints only.
+    let (status, one) = s.get(
+        "/v1/insights/pain-points?from=2026-10-21&to=2026-11-17&merchant=m-biryanidarbar",
+        Some(&agent),
+    );
+    assert_eq!(status, 200);
+    for p in one["pain_points"].as_array().unwrap() {
+        let names: Vec<&Value> = p["merchants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| &m["id"])
+            .collect();
+        assert_eq!(names, [&json!("m-biryanidarbar")], "{p}");
+    }
+    // Agents only; bad input names the parameter.
+    assert_eq!(s.get("/v1/insights/pain-points", Some(ME)).0, 404);
+    assert_eq!(s.get("/v1/insights/teams", Some(ME)).0, 404);
+    let (status, e) = s.get("/v1/insights/pain-points?merchant=m-nowhere", Some(&agent));
+    assert_eq!(status, 400);
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("merchant"),
+        "{e}"
+    );
 }

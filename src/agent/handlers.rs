@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 use super::{Agent, Env};
 use crate::commerce::{
     ActionResult, Actor, BookRequest, CartView, CheckoutRequest, CheckoutResult, Commerce,
-    NewTicket, QuoteRequest, Recommendations, RecsKind, RecsQuery, RideQuote, RideView, Ticket,
-    TicketAction,
+    Feedback, FeedbackRequest, NewTicket, QuoteRequest, Recommendations, RecsKind, RecsQuery,
+    RideQuote, RideView, Ticket, TicketAction,
 };
 use crate::knowledge::{Audience, Knowledge, Selection};
 use crate::retrieval::{Filters, Hit, Kind, Mode, Retriever, SearchRequest};
@@ -119,6 +119,7 @@ registry!(
     SearchHelp,
     MerchantInfo,
     CreateTicket,
+    GiveFeedback,
     AnalyseTicket,
     DecideAction,
 );
@@ -535,6 +536,32 @@ impl Tool for CreateTicket {
             .link_ticket(ctx.session.to_string(), ticket.id.clone())
             .await?;
         Ok(ticket)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackArgs {
+    order_id: Option<String>,
+    text: String,
+    rating: Option<i64>,
+}
+
+/// Feedback said in a chat: about the order named, else the conversation.
+struct GiveFeedback;
+impl Tool for GiveFeedback {
+    const NAME: &'static str = "give_feedback";
+    type Args = FeedbackArgs;
+    type Output = Feedback;
+    async fn run(ctx: &Ctx<'_>, a: FeedbackArgs) -> anyhow::Result<Feedback> {
+        let req = FeedbackRequest {
+            session_id: a.order_id.is_none().then(|| ctx.session.to_string()),
+            order_id: a.order_id,
+            rating: a.rating,
+            text: a.text,
+            add_to_text: true,
+        };
+        Ok(ctx.commerce.feedback(ctx.customer, req).await?.0)
     }
 }
 

@@ -1579,6 +1579,7 @@ impl TurnBuilder<'_> {
                 self.merchant_info(named, key).await
             }
             "escalate" => self.escalate(text, slots, key).await,
+            "feedback" => self.feedback(text, slots, key).await,
             "cancel_order" | "refund" => {
                 self.propose_order_action(intent, text, slots, state, key)
                     .await

@@ -9,6 +9,7 @@ use super::{Asking, DialogueState, Pending, TurnBuilder};
 use crate::commerce::money::format_inr;
 use crate::knowledge::options::resolve;
 use crate::knowledge::{Chosen, Knowledge, OptionError, Product, Selection};
+use crate::triage::Class;
 
 pub(super) fn money(v: &Value) -> String {
     format_inr(v.as_i64().unwrap_or(0))
@@ -899,14 +900,7 @@ impl TurnBuilder<'_> {
 
     /// Opens a ticket for a care agent, about the named or latest active order.
     pub(super) async fn escalate(&mut self, text: &str, slots: &Slots, key: String) -> String {
-        let args = slots
-            .order_id
-            .as_ref()
-            .map_or(json!({}), |id| json!({ "order_id": id }));
-        let order = match self.tool("order_status", args, key.clone()).await {
-            Ok(r) => r["order"]["id"].as_str().map(str::to_string),
-            Err(_) => None,
-        };
+        let order = self.order_named_or_latest(slots, key.clone()).await;
         let mut args = json!({ "subject": text.chars().take(500).collect::<String>() });
         if let Some(o) = &order {
             args["order_id"] = json!(o);
@@ -924,6 +918,61 @@ impl TurnBuilder<'_> {
                         ("id", t["id"].as_str().unwrap_or_default().into()),
                         ("about", about),
                     ],
+                )
+            }
+            Err(e) => self.say("not_allowed", &[("reason", e)]),
+        }
+    }
+
+    /// The order the customer named, else their latest one, if they have any.
+    async fn order_named_or_latest(&mut self, slots: &Slots, key: String) -> Option<String> {
+        let args = slots
+            .order_id
+            .as_ref()
+            .map_or(json!({}), |id| json!({ "order_id": id }));
+        match self.tool("order_status", args, key).await {
+            Ok(r) => r["order"]["id"].as_str().map(str::to_string),
+            Err(_) => None,
+        }
+    }
+
+    /// Records what the customer said about their latest (or named) order,
+    /// or about the service when they have none, and says who will read it.
+    pub(super) async fn feedback(&mut self, text: &str, slots: &Slots, key: String) -> String {
+        let order = self.order_named_or_latest(slots, key.clone()).await;
+        let mut args = json!({ "text": text.chars().take(2000).collect::<String>() });
+        if let Some(o) = &order {
+            args["order_id"] = json!(o);
+        }
+        self.citations.push("help-feedback".into());
+        match self.tool("give_feedback", args, key).await {
+            Ok(f) => {
+                let about = order
+                    .map(|o| self.say("about_order", &[("id", o)]))
+                    .unwrap_or_default();
+                // The reply answers this message; the stored feedback may
+                // hold earlier words about the same order too.
+                let triage = self.env.commerce.triage();
+                let now = triage.classify(text, None);
+                let team = triage
+                    .teams()
+                    .get(&now.team)
+                    .cloned()
+                    .unwrap_or_default()
+                    .to_lowercase();
+                let ticket = f["ticket_id"]
+                    .as_str()
+                    .filter(|_| now.class == Class::Complaint)
+                    .map(|id| self.say("feedback_ticket", &[("id", id.to_string())]))
+                    .unwrap_or_default();
+                let reply = match now.class {
+                    Class::Praise => "feedback_praise",
+                    Class::Suggestion | Class::Question => "feedback_suggestion",
+                    Class::Complaint => "feedback_complaint",
+                };
+                self.say(
+                    reply,
+                    &[("team", team), ("about", about), ("ticket", ticket)],
                 )
             }
             Err(e) => self.say("not_allowed", &[("reason", e)]),

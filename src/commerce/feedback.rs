@@ -26,6 +26,10 @@ pub struct FeedbackRequest {
     pub rating: Option<i64>,
     #[serde(default)]
     pub text: String,
+    /// Adds the text to the earlier feedback's instead of replacing it, for
+    /// things said one by one in a chat.
+    #[serde(skip)]
+    pub add_to_text: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -47,6 +51,11 @@ pub struct Feedback {
 }
 
 impl Commerce {
+    /// The rules feedback is triaged by.
+    pub fn triage(&self) -> &crate::triage::Triage {
+        &self.triage
+    }
+
     /// Stores `req` for `customer`, replacing their earlier feedback on the
     /// same order (or, without one, the same conversation); a rating left
     /// out keeps the earlier one. Someone else's order or conversation is
@@ -87,28 +96,35 @@ impl Commerce {
             if let Some(s) = &req.session_id {
                 owned("SELECT customer_id FROM conversations WHERE id = ?1", s, "session")?;
             }
-            let existing: Option<(String, String, Option<i64>)> = match &req.order_id {
+            type Earlier = (String, String, Option<i64>, String);
+            let row = |r: &rusqlite::Row| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
+            let existing: Option<Earlier> = match &req.order_id {
                 Some(o) => tx
                     .query_row(
-                        "SELECT id, created_at, rating FROM feedback WHERE customer_id = ?1 AND order_id = ?2",
+                        "SELECT id, created_at, rating, text FROM feedback WHERE customer_id = ?1 AND order_id = ?2",
                         params![customer, o],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                        row,
                     )
                     .optional()?,
                 None => tx
                     .query_row(
-                        "SELECT id, created_at, rating FROM feedback
+                        "SELECT id, created_at, rating, text FROM feedback
                          WHERE customer_id = ?1 AND session_id = ?2 AND order_id IS NULL",
                         params![customer, req.session_id],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                        row,
                     )
                     .optional()?,
             };
             let t = now();
             let created = existing.is_none();
-            let (id, created_at, earlier) =
-                existing.unwrap_or_else(|| (new_id("fb"), t.clone(), None));
+            let (id, created_at, earlier, said) =
+                existing.unwrap_or_else(|| (new_id("fb"), t.clone(), None, String::new()));
             let rating = req.rating.or(earlier);
+            let text = if req.add_to_text && !said.is_empty() && !said.contains(&text) {
+                format!("{said}\n{text}")
+            } else {
+                text
+            };
             tx.execute(
                 "INSERT INTO feedback (id, customer_id, order_id, session_id, rating, text, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -155,7 +171,9 @@ impl Commerce {
         feedback: &str,
     ) -> Result<Option<String>> {
         let placed: String =
-            tx.query_row("SELECT placed_at FROM orders WHERE id = ?1", [order], |r| r.get(0))?;
+            tx.query_row("SELECT placed_at FROM orders WHERE id = ?1", [order], |r| {
+                r.get(0)
+            })?;
         let since = (chrono::Utc::now()
             - chrono::Duration::days(self.knowledge.policy.feedback_ticket_days))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
@@ -199,7 +217,10 @@ impl Commerce {
                 id
             }
         };
-        tx.execute("UPDATE feedback SET ticket_id = ?2 WHERE id = ?1", params![feedback, ticket])?;
+        tx.execute(
+            "UPDATE feedback SET ticket_id = ?2 WHERE id = ?1",
+            params![feedback, ticket],
+        )?;
         Ok(Some(ticket))
     }
 
@@ -210,15 +231,21 @@ impl Commerce {
         let n = self.store.call_blocking(|conn| {
             let tx = conn.transaction()?;
             let stale: Vec<(String, String, Option<i64>)> = {
-                let mut st =
-                    tx.prepare("SELECT id, text, rating FROM feedback WHERE triaged_with IS NOT ?1")?;
+                let mut st = tx.prepare(
+                    "SELECT id, text, rating FROM feedback WHERE triaged_with IS NOT ?1",
+                )?;
                 let rows = st.query_map([self.triage.digest()], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                 })?;
                 rows.collect::<std::result::Result<_, _>>()?
             };
             for (id, text, rating) in &stale {
-                store_verdict(&tx, id, &self.triage.classify(text, *rating), self.triage.digest())?;
+                store_verdict(
+                    &tx,
+                    id,
+                    &self.triage.classify(text, *rating),
+                    self.triage.digest(),
+                )?;
             }
             tx.commit()?;
             Ok(stale.len())

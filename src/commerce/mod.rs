@@ -46,8 +46,8 @@ pub use cart::CartView;
 pub use checkout::{CheckoutRequest, CheckoutResult};
 pub use feedback::{Feedback, FeedbackRequest, MAX_FEEDBACK};
 pub use fixtures::{Fixture, FixtureItem, FixtureOrder, FixtureRequest};
-pub use pain::PainPoints;
 pub use orders::{Action, ActionResult, Diagnosis, OrderItem, OrderView};
+pub use pain::PainPoints;
 pub use recs::{
     Because, CartNudge, OrderBasket, Recommendations, Recommended, RecsKind, RecsQuery, MAX_RECS,
 };

@@ -165,9 +165,11 @@ impl Commerce {
                         phrase.replace("{pct}", &pct)
                     }
                 };
-                let name_of = |p: Option<&Place>| p.map_or("-".to_string(), |p| {
-                    format!("{} ({})", p.name, p.complaints)
-                });
+                let name_of = |p: Option<&Place>| {
+                    p.map_or("-".to_string(), |p| {
+                        format!("{} ({})", p.name, p.complaints)
+                    })
+                };
                 let summary = words
                     .summary
                     .replace("{label}", &aspect.label)
@@ -206,15 +208,19 @@ impl Commerce {
                     first_fix: Fix {
                         article: aspect.article.clone(),
                         title: article.map(|a| a.title.clone()).unwrap_or_default(),
-                        text: article.map(|a| first_paragraph(&a.body)).unwrap_or_default(),
+                        text: article
+                            .map(|a| first_paragraph(&a.body))
+                            .unwrap_or_default(),
                     },
                 })
             })
             .collect();
         points.sort_by(|a, b| {
-            b.complaints
-                .cmp(&a.complaints)
-                .then_with(|| b.trend.unwrap_or(f64::INFINITY).total_cmp(&a.trend.unwrap_or(f64::INFINITY)))
+            b.complaints.cmp(&a.complaints).then_with(|| {
+                b.trend
+                    .unwrap_or(f64::INFINITY)
+                    .total_cmp(&a.trend.unwrap_or(f64::INFINITY))
+            })
         });
         Ok(PainPoints {
             from: from.to_string(),

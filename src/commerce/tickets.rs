@@ -103,7 +103,10 @@ fn ticket_feedback(conn: &Connection, ticket: &str) -> Result<Vec<TicketFeedback
             rating,
             text,
             class,
-            aspects: aspects.map(|a| serde_json::from_str(&a)).transpose()?.unwrap_or_default(),
+            aspects: aspects
+                .map(|a| serde_json::from_str(&a))
+                .transpose()?
+                .unwrap_or_default(),
             created_at,
         });
     }
@@ -263,7 +266,10 @@ impl Commerce {
             Ok(team.to_string())
         } else {
             let known: Vec<&str> = self.triage.teams().keys().map(String::as_str).collect();
-            Err(invalid("team", format!("must be one of {}", known.join(", "))))
+            Err(invalid(
+                "team",
+                format!("must be one of {}", known.join(", ")),
+            ))
         }
     }
 

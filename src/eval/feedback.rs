@@ -131,7 +131,10 @@ fn score<'a>(part: impl Iterator<Item = (&'a Labelled, &'a Verdict)>) -> PartSco
 
 /// Classifies every text; the report and the texts it got wrong.
 pub fn evaluate<'a>(triage: &Triage, set: &'a [Labelled]) -> (Report, Vec<Miss<'a>>) {
-    let verdicts: Vec<Verdict> = set.iter().map(|l| triage.classify(&l.text, l.rating)).collect();
+    let verdicts: Vec<Verdict> = set
+        .iter()
+        .map(|l| triage.classify(&l.text, l.rating))
+        .collect();
     let part = |holdout: bool| {
         score(
             set.iter()
@@ -167,24 +170,47 @@ fn pct(v: Option<f64>) -> String {
 pub fn table(r: &Report) -> String {
     let mut out = format!(
         "{:<28} {:>16} {:>16}\n{:<28} {:>16} {:>16}\n",
-        "",
-        "tune",
-        "holdout",
-        "texts",
-        r.tune.texts,
-        r.holdout.texts
+        "", "tune", "holdout", "texts", r.tune.texts, r.holdout.texts
     );
     let row = |out: &mut String, name: &str, a: Option<f64>, b: Option<f64>| {
         *out += &format!("{name:<28} {:>16} {:>16}\n", pct(a), pct(b));
     };
-    row(&mut out, "class accuracy", Some(r.tune.class_accuracy), Some(r.holdout.class_accuracy));
-    row(&mut out, "team accuracy", Some(r.tune.team_accuracy), Some(r.holdout.team_accuracy));
-    row(&mut out, "aspects precision", r.tune.aspects.precision, r.holdout.aspects.precision);
-    row(&mut out, "aspects recall", r.tune.aspects.recall, r.holdout.aspects.recall);
-    let per = |out: &mut String, kind: &str, a: &BTreeMap<String, PrecisionRecall>, b: &BTreeMap<String, PrecisionRecall>| {
+    row(
+        &mut out,
+        "class accuracy",
+        Some(r.tune.class_accuracy),
+        Some(r.holdout.class_accuracy),
+    );
+    row(
+        &mut out,
+        "team accuracy",
+        Some(r.tune.team_accuracy),
+        Some(r.holdout.team_accuracy),
+    );
+    row(
+        &mut out,
+        "aspects precision",
+        r.tune.aspects.precision,
+        r.holdout.aspects.precision,
+    );
+    row(
+        &mut out,
+        "aspects recall",
+        r.tune.aspects.recall,
+        r.holdout.aspects.recall,
+    );
+    let per = |out: &mut String,
+               kind: &str,
+               a: &BTreeMap<String, PrecisionRecall>,
+               b: &BTreeMap<String, PrecisionRecall>| {
         for (k, t) in a {
             let h = b.get(k).cloned().unwrap_or_default();
-            row(out, &format!("{kind} {k} precision"), t.precision, h.precision);
+            row(
+                out,
+                &format!("{kind} {k} precision"),
+                t.precision,
+                h.precision,
+            );
             row(out, &format!("{kind} {k} recall"), t.recall, h.recall);
         }
     };

@@ -102,6 +102,13 @@ impl Caller {
         }
     }
 
+    /// Like [`Caller::agent`], but to a customer the route does not exist:
+    /// for pages whose very existence is agents' business (insights).
+    pub fn agent_only(&self) -> Result<&str, ApiError> {
+        self.agent()
+            .map_err(|_| ApiError::not_found("no such route"))
+    }
+
     /// Assist routes (`/v1/assist/...`) are for agents, the others for customers.
     pub fn may_act_on(&self, route: &str) -> Result<(), ApiError> {
         if route.starts_with("/v1/assist/") {

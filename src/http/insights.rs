@@ -51,7 +51,7 @@ pub async fn assistant(
     who: Caller,
     ApiQuery(p): ApiQuery<Period>,
 ) -> Result<Json<AssistantReport>, ApiError> {
-    who.agent()?;
+    who.agent_only()?;
     let (from, to) = period(p.from.as_deref(), p.to.as_deref())?;
     let report = s
         .app
@@ -75,9 +75,11 @@ pub async fn pain_points(
     who: Caller,
     ApiQuery(q): ApiQuery<PainQuery>,
 ) -> Result<Json<PainPoints>, ApiError> {
-    who.agent()?;
+    who.agent_only()?;
     let (from, to) = period(q.from.as_deref(), q.to.as_deref())?;
-    Ok(Json(s.app.commerce.pain_points(from, to, q.merchant).await?))
+    Ok(Json(
+        s.app.commerce.pain_points(from, to, q.merchant).await?,
+    ))
 }
 
 /// `GET /v1/insights/teams`: every team with its open tickets.
@@ -85,7 +87,7 @@ pub async fn teams(
     State(s): State<AppState>,
     who: Caller,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    who.agent()?;
+    who.agent_only()?;
     let queues = s.app.commerce.team_queues().await?;
     let teams: Vec<serde_json::Value> = queues
         .into_iter()

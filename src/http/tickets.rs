@@ -45,7 +45,11 @@ pub async fn list(
     if q.team.is_some() {
         who.agent()?;
     }
-    let tickets = s.app.commerce.tickets(&who.actor(), q.team.as_deref()).await?;
+    let tickets = s
+        .app
+        .commerce
+        .tickets(&who.actor(), q.team.as_deref())
+        .await?;
     Ok(Json(serde_json::json!({ "tickets": tickets })))
 }
 
@@ -63,7 +67,9 @@ pub async fn route(
     ApiJson(r): ApiJson<Route>,
 ) -> Result<Json<Ticket>, ApiError> {
     let agent = who.agent()?;
-    Ok(Json(s.app.commerce.route_ticket(agent, &id, &r.team).await?))
+    Ok(Json(
+        s.app.commerce.route_ticket(agent, &id, &r.team).await?,
+    ))
 }
 
 pub async fn get(

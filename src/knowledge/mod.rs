@@ -27,7 +27,8 @@ pub use options::{Chosen, OptionChoice, OptionError, OptionGroup, Picked, Select
 pub use policy::Policy;
 pub use recipes::Recipe;
 pub use types::{
-    Address, Customer, Merchant, Place, Product, SeedEvent, SeedItem, SeedFeedback, SeedOrder, PACK_UNITS,
+    Address, Customer, Merchant, Place, Product, SeedEvent, SeedFeedback, SeedItem, SeedOrder,
+    PACK_UNITS,
 };
 
 /// Dietary and attribute tags a product may carry; anything else is a typo.
@@ -157,7 +158,9 @@ impl Knowledge {
         )?;
         let path = root.join("seed/feedback.jsonl");
         for (i, f) in feedback.iter().enumerate() {
-            let owner = order_index.get(&f.order_id).map(|&k| &orders[k].customer_id);
+            let owner = order_index
+                .get(&f.order_id)
+                .map(|&k| &orders[k].customer_id);
             if owner != Some(&f.customer_id) {
                 return Err(KnowledgeError::new(
                     &path,

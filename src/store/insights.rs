@@ -43,7 +43,8 @@ pub struct AssistantReport {
     pub to: String,
     pub total: Outcomes,
     /// Mean rating (1 to 5) of the feedback given in the period, orders and
-    /// conversations alike; null without any.
+    /// conversations alike (not the seeded history, which no conversation
+    /// led to); null without any.
     pub csat: Option<f64>,
     /// How many ratings `csat` is over.
     pub ratings: u64,
@@ -167,7 +168,8 @@ impl Store {
                 }
             }
             let (csat, ratings): (Option<f64>, u64) = c.query_row(
-                "SELECT avg(rating), count(rating) FROM feedback WHERE substr(updated_at, 1, 10) BETWEEN ?1 AND ?2",
+                "SELECT avg(rating), count(rating) FROM feedback
+                 WHERE seeded = 0 AND substr(updated_at, 1, 10) BETWEEN ?1 AND ?2",
                 [&from, &to],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;

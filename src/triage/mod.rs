@@ -102,10 +102,14 @@ struct Cue {
 impl Cue {
     fn matches(&self, tokens: &[String], at: usize) -> bool {
         self.words.len() <= tokens.len() - at
-            && self.words.iter().zip(&tokens[at..]).all(|(w, t)| match w.strip_suffix('*') {
-                Some(stem) => t.starts_with(stem),
-                None => w == t,
-            })
+            && self
+                .words
+                .iter()
+                .zip(&tokens[at..])
+                .all(|(w, t)| match w.strip_suffix('*') {
+                    Some(stem) => t.starts_with(stem),
+                    None => w == t,
+                })
     }
 }
 
@@ -223,15 +227,18 @@ impl Triage {
         let mut aspects = Vec::new();
         for (i, (id, a)) in file.aspect.into_iter().enumerate() {
             if !teams.contains_key(&a.team) {
-                bail!("aspect `{id}` goes to team `{}`, which is not a [team]", a.team);
+                bail!(
+                    "aspect `{id}` goes to team `{}`, which is not a [team]",
+                    a.team
+                );
             }
             let absorbs = a
                 .absorbs
                 .iter()
                 .map(|b| {
-                    ids.iter()
-                        .position(|x| x == b)
-                        .with_context(|| format!("aspect `{id}` absorbs `{b}`, which is not an aspect"))
+                    ids.iter().position(|x| x == b).with_context(|| {
+                        format!("aspect `{id}` absorbs `{b}`, which is not an aspect")
+                    })
                 })
                 .collect::<anyhow::Result<_>>()?;
             add(&a.bad, Meaning::Aspect(i, Some(Class::Complaint)), &id)?;
@@ -431,7 +438,10 @@ impl Triage {
             .unwrap_or_else(|| self.default_team.clone());
         Verdict {
             class,
-            aspects: aspects.into_iter().map(|i| self.aspects[i].id.clone()).collect(),
+            aspects: aspects
+                .into_iter()
+                .map(|i| self.aspects[i].id.clone())
+                .collect(),
             team,
             because,
         }
@@ -460,17 +470,41 @@ mod tests {
             None,
             "complaint merchant temperature,rider_behaviour",
         );
-        check("the delivery guy was really polite", None, "praise fleet rider_behaviour");
-        check("please add more vegan options", None, "suggestion catalog assortment");
-        check("can I pay cash on delivery?", None, "question app_payments payment");
-        check("the app keeps crashing at checkout", None, "complaint app_payments app");
+        check(
+            "the delivery guy was really polite",
+            None,
+            "praise fleet rider_behaviour",
+        );
+        check(
+            "please add more vegan options",
+            None,
+            "suggestion catalog assortment",
+        );
+        check(
+            "can I pay cash on delivery?",
+            None,
+            "question app_payments payment",
+        );
+        check(
+            "the app keeps crashing at checkout",
+            None,
+            "complaint app_payments app",
+        );
         check("worst experience ever", Some(1), "complaint care");
     }
 
     #[test]
     fn a_negator_turns_the_polarity() {
-        check("the pizza was not hot at all", None, "complaint merchant temperature");
-        check("not bad, quite tasty actually", None, "praise merchant food_quality");
+        check(
+            "the pizza was not hot at all",
+            None,
+            "complaint merchant temperature",
+        );
+        check(
+            "not bad, quite tasty actually",
+            None,
+            "praise merchant food_quality",
+        );
     }
 
     #[test]
