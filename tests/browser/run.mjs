@@ -127,6 +127,39 @@ const scenarios = {
     check(o.status === "driver_assigned", `order is ${o.status} after the reblast`);
   },
 
+  async "insights: a care lead reads pain points, outcomes and queues, then re-routes a complaint's ticket"(page, base) {
+    const f = await api(base, "POST", "/v1/test_helpers/fixtures", {
+      orders: [{ items: [{ product_id: "p-slicerepublic-0001", quantity: 1, options: { size: ["medium"] } }], state: "delivered", minutes_in_state: 30 }],
+    });
+    const customer = { authorization: "Bearer " + f.customer_token };
+    const fb = await api(base, "POST", "/v1/feedback", { order_id: f.orders[0], rating: 1, text: "The pizza was cold and soggy" }, customer);
+    check(fb.team === "merchant" && fb.ticket_id, `triaged as ${JSON.stringify(fb)}`);
+    // The seed history's last four weeks, where Biryani Darbar's food arrives cold.
+    await page.goto(base + "/console#insights?from=2026-10-21&to=2026-11-17");
+    await page.getByLabel("Agent token").fill(f.agent_token);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const cold = page.getByRole("region", { name: "Pain points", exact: true }).locator('[data-aspect="temperature"]');
+    await cold.waitFor();
+    const text = await cold.textContent();
+    check(text.includes("Biryani Darbar") && text.includes("First fix"), `cold food pain point: ${text}`);
+    const lines = await page.getByRole("img", { name: "Complaints per week by pain point" }).locator("polyline").count();
+    check(lines >= 3, `${lines} lines in the trend chart`);
+    await page.getByRole("img", { name: "Assistant outcome funnel" }).waitFor();
+    const queues = await page.getByRole("img", { name: "Open tickets per team" }).textContent();
+    check(queues.includes("Restaurant or store"), `team queues: ${queues}`);
+    await page.screenshot({ path: join(shots, "insights-pain-points.png"), fullPage: true });
+
+    // The complaint's ticket is in the queue with its team; the agent sends it to the fleet.
+    await page.getByRole("button", { name: "Tickets" }).click();
+    await page.locator(`[data-ticket="${fb.ticket_id}"]`).click();
+    await page.getByText("Routed to Restaurant or store by triage").waitFor();
+    await page.getByLabel("Team", { exact: true }).selectOption("fleet");
+    await page.getByRole("button", { name: "Re-route" }).click();
+    await page.getByText(/Routed to Delivery fleet by agent/).waitFor();
+    const t = await api(base, "GET", "/v1/tickets/" + fb.ticket_id, undefined, { authorization: "Bearer " + f.agent_token });
+    check(t.ticket.team === "fleet", `ticket is routed to ${t.ticket.team}`);
+  },
+
   async "a server error is shown as a readable message"(page, base) {
     await page.route("**/v1/chat", (route) =>
       route.fulfill({

@@ -1,13 +1,16 @@
 // Errand care console: a ticket queue, each ticket's analysis (order
 // timeline, diagnosis, cited articles, suggested reply, proposed actions to
-// approve or reject) and an assist chat. It keeps the agent's token in this
-// tab only and uses the public API.
+// approve or reject, the team it is routed to) and an assist chat; and an
+// Insights view (assistant outcomes, team queues, pain points) drawn as SVG
+// here, with no charting library. It keeps the agent's token in this tab
+// only and uses the public API.
 const $ = (id) => document.getElementById(id);
 const words = (s) => String(s || "").replace(/_/g, " ");
 
 let token = sessionStorage.getItem("errand-agent-token");
 let current = null; // ticket id on screen
 let chatSession = null;
+let teams = []; // [{id, label, open_tickets}]
 
 async function call(method, path, body) {
   let res;
@@ -47,6 +50,8 @@ function signOut() {
   token = null;
   sessionStorage.removeItem("errand-agent-token");
   $("app").hidden = true;
+  $("insights").hidden = true;
+  $("views").hidden = true;
   $("signout").hidden = true;
   $("signin").hidden = false;
   $("who").textContent = "";
@@ -56,13 +61,20 @@ async function signIn() {
   await loadQueue();
   sessionStorage.setItem("errand-agent-token", token);
   $("signin").hidden = true;
-  $("app").hidden = false;
+  $("views").hidden = false;
+  showView(location.hash.startsWith("#insights") ? "insights" : "tickets");
   $("signout").hidden = false;
   $("who").textContent = "Signed in";
 }
 
+const teamLabel = (id) => (teams.find((t) => t.id === id) || { label: id || "no team" }).label;
+
+async function loadTeams() {
+  teams = (await call("GET", "/v1/insights/teams")).teams;
+}
+
 async function loadQueue() {
-  const { tickets } = await call("GET", "/v1/tickets");
+  const [{ tickets }] = await Promise.all([call("GET", "/v1/tickets"), loadTeams()]);
   $("tickets").replaceChildren(
     ...tickets.map((t) =>
       el(
@@ -77,7 +89,7 @@ async function loadQueue() {
             onclick: () => guarded(() => openTicket(t.id)),
           },
           el("div", { text: t.subject }),
-          el("div", { class: "meta", text: `${t.id} · ${words(t.status)} · ${t.order_id || "no order"}` })
+          el("div", { class: "meta", text: `${t.id} · ${words(t.status)} · ${t.order_id || "no order"} · ` }, el("span", { class: "team", text: teamLabel(t.team) }))
         )
       )
     )
@@ -148,6 +160,7 @@ async function openTicket(id) {
   $("ticket").replaceChildren(
     el("h2", { text: t.subject }),
     el("p", { class: "meta", text: `${t.id} · customer ${t.customer_id} · ${words(t.status)} · opened ${new Date(t.created_at).toLocaleString()}` }),
+    routeForm(t),
     el(
       "div",
       { class: "grid" },
@@ -228,6 +241,29 @@ async function openTicket(id) {
   await loadQueue();
 }
 
+// The team a ticket is routed to, and a choice to send it to another.
+function routeForm(t) {
+  const pick = el(
+    "select",
+    { "aria-label": "Team", id: "route-team" },
+    teams.map((x) => el("option", { value: x.id, selected: x.id === t.team, text: x.label }))
+  );
+  return el(
+    "form",
+    { class: "route meta", onsubmit: (e) => {
+      e.preventDefault();
+      guarded(async () => {
+        await call("POST", `/v1/tickets/${encodeURIComponent(t.id)}/route`, { team: pick.value });
+        await openTicket(t.id);
+      });
+    } },
+    el("span", { text: `Routed to ${teamLabel(t.team)}${t.routed_by ? " by " + t.routed_by : ""} · ` }),
+    pick,
+    " ",
+    el("button", { type: "submit", text: "Re-route" })
+  );
+}
+
 async function assist(ticket, text) {
   const log = $("chat-log");
   log.append(el("div", { class: "msg user", text: "You: " + text }));
@@ -240,6 +276,170 @@ async function assist(ticket, text) {
   if (decided) await openTicket(ticket);
   $("chat-log").replaceChildren(...kept, el("div", { class: "msg assistant", text: "Errand: " + turn.reply }));
 }
+
+// ---- Insights ----
+
+const NS = "http://www.w3.org/2000/svg";
+const COLOURS = ["#1f4e8c", "#c0392b", "#2e8b57", "#d68910", "#7d3c98", "#148f77"];
+
+/// An SVG element, like `el`.
+const svg = (tag, attrs, ...kids) => {
+  const e = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "text") e.textContent = v;
+    else e.setAttribute(k, v);
+  }
+  for (const kid of kids.flat(Infinity)) if (kid) e.append(kid);
+  return e;
+};
+
+/// Horizontal bars: [{label, value, note}] scaled to the largest.
+function bars(rows, label) {
+  const w = 520, row = 26, left = 170;
+  const max = Math.max(1, ...rows.map((r) => r.value));
+  return svg(
+    "svg",
+    { viewBox: `0 0 ${w} ${rows.length * row + 4}`, width: "100%", role: "img", "aria-label": label },
+    rows.map((r, i) => [
+      svg("text", { x: 0, y: i * row + 17, text: r.label }),
+      svg("rect", { x: left, y: i * row + 4, height: 18, rx: 3, fill: COLOURS[0], width: Math.max(1, ((w - left - 90) * r.value) / max) }),
+      svg("text", { x: left + ((w - left - 90) * r.value) / max + 6, y: i * row + 17, text: r.note || String(r.value) }),
+    ])
+  );
+}
+
+const day = (d) => new Date(d + "T00:00:00Z");
+const iso = (d) => d.toISOString().slice(0, 10);
+
+/// Complaints per week of the period for the largest pain points, as lines.
+function trendChart(report, from, to) {
+  const weeks = Math.max(1, Math.ceil(((day(to) - day(from)) / 864e5 + 1) / 7));
+  const top = report.pain_points.slice(0, COLOURS.length);
+  const series = top.map((p) => {
+    const v = new Array(weeks).fill(0);
+    for (const d of p.by_day) v[Math.min(weeks - 1, Math.floor((day(d.day) - day(from)) / 864e5 / 7))] += d.complaints;
+    return v;
+  });
+  const w = 900, h = 220, pad = 30;
+  const max = Math.max(1, ...series.flat());
+  const x = (i) => pad + (weeks === 1 ? 0 : ((w - 2 * pad) * i) / (weeks - 1));
+  const y = (v) => h - pad - ((h - 2 * pad) * v) / max;
+  const chart = svg(
+    "svg",
+    { viewBox: `0 0 ${w} ${h}`, width: "100%", role: "img", "aria-label": "Complaints per week by pain point" },
+    svg("line", { x1: pad, y1: h - pad, x2: w - pad, y2: h - pad, stroke: "#c7d0de" }),
+    svg("text", { x: 0, y: y(max) + 4, text: String(max) }),
+    svg("text", { x: 0, y: h - pad + 4, text: "0" }),
+    svg("text", { x: pad, y: h - 8, text: from }),
+    svg("text", { x: w - pad - 70, y: h - 8, text: to }),
+    series.map((v, k) =>
+      svg("polyline", {
+        fill: "none",
+        stroke: COLOURS[k],
+        "stroke-width": 2.5,
+        "data-aspect": top[k].aspect,
+        points: v.map((n, i) => `${x(i)},${y(n)}`).join(" "),
+      })
+    )
+  );
+  const legend = el(
+    "div",
+    { class: "legend" },
+    top.map((p, k) => el("span", {}, el("i", { style: `background:${COLOURS[k]}` }), p.label))
+  );
+  return [chart, legend];
+}
+
+function painRow(p) {
+  const trend = p.trend === null ? "new" : (p.trend >= 0 ? "+" : "") + Math.round(p.trend * 100) + "%";
+  return el(
+    "div",
+    { class: "pain", "data-aspect": p.aspect },
+    el("strong", { text: `${p.label} · ${p.complaints} (${trend}) ` }),
+    el("span", { class: "team", text: teamLabel(p.team) }),
+    el("p", { text: p.summary }),
+    p.examples.map((q) => el("q", { text: `${q.text} (${q.order_id || "no order"}, ${q.day})` })),
+    el(
+      "p",
+      { class: "meta" },
+      "First fix: ",
+      el("a", { href: "#", text: p.first_fix.title, onclick: (e) => {
+        e.preventDefault();
+        guarded(() => openArticle(p.first_fix.article));
+      } }),
+      " · " + p.first_fix.text
+    )
+  );
+}
+
+async function loadInsights() {
+  const from = $("from").value, to = $("to").value, merchant = $("merchant").value;
+  const q = `from=${from}&to=${to}`;
+  history.replaceState(null, "", `#insights?${q}${merchant ? "&merchant=" + merchant : ""}`);
+  const [outcomes, pains] = await Promise.all([
+    call("GET", "/v1/insights/assistant?" + q),
+    call("GET", `/v1/insights/pain-points?${q}${merchant ? "&merchant=" + encodeURIComponent(merchant) : ""}`),
+    loadTeams(),
+  ]);
+  const t = outcomes.total;
+  $("funnel").replaceChildren(
+    bars(
+      [
+        { label: "Conversations", value: t.conversations },
+        { label: "Put something in the cart", value: t.with_basket },
+        { label: "Ordered", value: t.ordered, note: `${t.ordered}${t.conversion === null ? "" : " (" + Math.round(t.conversion * 100) + "%)"}` },
+        { label: "Handed to a person", value: t.handed_over },
+        { label: "Resolved by Errand", value: t.resolved_without_person },
+      ],
+      "Assistant outcome funnel"
+    ),
+    el("p", { class: "meta", text: `CSAT ${outcomes.csat === null ? "-" : outcomes.csat.toFixed(2) + " of 5"} from ${outcomes.ratings} ratings` })
+  );
+  $("queues").replaceChildren(bars(teams.map((x) => ({ label: x.label, value: x.open_tickets })), "Open tickets per team"));
+  $("trend").replaceChildren(...(pains.pain_points.length ? trendChart(pains, from, to) : [el("p", { class: "meta", text: "No complaints in this period." })]));
+  $("pains").replaceChildren(
+    el("p", { class: "meta", text: `${pains.complaints} complaints (${pains.previous_complaints} the period before)` }),
+    ...pains.pain_points.map(painRow)
+  );
+  // The merchants seen so far, to narrow the page to one.
+  const known = new Set(Array.from($("merchant").options).map((o) => o.value));
+  for (const p of pains.pain_points)
+    for (const m of p.merchants)
+      if (!known.has(m.id)) {
+        known.add(m.id);
+        $("merchant").append(el("option", { value: m.id, text: m.name }));
+      }
+}
+
+function showView(view) {
+  const insights = view === "insights";
+  $("app").hidden = insights;
+  $("insights").hidden = !insights;
+  $("show-tickets").setAttribute("aria-pressed", String(!insights));
+  $("show-insights").setAttribute("aria-pressed", String(insights));
+  if (!insights) {
+    history.replaceState(null, "", location.pathname);
+    return;
+  }
+  // The period from the address (#insights?from=&to=&merchant=), else the last 90 days.
+  const p = new URLSearchParams(location.hash.split("?")[1] || "");
+  const today = new Date();
+  $("to").value = p.get("to") || iso(today);
+  $("from").value = p.get("from") || iso(new Date(today - 89 * 864e5));
+  if (p.get("merchant")) {
+    if (!Array.from($("merchant").options).some((o) => o.value === p.get("merchant")))
+      $("merchant").append(el("option", { value: p.get("merchant"), text: p.get("merchant") }));
+    $("merchant").value = p.get("merchant");
+  }
+  guarded(loadInsights);
+}
+
+$("show-tickets").addEventListener("click", () => showView("tickets"));
+$("show-insights").addEventListener("click", () => showView("insights"));
+$("period").addEventListener("submit", (e) => {
+  e.preventDefault();
+  guarded(loadInsights);
+});
 
 $("signin").addEventListener("submit", (e) => {
   e.preventDefault();
