@@ -42,6 +42,8 @@ pub struct Feedback {
     pub class: Class,
     pub aspects: Vec<String>,
     pub team: String,
+    /// How the team is named to people ("Delivery fleet").
+    pub team_label: String,
     /// The cues that decided the class, aspects and team.
     pub because: Vec<Evidence>,
     /// The ticket a complaint opened or joined.
@@ -147,6 +149,7 @@ impl Commerce {
                     text,
                     class: verdict.class,
                     aspects: verdict.aspects,
+                    team_label: c.triage.teams().get(&verdict.team).cloned().unwrap_or_default(),
                     team: verdict.team,
                     because: verdict.because,
                     ticket_id,

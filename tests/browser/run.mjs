@@ -286,6 +286,15 @@ const scenarios = {
     check(report.total.ordered >= 1, `no order counted: ${JSON.stringify(report.total)}`);
   },
 
+  async "a delivered order asks for a rating and a word, and says which team reads it"(page, base) {
+    await openWidget(page, base);
+    const answer = await say(page, "where is order o-01923?");
+    const prompt = answer.getByRole("group", { name: "Rate this order" });
+    await prompt.getByLabel("What went well or wrong with this order?").fill("the milk was leaking all over the bag");
+    await prompt.getByRole("button", { name: "Rate 2 out of 5" }).click();
+    await prompt.getByText("you rated this order 2 out of 5. Passed to our restaurant or store team").waitFor();
+  },
+
   async "phone-sized screen: the widget fits 375 px and streams an answer"(page, base) {
     await page.setViewportSize({ width: 375, height: 720 });
     await openWidget(page, base);

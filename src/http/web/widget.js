@@ -64,6 +64,7 @@ animation:ew-blink 1s infinite}
 .ew-sum{display:flex;justify-content:space-between;font-size:13px;padding:2px 0}
 .ew-total{font-weight:700;font-size:15px;border-top:1px solid #dfe5e1;margin-top:6px;padding-top:6px}
 .ew-recs{margin:10px 0 4px}.ew-recs h4{font-size:13px;margin:0 0 4px;color:#46534c}.ew-recs .ew-row{flex-wrap:wrap;gap:6px}
+.ew-note{width:100%;margin:4px 0;padding:5px 8px;border:1px solid #c5cfc9;border-radius:8px;font:inherit;font-size:13px}
 .ew-nudge{background:#fff6de;border-radius:8px;padding:6px 8px;font-size:13px;margin:8px 0}
 @media (max-width:480px){.ew-panel{right:0;bottom:0;width:100vw;height:100vh;border-radius:0}}
 `;
@@ -316,7 +317,9 @@ function orderCard(o, d) {
       (o.events || []).map((e) =>
         el("li", { text: `${e.state.replace(/_/g, " ")} · ${new Date(e.at).toLocaleTimeString()}${e.note ? " · " + e.note : ""}` })
       )
-    )
+    ),
+    // Delivered: ask how it was.
+    o.status === "delivered" ? ratePrompt({ order_id: o.id }, "order", true) : null
   );
 }
 
@@ -356,28 +359,27 @@ function alsoLike(query, shown) {
   return row;
 }
 
-// "How was this chat?": five buttons; a tap stores the rating as the
-// conversation's feedback (POST /v1/feedback), and a second tap replaces it.
-function ratePrompt(sessionId) {
-  const row = el("div", { class: "ew-rate", role: "group", "aria-label": "Rate this chat" });
+// Five stars stored as feedback (POST /v1/feedback) on `about` ({session_id}
+// or {order_id}); a second tap replaces the rating. With `words`, a line to
+// say what went well or wrong goes with it, and the answer says which team
+// reads it.
+function ratePrompt(about, what, words) {
+  const row = el("div", { class: "ew-rate", role: "group", "aria-label": `Rate this ${what}` });
   const thanks = el("span", { class: "ew-meta", "aria-live": "polite" });
+  const note = words ? el("input", { class: "ew-note", "aria-label": `What went well or wrong with this ${what}?`, placeholder: "What went well or wrong? (optional)" }) : null;
+  const rate = async (n) => {
+    try {
+      const f = await call("POST", "/v1/feedback", { ...about, rating: n, text: note ? note.value.trim() : "" });
+      const team = words && f.text ? ` Passed to our ${f.team_label.toLowerCase()} team${f.ticket_id ? ", ticket " + f.ticket_id : ""}.` : "";
+      thanks.textContent = `Thanks: you rated this ${what} ${n} out of 5.${team}`;
+    } catch (e) {
+      failure(e);
+    }
+  };
   const buttons = [1, 2, 3, 4, 5].map((n) =>
-    el("button", {
-      class: "ew-btn",
-      type: "button",
-      "aria-label": `Rate ${n} out of 5`,
-      text: "★".repeat(n),
-      onclick: async () => {
-        try {
-          await call("POST", "/v1/feedback", { session_id: sessionId, rating: n });
-          thanks.textContent = `Thanks: you rated this chat ${n} out of 5.`;
-        } catch (e) {
-          failure(e);
-        }
-      },
-    })
+    el("button", { class: "ew-btn", type: "button", "aria-label": `Rate ${n} out of 5`, text: "★".repeat(n), onclick: () => rate(n) })
   );
-  row.append(el("span", { class: "ew-meta", text: "How was this chat? " }), ...buttons, thanks);
+  row.append(el("span", { class: "ew-meta", text: `How was this ${what}? ` }), note, ...buttons, thanks);
   return row;
 }
 
@@ -403,7 +405,7 @@ function render(b, turn, corrected) {
   syncProductCards();
   if (corrected) b.append(el("span", { class: "ew-updated", text: "Updated answer" }));
   // An order placed in this chat: ask how it went, once per answer.
-  if ((turn.tool_calls || []).some((c) => c.name === "checkout" && c.ok)) b.append(ratePrompt(turn.session_id));
+  if ((turn.tool_calls || []).some((c) => c.name === "checkout" && c.ok)) b.append(ratePrompt({ session_id: turn.session_id }, "chat", false));
   setChips(turn.suggestions);
   if (turn.cart) showCart(turn.cart);
   log.scrollTop = log.scrollHeight;
