@@ -76,8 +76,10 @@ pub struct RetrievalConfig {
     pub embed_cache: usize,
     /// Reciprocal Rank Fusion constant.
     pub rrf_k: f32,
-    /// Threads ONNX Runtime may use for embeddings.
+    /// Threads ONNX Runtime may use for one embedding session.
     pub embed_threads: usize,
+    /// Embedding sessions (model copies): that many embeddings run at once.
+    pub embed_sessions: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -271,6 +273,7 @@ impl Default for RetrievalConfig {
             embed_cache: 4096,
             rrf_k: 60.0,
             embed_threads: 2,
+            embed_sessions: 1,
         }
     }
 }

@@ -55,9 +55,10 @@ pub async fn open(
     let dir = config.paths.data.join("index");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let models = config.paths.models.clone();
-    let (threads, cache) = (config.retrieval.embed_threads, config.retrieval.embed_cache);
+    let r = &config.retrieval;
+    let (sessions, threads, cache) = (r.embed_sessions, r.embed_threads, r.embed_cache);
     let embedder = Arc::new(
-        tokio::task::spawn_blocking(move || Embedder::load(&models, threads, cache)).await??,
+        tokio::task::spawn_blocking(move || Embedder::load(&models, sessions, threads, cache)).await??,
     );
 
     let docs = docs::build(knowledge);
