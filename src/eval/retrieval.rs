@@ -16,7 +16,13 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
-use crate::retrieval::{Doc, Filters, Kind, Mode, Retriever, SearchRequest};
+use std::time::Instant;
+
+use crate::retrieval::static_embed::StaticEmbedder;
+use crate::retrieval::{fusion, Doc, Filters, Kind, Mode, Retriever, SearchRequest};
+
+/// Candidates each list brings to fusion, as the search itself takes.
+const CANDIDATES: usize = 50;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -244,6 +250,131 @@ pub async fn run(
         by_tag,
         unmatched_labels: unmatched,
     })
+}
+
+/// MiniLM against static word embeddings on the same queries, documents,
+/// filters and BM25 list: quality of each mode and the cost of embedding.
+#[derive(Debug, Serialize)]
+pub struct StaticReport {
+    /// "dense (static)" and "hybrid (static)", to read beside the MiniLM modes.
+    pub modes: BTreeMap<&'static str, Scores>,
+    pub minilm_docs_per_s: f64,
+    pub static_docs_per_s: f64,
+    /// Median time to embed one query, uncached, in microseconds.
+    pub minilm_query_us: f64,
+    pub static_query_us: f64,
+}
+
+/// Documents whose MiniLM embedding is timed (the static one embeds all).
+const TIMED_DOCS: usize = 256;
+
+pub async fn compare_static(
+    retriever: &Retriever,
+    st: &StaticEmbedder,
+    queries: &[LabelledQuery],
+) -> anyhow::Result<StaticReport> {
+    let docs = retriever.docs();
+    let start = Instant::now();
+    let vectors: Vec<Vec<f32>> = docs
+        .iter()
+        .map(|d| st.embed(&d.embedding_text()))
+        .collect::<anyhow::Result<_>>()?;
+    let static_docs_per_s = docs.len() as f64 / start.elapsed().as_secs_f64();
+    let sample: Vec<String> = docs
+        .iter()
+        .take(TIMED_DOCS)
+        .map(Doc::embedding_text)
+        .collect();
+    let start = Instant::now();
+    retriever.embedder().embed_batch(&sample)?;
+    let minilm_docs_per_s = sample.len() as f64 / start.elapsed().as_secs_f64();
+
+    let (mut dense, mut hybrid) = (Scores::default(), Scores::default());
+    let (mut minilm_us, mut static_us) = (Vec::new(), Vec::new());
+    for q in queries {
+        let mut grades: Vec<u8> = docs.iter().map(|d| q.grade(d)).filter(|&g| g > 0).collect();
+        let mut req = q.request(Mode::Bm25);
+        req.limit = CANDIDATES;
+        let bm25: Vec<String> = retriever
+            .search(&req)
+            .await?
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        let text = retriever.dense_query(&q.query);
+        let start = Instant::now();
+        let v = st.embed(&text)?;
+        static_us.push(start.elapsed().as_secs_f64() * 1e6);
+        let start = Instant::now();
+        retriever
+            .embedder()
+            .embed_batch(std::slice::from_ref(&text))?;
+        minilm_us.push(start.elapsed().as_secs_f64() * 1e6);
+        let mut near: Vec<(f32, usize)> = vectors
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| req.filters.admits(&docs[*i]))
+            .map(|(i, d)| (d.iter().zip(&v).map(|(a, b)| a * b).sum(), i))
+            .collect();
+        near.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let near: Vec<String> = near
+            .iter()
+            .take(CANDIDATES)
+            .map(|&(_, i)| docs[i].id.clone())
+            .collect();
+        let grade_of = |ids: &[String]| -> Vec<u8> {
+            ids.iter()
+                .take(10)
+                .map(|id| docs.iter().find(|d| d.id == *id).map_or(0, |d| q.grade(d)))
+                .collect()
+        };
+        let fused: Vec<String> = fusion::rrf(&[bm25, near.clone()], retriever.rrf_k())
+            .into_iter()
+            .map(|f| f.id)
+            .collect();
+        add(&mut dense, score(&grade_of(&near), &mut grades));
+        add(&mut hybrid, score(&grade_of(&fused), &mut grades));
+    }
+    let n = queries.len() as f64;
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
+    Ok(StaticReport {
+        modes: BTreeMap::from([
+            ("dense (static)", div(dense, n)),
+            ("hybrid (static)", div(hybrid, n)),
+        ]),
+        minilm_docs_per_s,
+        static_docs_per_s,
+        minilm_query_us: median(&mut minilm_us),
+        static_query_us: median(&mut static_us),
+    })
+}
+
+pub fn static_table(r: &StaticReport) -> String {
+    let mut out = format!(
+        "
+{:<16} {:>8} {:>10} {:>8}
+",
+        "mode", "nDCG@10", "recall@10", "MRR"
+    );
+    for (m, s) in &r.modes {
+        out += &format!(
+            "{m:<16} {:>8.3} {:>10.3} {:>8.3}
+",
+            s.ndcg, s.recall, s.mrr
+        );
+    }
+    out += &format!(
+        "
+embedding cost        MiniLM     static
+documents/s     {:>10.0} {:>10.0}
+query p50 (us)  {:>10.0} {:>10.1}
+",
+        r.minilm_docs_per_s, r.static_docs_per_s, r.minilm_query_us, r.static_query_us
+    );
+    out
 }
 
 fn add(a: &mut Scores, b: Scores) {

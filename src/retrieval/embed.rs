@@ -104,7 +104,10 @@ impl Embedder {
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| bail!("an embedding thread panicked")))
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| bail!("an embedding thread panicked"))
+                })
                 .collect()
         });
         let mut out = Vec::with_capacity(texts.len());
@@ -197,7 +200,8 @@ struct Manifest {
 
 #[derive(serde::Deserialize)]
 struct Wheel {
-    /// `llm` for the optional language model, which retrieval never loads.
+    /// `llm` for the optional language model, `static` for the word
+    /// embeddings only a comparison loads; empty for the embedding model.
     #[serde(default)]
     role: String,
     files: Vec<ModelFile>,
@@ -209,16 +213,16 @@ struct ModelFile {
     sha256: String,
 }
 
-/// The embedding model's files, runtime first.
-fn manifest() -> Manifest {
+/// The files of the wheels with `role` (empty: the embedding model, runtime first).
+fn manifest(role: &str) -> Manifest {
     let mut m: Manifest =
         serde_json::from_str(MANIFEST).expect("models.json is valid (checked by a test)");
-    m.wheels.retain(|w| w.role != "llm");
+    m.wheels.retain(|w| w.role == role);
     m
 }
 
 fn manifest_model_digest() -> String {
-    let m = manifest();
+    let m = manifest("");
     let all: Vec<&str> = m
         .wheels
         .iter()
@@ -227,10 +231,16 @@ fn manifest_model_digest() -> String {
     hex::encode(&Sha256::digest(all.join(",").as_bytes())[..8])
 }
 
-/// Checks every pinned file under `models`; returns their paths, runtime first.
+/// Checks every pinned file of the embedding model under `models`; returns
+/// their paths, runtime first.
 pub fn verify(models: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    verify_role(models, "")
+}
+
+/// [`verify`] for the wheels with another `role` in `models.json`.
+pub(super) fn verify_role(models: &Path, role: &str) -> anyhow::Result<Vec<PathBuf>> {
     let mut paths = Vec::new();
-    for f in manifest().wheels.iter().flat_map(|w| &w.files) {
+    for f in manifest(role).wheels.iter().flat_map(|w| &w.files) {
         let path = models.join(&f.dest);
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
@@ -254,8 +264,9 @@ mod tests {
 
     #[test]
     fn manifest_parses_and_runtime_comes_first() {
-        let m = manifest();
+        let m = manifest("");
         assert!(m.wheels[0].files[0].dest.starts_with("libonnxruntime"));
+        assert_eq!(manifest("static").wheels[0].files.len(), 2);
         assert_eq!(manifest_model_digest().len(), 16);
     }
 

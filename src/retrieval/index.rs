@@ -58,7 +58,8 @@ pub async fn open(
     let r = &config.retrieval;
     let (sessions, threads, cache) = (r.embed_sessions, r.embed_threads, r.embed_cache);
     let embedder = Arc::new(
-        tokio::task::spawn_blocking(move || Embedder::load(&models, sessions, threads, cache)).await??,
+        tokio::task::spawn_blocking(move || Embedder::load(&models, sessions, threads, cache))
+            .await??,
     );
 
     let docs = docs::build(knowledge);

@@ -16,6 +16,7 @@ pub mod embed;
 pub mod fusion;
 mod index;
 pub mod keyword;
+pub mod static_embed;
 pub mod synonyms;
 pub mod vector;
 
@@ -43,6 +44,22 @@ pub struct Filters {
     pub price_min: Option<i64>,
     pub price_max: Option<i64>,
     pub in_stock: bool,
+}
+
+impl Filters {
+    /// Whether `d` passes, as the vector stores' payload filters decide.
+    pub fn admits(&self, d: &Doc) -> bool {
+        self.kind.is_none_or(|k| k == d.kind)
+            && self.merchant.as_ref().is_none_or(|m| *m == d.merchant_id)
+            && self
+                .category
+                .as_ref()
+                .is_none_or(|c| c.eq_ignore_ascii_case(&d.category))
+            && self.tags.iter().all(|t| d.tags.contains(t))
+            && (!self.in_stock || d.in_stock)
+            && self.price_min.is_none_or(|p| d.price_minor >= p)
+            && self.price_max.is_none_or(|p| d.price_minor <= p)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -136,12 +153,10 @@ impl Retriever {
         };
         let bm25 = &keyword.hits;
         let dense = if req.mode != Mode::Bm25 {
-            let text = if expanded.is_empty() {
-                req.query.clone()
-            } else {
-                format!("{} ({})", req.query, expanded.join(", "))
-            };
-            let v = self.embedder.embed_query_async(&text).await?;
+            let v = self
+                .embedder
+                .embed_query_async(&dense_text(&req.query, &expanded))
+                .await?;
             self.vectors.search(v, &req.filters, pool).await?
         } else {
             Vec::new()
@@ -190,11 +205,72 @@ impl Retriever {
         &self.docs
     }
 
+    /// What the query embedding is made of: the query with its synonyms.
+    pub fn dense_query(&self, query: &str) -> String {
+        dense_text(query, &self.synonyms.expand(query))
+    }
+
+    pub fn rrf_k(&self) -> f32 {
+        self.rrf_k
+    }
+
     pub fn embedder(&self) -> &Arc<Embedder> {
         &self.embedder
     }
 
     pub fn backend(&self) -> String {
         self.vectors.name()
+    }
+}
+
+fn dense_text(query: &str, expanded: &[String]) -> String {
+    if expanded.is_empty() {
+        query.to_string()
+    } else {
+        format!("{query} ({})", expanded.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_admit_what_the_vector_stores_keep() {
+        let doc = Doc {
+            id: "p-1".into(),
+            kind: Kind::Product,
+            title: "Oat Milk 1 l".into(),
+            body: String::new(),
+            merchant_id: "m-freshcart".into(),
+            category: "Dairy".into(),
+            tags: vec!["vegan".into()],
+            price_minor: 19900,
+            in_stock: false,
+        };
+        let f = |f: Filters| f.admits(&doc);
+        assert!(f(Filters::default()));
+        assert!(f(Filters {
+            category: Some("dairy".into()),
+            tags: vec!["vegan".into()],
+            price_max: Some(19900),
+            ..Filters::default()
+        }));
+        assert!(!f(Filters {
+            in_stock: true,
+            ..Filters::default()
+        }));
+        assert!(!f(Filters {
+            kind: Some(Kind::Recipe),
+            ..Filters::default()
+        }));
+        assert!(!f(Filters {
+            price_min: Some(20000),
+            ..Filters::default()
+        }));
+        assert!(!f(Filters {
+            merchant: Some("m-quickmart".into()),
+            ..Filters::default()
+        }));
     }
 }
