@@ -263,6 +263,11 @@ enum BenchWhat {
         /// How many distinct queries to time (labelled ones first, then catalog titles).
         #[arg(long, default_value_t = 1000)]
         queries: usize,
+        /// Instead, vector search over the catalog and one this many times
+        /// larger: exact against HNSW, latency and recall@10 (embeds them all:
+        /// minutes).
+        #[arg(long)]
+        catalog_scale: Option<usize>,
         /// Print one JSON object instead of a summary.
         #[arg(long)]
         json: bool,
@@ -726,7 +731,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench {
-            what: BenchWhat::Retrieval { queries, json },
+            what:
+                BenchWhat::Retrieval {
+                    queries,
+                    json,
+                    catalog_scale,
+                },
         } => {
             let labelled: Vec<String> =
                 errand::eval::retrieval::load(std::path::Path::new("evals/retrieval"))
@@ -738,14 +748,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 app.load_retrieval(!json).await?;
                 let r = app.retriever().context("retrieval not loaded")?;
                 let qs = errand::eval::bench::queries(r, &labelled, queries);
+                if let Some(scale) = catalog_scale {
+                    let report = errand::eval::bench::catalog_scale(r, &qs, scale)?;
+                    return anyhow::Ok(if json {
+                        serde_json::to_string(&report)?
+                    } else {
+                        errand::eval::bench::scale_summary(&report)
+                    });
+                }
                 let products = app.knowledge.products.len();
-                errand::eval::bench::run(r, &qs, products).await
+                let report = errand::eval::bench::run(r, &qs, products).await?;
+                anyhow::Ok(if json {
+                    serde_json::to_string(&report)?
+                } else {
+                    errand::eval::bench::summary(&report)
+                })
             })?;
-            if json {
-                println!("{}", serde_json::to_string(&report)?);
-            } else {
-                print!("{}", errand::eval::bench::summary(&report));
-            }
+            println!("{}", report.trim_end());
             Ok(())
         }
         Command::Token {

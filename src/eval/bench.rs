@@ -134,6 +134,155 @@ fn latency(mut ms: Vec<f64>) -> Latency {
     }
 }
 
+/// Vector search at one catalog size: exact and HNSW at several beam widths.
+#[derive(Debug, Serialize)]
+pub struct ScaleRow {
+    pub documents: usize,
+    /// Seconds to embed and store every document, and to build the graph.
+    pub embed_s: f64,
+    pub optimize_s: f64,
+    pub exact: Latency,
+    /// By beam width: latency and mean recall@10 against exact search.
+    pub hnsw: BTreeMap<usize, (Latency, f64)>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ScaleReport {
+    pub queries: usize,
+    pub rows: Vec<ScaleRow>,
+}
+
+/// Beam widths measured.
+const EFS: [usize; 4] = [32, 64, 128, 256];
+
+/// Vector search over the shipped catalog and over one `scale` times larger
+/// (each document again `scale - 1` times, under another brand and with
+/// another document's body, so no two vectors coincide), each in a scratch
+/// store: exact against HNSW, latency and recall@10. Query embeddings are
+/// made once; only the search is timed.
+pub fn catalog_scale(
+    r: &Retriever,
+    queries: &[String],
+    scale: usize,
+) -> anyhow::Result<ScaleReport> {
+    use crate::retrieval::vector::{edge::EdgeStore, VectorPoint, VectorStore, Walk};
+    const BRANDS: [&str; 9] = [
+        "Daily", "Prime", "Farm", "Urban", "Royal", "Green", "Classic", "Select", "Local",
+    ];
+    let docs = r.docs();
+    let vectors: Vec<Vec<f32>> = queries
+        .iter()
+        .map(|q| r.embedder().embed_query(q))
+        .collect::<anyhow::Result<_>>()?;
+    let mut rows = Vec::new();
+    for n in [1, scale.max(1)] {
+        let grown: Vec<crate::retrieval::Doc> = (0..n)
+            .flat_map(|k| {
+                docs.iter().enumerate().map(move |(i, d)| {
+                    let mut d = d.clone();
+                    if k > 0 {
+                        d.id = format!("{}~{k}", d.id);
+                        d.title = format!("{} {}", BRANDS[(k - 1) % BRANDS.len()], d.title);
+                        d.body = docs[(i + 7 * k) % docs.len()].body.clone();
+                    }
+                    d
+                })
+            })
+            .collect();
+        let scratch = std::env::temp_dir().join(format!("errand-bench-{}", uuid::Uuid::new_v4()));
+        let store = EdgeStore::open(&scratch, crate::retrieval::embed::DIMENSIONS)?;
+        let bar = indicatif::ProgressBar::new(grown.len() as u64).with_style(
+            indicatif::ProgressStyle::with_template(
+                "embedding {bar:40} {pos}/{len} docs, {per_sec}, eta {eta}",
+            )
+            .expect("valid template"),
+        );
+        let start = Instant::now();
+        for chunk in grown.chunks(256) {
+            let texts: Vec<String> = chunk.iter().map(|d| d.embedding_text()).collect();
+            let vecs = r.embedder().embed_batch(&texts)?;
+            let points = chunk
+                .iter()
+                .zip(vecs)
+                .map(|(d, v)| VectorPoint::new(d, v))
+                .collect();
+            futures_block(store.upsert(points))?;
+            bar.inc(chunk.len() as u64);
+        }
+        bar.finish_and_clear();
+        let embed_s = start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        futures_block(store.optimize())?;
+        let optimize_s = start.elapsed().as_secs_f64();
+        let none = Filters::default();
+        let mut exact_ms = Vec::new();
+        let mut exact_ids = Vec::new();
+        for v in &vectors {
+            let start = Instant::now();
+            let hits = store.nearest(v.clone(), &none, 10, Walk::Exact)?;
+            exact_ms.push(start.elapsed().as_secs_f64() * 1000.0);
+            exact_ids.push(hits.into_iter().map(|h| h.0).collect::<Vec<_>>());
+        }
+        let mut hnsw = BTreeMap::new();
+        for ef in EFS {
+            let (mut ms, mut recall) = (Vec::new(), 0.0);
+            for (v, exact) in vectors.iter().zip(&exact_ids) {
+                let start = Instant::now();
+                let hits = store.nearest(v.clone(), &none, 10, Walk::Hnsw(ef))?;
+                ms.push(start.elapsed().as_secs_f64() * 1000.0);
+                let found = hits.iter().filter(|h| exact.contains(&h.0)).count();
+                recall += found as f64 / exact.len().max(1) as f64;
+            }
+            hnsw.insert(ef, (latency(ms), recall / vectors.len().max(1) as f64));
+        }
+        drop(store);
+        std::fs::remove_dir_all(&scratch).ok();
+        rows.push(ScaleRow {
+            documents: grown.len(),
+            embed_s,
+            optimize_s,
+            exact: latency(exact_ms),
+            hnsw,
+        });
+    }
+    Ok(ScaleReport {
+        queries: queries.len(),
+        rows,
+    })
+}
+
+pub fn scale_summary(r: &ScaleReport) -> String {
+    let mut out = format!(
+        "vector search only, {} queries (embedding not timed)\n\n{:>9} {:>9} {:>10} {:>14} {:>6} {:>10} {:>10}\n",
+        r.queries, "documents", "embed s", "graph s", "walk", "recall", "p50 ms", "p99 ms"
+    );
+    for row in &r.rows {
+        out += &format!(
+            "{:>9} {:>9.1} {:>10.1} {:>14} {:>6} {:>10.3} {:>10.3}\n",
+            row.documents,
+            row.embed_s,
+            row.optimize_s,
+            "exact",
+            "1.000",
+            row.exact.p50_ms,
+            row.exact.p99_ms
+        );
+        for (ef, (l, recall)) in &row.hnsw {
+            out += &format!(
+                "{:>9} {:>9} {:>10} {:>14} {:>6.3} {:>10.3} {:>10.3}\n",
+                "",
+                "",
+                "",
+                format!("hnsw ef {ef}"),
+                recall,
+                l.p50_ms,
+                l.p99_ms
+            );
+        }
+    }
+    out
+}
+
 /// Embeds and upserts a sample into a scratch vector store, and builds a
 /// scratch keyword index over every document.
 fn indexing(r: &Retriever) -> anyhow::Result<(f64, f64)> {

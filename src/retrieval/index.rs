@@ -159,6 +159,9 @@ pub async fn open(
     if let Some(b) = bar {
         b.finish();
     }
+    if !changed.is_empty() || !removed.is_empty() {
+        vectors.optimize().await?;
+    }
     write_manifest(&dir, &manifest)?;
 
     let report = IndexReport {
