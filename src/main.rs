@@ -274,6 +274,19 @@ enum BenchWhat {
     },
 }
 
+/// Writes one JSON object per line (the `--failures` files).
+fn write_jsonl<T: serde::Serialize>(
+    path: &std::path::Path,
+    rows: impl IntoIterator<Item = T>,
+) -> anyhow::Result<()> {
+    let mut out = String::new();
+    for row in rows {
+        out += &serde_json::to_string(&row)?;
+        out.push('\n');
+    }
+    std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -508,15 +521,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 print!("{}", real::table(&summary));
             }
             if let Some(path) = failures {
-                let mut out = String::new();
                 // A case fails on its headline or on any of its other scores.
                 let failed = |o: &&real::Outcome| !o.passed || o.scores.values().any(|&v| v < 1.0);
-                for o in outcomes.iter().filter(failed) {
-                    out += &serde_json::to_string(o)?;
-                    out.push('\n');
-                }
-                std::fs::write(&path, out)
-                    .with_context(|| format!("writing {}", path.display()))?;
+                write_jsonl(&path, outcomes.iter().filter(failed))?;
             }
             Ok(())
         }
@@ -576,13 +583,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 print!("{}", feedback::table(&report));
             }
             if let Some(path) = failures {
-                let mut out = String::new();
-                for m in &misses {
-                    out += &serde_json::to_string(m)?;
-                    out.push('\n');
-                }
-                std::fs::write(&path, out)
-                    .with_context(|| format!("writing {}", path.display()))?;
+                write_jsonl(&path, &misses)?;
             }
             Ok(())
         }

@@ -209,6 +209,11 @@ fn feedback_is_triaged_to_a_team_and_a_complaint_opens_a_ticket_agents_can_rerou
         Some(&json!({ "order_id": order, "rating": 1, "text": "and the cup leaked" }).to_string()),
     );
     assert_eq!(again["ticket_id"], ticket.as_str(), "{again}");
+    // Tied to the conversation once, it stays tied when a resend names none.
+    let resend = |body: Value| s.post("/v1/feedback", Some(ME), Some(&body.to_string())).1;
+    resend(json!({ "order_id": order, "session_id": session, "text": "and the cup leaked" }));
+    let kept = resend(json!({ "order_id": order, "text": "and the cup leaked" }));
+    assert_eq!(kept["session_id"], session, "{kept}");
 
     // An agent re-routes it; the team queue follows; customers cannot.
     let route = |who: &str, team: &str| {

@@ -127,12 +127,15 @@ impl Commerce {
             } else {
                 text
             };
-            tx.execute(
+            // The conversation stays the one given first when a resend names none.
+            let session_id: Option<String> = tx.query_row(
                 "INSERT INTO feedback (id, customer_id, order_id, session_id, rating, text, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT(id) DO UPDATE SET rating = excluded.rating, text = excluded.text,
-                   session_id = coalesce(excluded.session_id, session_id), updated_at = excluded.updated_at",
+                   session_id = coalesce(excluded.session_id, session_id), updated_at = excluded.updated_at
+                 RETURNING session_id",
                 params![id, customer, req.order_id, req.session_id, rating, text, created_at, t],
+                |r| r.get(0),
             )?;
             let verdict = c.triage.classify(&text, rating);
             store_verdict(tx, &id, &verdict, c.triage.digest())?;
@@ -144,7 +147,7 @@ impl Commerce {
                 Feedback {
                     id,
                     order_id: req.order_id.clone(),
-                    session_id: req.session_id.clone(),
+                    session_id,
                     rating,
                     text,
                     class: verdict.class,

@@ -165,7 +165,7 @@ pub fn catalog_scale(
     queries: &[String],
     scale: usize,
 ) -> anyhow::Result<ScaleReport> {
-    use crate::retrieval::vector::{edge::EdgeStore, VectorPoint, VectorStore, Walk};
+    use crate::retrieval::vector::{edge::EdgeStore, VectorStore, Walk};
     const BRANDS: [&str; 9] = [
         "Daily", "Prime", "Farm", "Urban", "Royal", "Green", "Classic", "Select", "Local",
     ];
@@ -198,17 +198,7 @@ pub fn catalog_scale(
             .expect("valid template"),
         );
         let start = Instant::now();
-        for chunk in grown.chunks(256) {
-            let texts: Vec<String> = chunk.iter().map(|d| d.embedding_text()).collect();
-            let vecs = r.embedder().embed_batch(&texts)?;
-            let points = chunk
-                .iter()
-                .zip(vecs)
-                .map(|(d, v)| VectorPoint::new(d, v))
-                .collect();
-            futures_block(store.upsert(points))?;
-            bar.inc(chunk.len() as u64);
-        }
+        embed_into(r, &store, &grown, 256, |n| bar.inc(n as u64))?;
         bar.finish_and_clear();
         let embed_s = start.elapsed().as_secs_f64();
         let start = Instant::now();
@@ -286,7 +276,7 @@ pub fn scale_summary(r: &ScaleReport) -> String {
 /// Embeds and upserts a sample into a scratch vector store, and builds a
 /// scratch keyword index over every document.
 fn indexing(r: &Retriever) -> anyhow::Result<(f64, f64)> {
-    use crate::retrieval::vector::{edge::EdgeStore, VectorPoint, VectorStore};
+    use crate::retrieval::vector::edge::EdgeStore;
     let scratch = std::env::temp_dir().join(format!("errand-bench-{}", uuid::Uuid::new_v4()));
     let docs = r.docs();
     let sample = &docs[..docs.len().min(512)];
@@ -295,16 +285,7 @@ fn indexing(r: &Retriever) -> anyhow::Result<(f64, f64)> {
         crate::retrieval::embed::DIMENSIONS,
     )?;
     let start = Instant::now();
-    for chunk in sample.chunks(64) {
-        let texts: Vec<String> = chunk.iter().map(|d| d.embedding_text()).collect();
-        let vecs = r.embedder().embed_batch(&texts)?;
-        let points = chunk
-            .iter()
-            .zip(vecs)
-            .map(|(d, v)| VectorPoint::new(d, v))
-            .collect();
-        futures_block(store.upsert(points))?;
-    }
+    embed_into(r, &store, sample, 64, |_| {})?;
     let vec_rate = sample.len() as f64 / start.elapsed().as_secs_f64();
     // The edge store flushes on drop, so it must go before its folder does.
     drop(store);
@@ -313,6 +294,30 @@ fn indexing(r: &Retriever) -> anyhow::Result<(f64, f64)> {
     let kw_rate = docs.len() as f64 / start.elapsed().as_secs_f64();
     std::fs::remove_dir_all(&scratch).ok();
     Ok((vec_rate, kw_rate))
+}
+
+/// Embeds `docs` in chunks of `chunk` and stores them, telling `done` each
+/// chunk's size.
+fn embed_into(
+    r: &Retriever,
+    store: &crate::retrieval::vector::edge::EdgeStore,
+    docs: &[crate::retrieval::Doc],
+    chunk: usize,
+    mut done: impl FnMut(usize),
+) -> anyhow::Result<()> {
+    use crate::retrieval::vector::{VectorPoint, VectorStore};
+    for part in docs.chunks(chunk) {
+        let texts: Vec<String> = part.iter().map(|d| d.embedding_text()).collect();
+        let vecs = r.embedder().embed_batch(&texts)?;
+        let points = part
+            .iter()
+            .zip(vecs)
+            .map(|(d, v)| VectorPoint::new(d, v))
+            .collect();
+        futures_block(store.upsert(points))?;
+        done(part.len());
+    }
+    Ok(())
 }
 
 /// The edge store's futures complete without awaiting anything.
