@@ -20,6 +20,7 @@ impl TurnBuilder<'_> {
     pub(super) async fn discover(
         &mut self,
         intent: &str,
+        text: &str,
         named: String,
         slots: &Slots,
         state: &mut DialogueState,
@@ -58,7 +59,9 @@ impl TurnBuilder<'_> {
                     Ok(c) if c["item_count"] == 0 => {
                         let agent = self.agent;
                         if let Some(popular) = agent.flows.get("popular") {
-                            return self.run_steps(&popular.steps, state, key).await;
+                            return self
+                                .run_steps(&popular.steps, text, slots, state, key)
+                                .await;
                         }
                     }
                     Ok(_) => {}

@@ -1338,7 +1338,7 @@ impl TurnBuilder<'_> {
         }
         let agent = self.agent;
         if let Some(flow) = agent.flows.get(intent).filter(|f| !f.steps.is_empty()) {
-            return Ok(self.run_steps(&flow.steps, state, key).await);
+            return Ok(self.run_steps(&flow.steps, text, slots, state, key).await);
         }
         Ok(match intent {
             "confirm" => match state.pending.take() {
@@ -1530,7 +1530,7 @@ impl TurnBuilder<'_> {
             "offers" => self.offers(slots, key).await,
             "goes_with" | "usual" | "order_usual" => {
                 let named = paired_query(text, slots);
-                self.discover(intent, named, slots, state, key).await
+                self.discover(intent, text, named, slots, state, key).await
             }
             "checkout" => {
                 let cart = match self.tool("view_cart", json!({}), key.clone()).await {
@@ -1578,7 +1578,6 @@ impl TurnBuilder<'_> {
                 let named = self.agent.lexicon(self.env.knowledge).merchant_named(text);
                 self.merchant_info(named, key).await
             }
-            "escalate" => self.escalate(text, slots, key).await,
             "feedback" => self.feedback(text, slots, key).await,
             "cancel_order" | "refund" => {
                 self.propose_order_action(intent, text, slots, state, key)

@@ -3,7 +3,7 @@
 
 use crate::knowledge::Knowledge;
 
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize)]
 pub struct Slots {
     /// A count of packs ("two more", "add 3").
     pub quantity: Option<u32>,

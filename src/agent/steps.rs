@@ -3,24 +3,32 @@
 //!
 //! - `{ call = "recommend", args = { kind = "new" }, as = "recs" }` runs a tool
 //!   of the flow (its arguments checked by the tool's schema) and names the
-//!   result (the tool's name when `as` is left out);
+//!   result (the tool's name when `as` is left out). `from = { order_id =
+//!   "slots.order_id" }` adds arguments from values, each left out when it
+//!   holds nothing; with `optional = true` a call that fails leaves its
+//!   result empty instead of ending the flow with the error;
 //! - `{ if = "recs.items", then = [...], else = [...] }` branches on whether
 //!   a value holds something (not null, false, 0, "" or empty);
 //! - `{ say = "recs_new", with = { list = "list(recs.items)" } }` answers with
 //!   a template of `replies.toml`;
 //! - `{ show = "recs.items" }` makes those products the list the next turn
-//!   picks from ("add the second one"), drawn as product cards.
+//!   picks from ("add the second one"), drawn as product cards;
+//! - `{ cite = "help-contact-support" }` cites a help article in the answer;
+//! - `{ card = { ticket = "ticket" } }` draws results as the turn's cards.
 //!
-//! A value is a path into a result (`recs.area`), `money(path)`, `list(path)`
-//! (products as a numbered list) or `say(template)` (another template, filled
-//! from the same `with`). `check` refuses at start-up a flow that names an
-//! unknown tool, template or result.
+//! A value is a path into a result (`recs.area`), into the turn's `slots`
+//! (`slots.order_id`) or the customer's `message`; `money(path)`,
+//! `list(path)` (products as a numbered list), `cut(path, n)` (at most n
+//! characters) or `say(template)` (another template, filled from the same
+//! `with`). `check` refuses at start-up a flow that names an unknown tool,
+//! template or result. An empty value (`about = ""`) fills nothing in.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use super::slots::Slots;
 use super::{basket, DialogueState, TurnBuilder};
 use crate::commerce::money::format_inr;
 
@@ -31,8 +39,12 @@ pub(super) enum Step {
         call: String,
         #[serde(default)]
         args: Map<String, Value>,
+        #[serde(default)]
+        from: BTreeMap<String, String>,
         #[serde(rename = "as")]
         name: Option<String>,
+        #[serde(default)]
+        optional: bool,
     },
     If {
         #[serde(rename = "if")]
@@ -50,13 +62,23 @@ pub(super) enum Step {
     Show {
         show: String,
     },
+    Cite {
+        cite: String,
+    },
+    Card {
+        card: BTreeMap<String, String>,
+    },
 }
+
+/// Values every flow may read: the customer's words and the turn's slots.
+const GIVEN: [&str; 2] = ["message", "slots"];
 
 /// A value expression: what a `with`, `if` or `show` names.
 enum Expr<'a> {
     Path(&'a str),
     Money(&'a str),
     List(&'a str),
+    Cut(&'a str, usize),
     Say(&'a str),
 }
 
@@ -72,6 +94,11 @@ fn parse(e: &str) -> Expr<'_> {
         Expr::List(p)
     } else if let Some(t) = call("say") {
         Expr::Say(t)
+    } else if let Some((p, n)) = call("cut").and_then(|a| a.split_once(',')) {
+        match n.trim().parse() {
+            Ok(n) => Expr::Cut(p.trim(), n),
+            Err(_) => Expr::Path(e),
+        }
     } else {
         Expr::Path(e)
     }
@@ -107,13 +134,26 @@ pub(super) fn check(
             );
             Ok(())
         };
+        let value = |e: &str, named: &[String]| -> anyhow::Result<()> {
+            match parse(e) {
+                // Nothing: the placeholder is left empty.
+                Expr::Path("") => Ok(()),
+                Expr::Path(p) | Expr::Money(p) | Expr::List(p) | Expr::Cut(p, _) => path(p, named),
+                Expr::Say(t) => template(t),
+            }
+        };
         for step in steps {
             match step {
-                Step::Call { call, name, .. } => {
+                Step::Call {
+                    call, name, from, ..
+                } => {
                     anyhow::ensure!(
                         tools.contains(call),
                         "flow {flow}: calls `{call}`, which is not in its tools"
                     );
+                    for e in from.values() {
+                        value(e, named)?;
+                    }
                     named.push(name.clone().unwrap_or_else(|| call.clone()));
                 }
                 Step::If {
@@ -128,18 +168,27 @@ pub(super) fn check(
                 Step::Say { say, with } => {
                     template(say)?;
                     for e in with.values() {
-                        match parse(e) {
-                            Expr::Path(p) | Expr::Money(p) | Expr::List(p) => path(p, named)?,
-                            Expr::Say(t) => template(t)?,
-                        }
+                        value(e, named)?;
                     }
                 }
                 Step::Show { show } => path(show, named)?,
+                Step::Cite { .. } => {}
+                Step::Card { card } => {
+                    for p in card.values() {
+                        path(p, named)?;
+                    }
+                }
             }
         }
         Ok(())
     }
-    walk(flow, steps, tools, replies, &mut Vec::new())
+    walk(
+        flow,
+        steps,
+        tools,
+        replies,
+        &mut GIVEN.map(String::from).to_vec(),
+    )
 }
 
 fn lookup<'v>(results: &'v BTreeMap<String, Value>, path: &str) -> &'v Value {
@@ -176,22 +225,41 @@ impl TurnBuilder<'_> {
     pub(super) async fn run_steps(
         &mut self,
         steps: &[Step],
+        text: &str,
+        slots: &Slots,
         state: &mut DialogueState,
         key: String,
     ) -> String {
-        let mut results: BTreeMap<String, Value> = BTreeMap::new();
+        let mut results: BTreeMap<String, Value> = BTreeMap::from([
+            ("message".to_string(), json!(text)),
+            ("slots".to_string(), json!(slots)),
+        ]);
         let mut said: Vec<String> = Vec::new();
         // Branches run in place of the `if`, so the steps form a stack.
         let mut todo: Vec<&Step> = steps.iter().rev().collect();
         while let Some(step) = todo.pop() {
             match step {
-                Step::Call { call, args, name } => {
-                    match self
-                        .tool(call, Value::Object(args.clone()), key.clone())
-                        .await
-                    {
+                Step::Call {
+                    call,
+                    args,
+                    from,
+                    name,
+                    optional,
+                } => {
+                    let mut args = args.clone();
+                    for (arg, e) in from {
+                        let v = self.value(&results, e);
+                        if !v.is_empty() {
+                            args.insert(arg.clone(), json!(v));
+                        }
+                    }
+                    let name = name.clone().unwrap_or_else(|| call.clone());
+                    match self.tool(call, Value::Object(args), key.clone()).await {
                         Ok(r) => {
-                            results.insert(name.clone().unwrap_or_else(|| call.clone()), r);
+                            results.insert(name, r);
+                        }
+                        Err(_) if *optional => {
+                            results.insert(name, Value::Null);
                         }
                         Err(e) => return self.say("error", &[("message", e)]),
                     }
@@ -229,6 +297,12 @@ impl TurnBuilder<'_> {
                     let cards = self.cards_of(lookup(&results, show));
                     self.show(cards, state);
                 }
+                Step::Cite { cite } => self.citations.push(cite.clone()),
+                Step::Card { card } => {
+                    for (k, p) in card {
+                        self.cards[k.as_str()] = lookup(&results, p).clone();
+                    }
+                }
             }
         }
         said.join(" ")
@@ -262,6 +336,7 @@ impl TurnBuilder<'_> {
             Expr::Path(p) => text(lookup(results, p)),
             Expr::Money(p) => format_inr(lookup(results, p).as_i64().unwrap_or(0)),
             Expr::List(p) => self.list(&self.cards_of(lookup(results, p))),
+            Expr::Cut(p, n) => text(lookup(results, p)).chars().take(n).collect(),
             // Filled by the caller, with the step's other variables.
             Expr::Say(_) => String::new(),
         }
@@ -290,6 +365,12 @@ mod tests {
                         { if = "cart.item_count", then = [{ say = "done", with = { n = "money(cart.total_minor)" } }] }]"#,
         );
         assert!(check("f", &good, &tools, &replies).is_ok());
+        // The customer's words and the slots are there from the start; "" is nothing.
+        let given = steps(
+            r#"steps = [{ call = "view_cart", from = { q = "cut(message, 5)", id = "slots.order_id" }, optional = true },
+                        { cite = "help-cart" }, { card = { cart = "view_cart" } }, { say = "done", with = { n = "" } }]"#,
+        );
+        assert!(check("f", &given, &tools, &replies).is_ok());
         for (src, wanted) in [
             (r#"steps = [{ call = "checkout" }]"#, "not in its tools"),
             (r#"steps = [{ say = "nope" }]"#, "no template `nope`"),
@@ -298,10 +379,23 @@ mod tests {
                 r#"steps = [{ call = "view_cart" }, { say = "done", with = { n = "say(gone)" } }]"#,
                 "no template `gone`",
             ),
+            (
+                r#"steps = [{ call = "view_cart", from = { q = "status.order.id" } }]"#,
+                "`status.order.id` names no result",
+            ),
         ] {
             let e = check("f", &steps(src), &tools, &replies).unwrap_err();
             assert!(e.to_string().contains(wanted), "{src}: {e}");
         }
+    }
+
+    #[test]
+    fn cut_keeps_at_most_n_characters() {
+        assert!(matches!(
+            parse("cut(message, 500)"),
+            Expr::Cut("message", 500)
+        ));
+        assert!(matches!(parse("cut(message, many)"), Expr::Path(_)));
     }
 
     #[test]

@@ -898,32 +898,6 @@ impl TurnBuilder<'_> {
         }
     }
 
-    /// Opens a ticket for a care agent, about the named or latest active order.
-    pub(super) async fn escalate(&mut self, text: &str, slots: &Slots, key: String) -> String {
-        let order = self.order_named_or_latest(slots, key.clone()).await;
-        let mut args = json!({ "subject": text.chars().take(500).collect::<String>() });
-        if let Some(o) = &order {
-            args["order_id"] = json!(o);
-        }
-        self.citations.push("help-contact-support".into());
-        match self.tool("create_ticket", args, key).await {
-            Ok(t) => {
-                let about = order
-                    .map(|o| self.say("about_order", &[("id", o.to_string())]))
-                    .unwrap_or_default();
-                self.cards = json!({ "ticket": t });
-                self.say(
-                    "escalated",
-                    &[
-                        ("id", t["id"].as_str().unwrap_or_default().into()),
-                        ("about", about),
-                    ],
-                )
-            }
-            Err(e) => self.say("not_allowed", &[("reason", e)]),
-        }
-    }
-
     /// The order the customer named, else their latest one, if they have any.
     async fn order_named_or_latest(&mut self, slots: &Slots, key: String) -> Option<String> {
         let args = slots
@@ -948,7 +922,7 @@ impl TurnBuilder<'_> {
         match self.tool("give_feedback", args, key).await {
             Ok(f) => {
                 let about = order
-                    .map(|o| self.say("about_order", &[("id", o)]))
+                    .map(|o| self.say("about_order", &[("order", o)]))
                     .unwrap_or_default();
                 // The reply answers this message; the stored feedback may
                 // hold earlier words about the same order too.
