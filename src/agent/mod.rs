@@ -1572,7 +1572,6 @@ impl TurnBuilder<'_> {
             "ride_option" => self.ride_option(text, slots, state, key).await,
             "order_status" => self.status(slots, key).await,
             "change_order" => self.change_order(slots, key).await,
-            "refund_status" => self.refund_status(slots, key).await,
             "ride_status" => self.ride_status(key).await,
             "merchant_info" => {
                 let named = self.agent.lexicon(self.env.knowledge).merchant_named(text);

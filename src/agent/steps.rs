@@ -6,7 +6,8 @@
 //!   result (the tool's name when `as` is left out). `from = { order_id =
 //!   "slots.order_id" }` adds arguments from values, each left out when it
 //!   holds nothing; with `optional = true` a call that fails leaves its
-//!   result empty instead of ending the flow with the error;
+//!   result empty instead of ending the flow with the error, which `or_say`
+//!   names the template of (`error` when not given);
 //! - `{ if = "recs.items", then = [...], else = [...] }` branches on whether
 //!   a value holds something (not null, false, 0, "" or empty);
 //! - `{ say = "recs_new", with = { list = "list(recs.items)" } }` answers with
@@ -45,6 +46,9 @@ pub(super) enum Step {
         name: Option<String>,
         #[serde(default)]
         optional: bool,
+        /// The template a failure answers with (the error as `{reason}` and
+        /// `{message}`); `error` when not given.
+        or_say: Option<String>,
     },
     If {
         #[serde(rename = "if")]
@@ -145,12 +149,19 @@ pub(super) fn check(
         for step in steps {
             match step {
                 Step::Call {
-                    call, name, from, ..
+                    call,
+                    name,
+                    from,
+                    or_say,
+                    ..
                 } => {
                     anyhow::ensure!(
                         tools.contains(call),
                         "flow {flow}: calls `{call}`, which is not in its tools"
                     );
+                    if let Some(t) = or_say {
+                        template(t)?;
+                    }
                     for e in from.values() {
                         value(e, named)?;
                     }
@@ -245,6 +256,7 @@ impl TurnBuilder<'_> {
                     from,
                     name,
                     optional,
+                    or_say,
                 } => {
                     let mut args = args.clone();
                     for (arg, e) in from {
@@ -261,7 +273,10 @@ impl TurnBuilder<'_> {
                         Err(_) if *optional => {
                             results.insert(name, Value::Null);
                         }
-                        Err(e) => return self.say("error", &[("message", e)]),
+                        Err(e) => {
+                            let t = or_say.as_deref().unwrap_or("error");
+                            return self.say(t, &[("message", e.clone()), ("reason", e)]);
+                        }
                     }
                 }
                 Step::If {

@@ -864,40 +864,6 @@ impl TurnBuilder<'_> {
         }
     }
 
-    /// "Where is my refund?": what the order has had back, and when it lands.
-    pub(super) async fn refund_status(&mut self, slots: &Slots, key: String) -> String {
-        let args = slots
-            .order_id
-            .as_ref()
-            .map_or(json!({}), |id| json!({ "order_id": id }));
-        self.citations.push("help-refund-timelines".into());
-        match self.tool("order_status", args, key).await {
-            Ok(r) if r["order"].is_null() => self.say("no_orders", &[]),
-            Ok(r) => {
-                let o = &r["order"];
-                let refunded = o["refunded_minor"].as_i64().unwrap_or(0);
-                let vars = [
-                    ("id", o["id"].as_str().unwrap_or_default().to_string()),
-                    (
-                        "merchant",
-                        o["merchant_name"].as_str().unwrap_or_default().to_string(),
-                    ),
-                    ("refunded", money(&o["refunded_minor"])),
-                ];
-                self.cards = json!({ "order": o, "diagnosis": r["diagnosis"] });
-                self.say(
-                    if refunded > 0 {
-                        "refund_status"
-                    } else {
-                        "refund_status_none"
-                    },
-                    &vars,
-                )
-            }
-            Err(e) => self.say("not_allowed", &[("reason", e)]),
-        }
-    }
-
     /// The order the customer named, else their latest one, if they have any.
     async fn order_named_or_latest(&mut self, slots: &Slots, key: String) -> Option<String> {
         let args = slots
