@@ -106,8 +106,9 @@ impl Commerce {
             .store
             .complaints(previous_from.to_string(), to.to_string(), merchant.clone())
             .await?;
+        let first_day = from.to_string();
         let (before, now): (Vec<&Complaint>, Vec<&Complaint>) =
-            all.iter().partition(|c| c.day < from.to_string());
+            all.iter().partition(|c| c.day < first_day);
         let words = self.triage.pain_words();
         let mut points: Vec<PainPoint> = self
             .triage

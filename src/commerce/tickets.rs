@@ -192,11 +192,8 @@ impl Commerce {
         let actor = actor.clone();
         self.tx(move |_, conn| {
             let (sql, arg) = match &actor {
-                Actor::Customer(me) => (format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE customer_id = ?1 ORDER BY created_at DESC LIMIT 100"), me.clone()),
-                _ => match team {
-                    Some(t) => (format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE status != 'closed' AND team = ?1 ORDER BY created_at DESC LIMIT 100"), t),
-                    None => (format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE status != ?1 ORDER BY created_at DESC LIMIT 100"), "closed".to_string()),
-                },
+                Actor::Customer(me) => (format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE customer_id = ?1 ORDER BY created_at DESC LIMIT 100"), Some(me.clone())),
+                _ => (format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE status != 'closed' AND (?1 IS NULL OR team = ?1) ORDER BY created_at DESC LIMIT 100"), team),
             };
             let mut st = conn.prepare(&sql)?;
             let rows = st.query_map([arg], ticket_row)?;

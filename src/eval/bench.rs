@@ -156,8 +156,8 @@ pub struct ScaleReport {
 const EFS: [usize; 4] = [32, 64, 128, 256];
 
 /// Vector search over the shipped catalog and over one `scale` times larger
-/// (each document again `scale - 1` times, under another brand and with
-/// another document's body, so no two vectors coincide), each in a scratch
+/// (each document again `scale - 1` times, numbered and with another
+/// document's body, so no two vectors coincide), each in a scratch
 /// store: exact against HNSW, latency and recall@10. Query embeddings are
 /// made once; only the search is timed.
 pub fn catalog_scale(
@@ -166,9 +166,6 @@ pub fn catalog_scale(
     scale: usize,
 ) -> anyhow::Result<ScaleReport> {
     use crate::retrieval::vector::{edge::EdgeStore, VectorStore, Walk};
-    const BRANDS: [&str; 9] = [
-        "Daily", "Prime", "Farm", "Urban", "Royal", "Green", "Classic", "Select", "Local",
-    ];
     let docs = r.docs();
     let vectors: Vec<Vec<f32>> = queries
         .iter()
@@ -182,7 +179,7 @@ pub fn catalog_scale(
                     let mut d = d.clone();
                     if k > 0 {
                         d.id = format!("{}~{k}", d.id);
-                        d.title = format!("{} {}", BRANDS[(k - 1) % BRANDS.len()], d.title);
+                        d.title = format!("{} no. {k}", d.title);
                         d.body = docs[(i + 7 * k) % docs.len()].body.clone();
                     }
                     d

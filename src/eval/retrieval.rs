@@ -194,8 +194,7 @@ pub async fn run(
     progress: bool,
 ) -> anyhow::Result<Report> {
     let docs = retriever.docs();
-    let by_id: std::collections::HashMap<&str, &Doc> =
-        docs.iter().map(|d| (d.id.as_str(), d)).collect();
+    let by_id = index_by_id(docs);
     let mut sums: BTreeMap<&'static str, Scores> = BTreeMap::new();
     let mut tag_sums: BTreeMap<String, BTreeMap<&'static str, (Scores, usize)>> = BTreeMap::new();
     let mut unmatched = Vec::new();
@@ -274,6 +273,7 @@ pub async fn compare_static(
     queries: &[LabelledQuery],
 ) -> anyhow::Result<StaticReport> {
     let docs = retriever.docs();
+    let by_id = index_by_id(docs);
     let start = Instant::now();
     let vectors: Vec<Vec<f32>> = docs
         .iter()
@@ -325,7 +325,7 @@ pub async fn compare_static(
         let grade_of = |ids: &[String]| -> Vec<u8> {
             ids.iter()
                 .take(10)
-                .map(|id| docs.iter().find(|d| d.id == *id).map_or(0, |d| q.grade(d)))
+                .map(|id| by_id.get(id.as_str()).map_or(0, |d| q.grade(d)))
                 .collect()
         };
         let fused: Vec<String> = fusion::rrf(&[bm25, near.clone()], retriever.rrf_k())
@@ -350,6 +350,10 @@ pub async fn compare_static(
         minilm_query_us: median(&mut minilm_us),
         static_query_us: median(&mut static_us),
     })
+}
+
+fn index_by_id(docs: &[Doc]) -> std::collections::HashMap<&str, &Doc> {
+    docs.iter().map(|d| (d.id.as_str(), d)).collect()
 }
 
 pub fn static_table(r: &StaticReport) -> String {
