@@ -18,6 +18,9 @@ pub struct Lexicon {
     /// latte", "basmati rice"), as " word word ", singular, and how many
     /// products go by each.
     names: HashMap<String, usize>,
+    /// How many products' names hold each word, singular ("xuan" names one
+    /// tea, "tea" many), and the name of the last product holding it.
+    word_uses: HashMap<String, (usize, String)>,
     /// Each merchant's id and the phrases that name it, as " word word ".
     merchants: Vec<(String, Vec<String>)>,
 }
@@ -34,8 +37,14 @@ impl Lexicon {
             .collect();
         let titles: Vec<String> = k.products.iter().map(|p| padded(&p.title)).collect();
         let mut names: HashMap<String, usize> = HashMap::new();
+        let mut word_uses: HashMap<String, (usize, String)> = HashMap::new();
         for p in &k.products {
             let name = padded(&super::basket::name_words(k, p));
+            let words: HashSet<&str> = name.split_whitespace().collect();
+            for w in words {
+                let e = word_uses.entry(w.to_string()).or_default();
+                *e = (e.0 + 1, name.clone());
+            }
             if name.trim().len() >= 3 {
                 *names.entry(name).or_default() += 1;
             }
@@ -66,8 +75,41 @@ impl Lexicon {
             nouns,
             titles,
             names,
+            word_uses,
             merchants,
         }
+    }
+
+    /// Whether `word` is in exactly one product's name, so saying it names
+    /// that product ("a jin xuan tea" is the Jin Xuan Oolong Tea).
+    pub fn names_one(&self, word: &str) -> bool {
+        self.named_by(word).is_some()
+    }
+
+    /// The name of the one product whose name holds `word`.
+    fn named_by(&self, word: &str) -> Option<&str> {
+        match self.word_uses.get(&singular(word)) {
+            Some((1, name)) if word.len() >= 3 => Some(name.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The name `text` points at without saying it whole: two words of it
+    /// in a row, one of them in no other product's name ("a jin xuan",
+    /// "the oolong tea", "a cloud and mist tea"), before any "for" (what
+    /// follows says what it is for: "snacks for a rainy day").
+    pub fn product_hinted(&self, text: &str) -> Option<&str> {
+        let padded = padded(text);
+        let words: Vec<&str> = padded
+            .split_whitespace()
+            .take_while(|w| *w != "for")
+            .collect();
+        words.windows(2).find_map(|pair| {
+            pair.iter().find_map(|w| self.named_by(w)).filter(|name| {
+                pair.iter()
+                    .all(|w| name.split_whitespace().any(|n| n == *w))
+            })
+        })
     }
 
     /// The id of the store `text` names, if it names one.
@@ -187,6 +229,22 @@ mod tests {
         );
         assert_eq!(l.merchant_named("a slice of cake"), None);
         assert_eq!(l.merchant_named("chicken biryani for 4"), None);
+    }
+
+    #[test]
+    fn a_word_only_one_name_holds_points_at_that_product() {
+        let l = lexicon();
+        for (text, name) in [
+            ("a jin xuan please", " jin xuan oolong tea "),
+            ("could I have the oolong tea", " jin xuan oolong tea "),
+            ("a cloud and mist tea", " cloud and mist green tea "),
+        ] {
+            assert_eq!(l.product_hinted(text), Some(name), "{text}");
+        }
+        // Words many names hold, one word alone, or what it is for, point at none.
+        for text in ["a green tea", "oolong", "snacks for a rainy day"] {
+            assert_eq!(l.product_hinted(text), None, "{text}");
+        }
     }
 
     #[test]

@@ -371,7 +371,13 @@ impl Agent {
     fn read(&self, k: &Knowledge, text: &str) -> Slots {
         let mut s = slots::extract(text, k);
         let lexicon = self.lexicon(k);
-        let Some(name) = lexicon.product_named(text) else {
+        // A name pointed at, not said whole, is no order for a party ("what
+        // do I need to make a masala omelette for 2" asks for a recipe).
+        let Some(name) = lexicon.product_named(text).or_else(|| {
+            lexicon
+                .product_hinted(text)
+                .filter(|_| s.servings.is_none())
+        }) else {
             return s;
         };
         s.sells = true;
@@ -961,14 +967,20 @@ fn clean_query(text: &str, slots: &Slots) -> String {
         .map(|(at, _)| at)
         .min()
         .unwrap_or(lower.len());
-    slots::words(&lower[..cut])
-        .into_iter()
-        .filter(|w| {
+    let words = slots::words(&lower[..cut]);
+    words
+        .iter()
+        .enumerate()
+        .filter(|&(i, w)| {
+            // A count goes, a measure of what goes into a product stays:
+            // "2% milk" is searched as "2 percent milk".
+            let count = w.parse::<f64>().is_ok() && !slots::is_measure(&words, i);
             !slots::listed(&slots::lexicon().filler, w)
-                && w.parse::<f64>().is_err()
+                && !count
                 && !w.starts_with('₹')
                 && Some(w.as_str()) != slots.coupon.as_deref().map(|_| "")
         })
+        .map(|(_, w)| w.as_str())
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -1607,6 +1619,14 @@ pub fn summary(body: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_search_keeps_measures_and_drops_counts() {
+        let clean = |t: &str| super::clean_query(t, &super::slots::Slots::default());
+        assert_eq!(clean("a 2% milk latte"), "2 percent milk latte");
+        assert_eq!(clean("a cortado with 3 shots"), "cortado 3 shots");
+        assert_eq!(clean("2 cappuccinos"), "cappuccinos");
+    }
+
     /// Every template the agent fills by name is in prompts/replies.toml: a
     /// missing one would answer the customer with its key.
     #[test]

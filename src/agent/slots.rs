@@ -387,6 +387,7 @@ pub(crate) struct Words {
     pub(crate) option_edits: Vec<String>,
     pub(crate) option_edit_filler: Vec<String>,
     pub(crate) variant_marks: Vec<String>,
+    pub(crate) option_talk: Vec<String>,
     pantry: Vec<String>,
     pub(crate) option_nouns: Vec<String>,
     pub(crate) order_talk: Vec<String>,
@@ -627,8 +628,12 @@ pub fn amount(part: &str) -> Option<(f64, Option<&'static str>)> {
 /// party ("for 4"), a place ("from one place"), or a measure of what goes
 /// into one ("2% milk", "3 shots").
 fn not_a_count(w: &[String], i: usize) -> bool {
-    i > 0 && listed(&lexicon().not_counts, &w[i - 1])
-        || w.get(i + 1).is_some_and(|x| listed(&lexicon().measures, x))
+    i > 0 && listed(&lexicon().not_counts, &w[i - 1]) || is_measure(w, i)
+}
+
+/// Whether the number at `i` measures what goes into a product ("2% milk", "3 shots").
+pub(super) fn is_measure(w: &[String], i: usize) -> bool {
+    w.get(i + 1).is_some_and(|x| listed(&lexicon().measures, x))
 }
 
 /// Whether the words ask to be given something (see `Slots::asks`).

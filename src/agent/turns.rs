@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::choices;
-use super::slots::Slots;
+use super::slots::{self, Slots};
 use super::{Asking, DialogueState, Pending, TurnBuilder};
 use crate::commerce::money::format_inr;
 use crate::knowledge::options::resolve;
@@ -1193,7 +1193,23 @@ impl TurnBuilder<'_> {
         let lexicon = self.agent.lexicon(self.env.knowledge);
         // (what to search for, the store it names, the amount asked for, the part as said)
         let mut parts: Vec<(String, Option<String>, Option<Amount>, String)> = Vec::new();
-        for whole in super::split_items(text) {
+        // "a cloud and mist tea": an "and" inside a product's name joins.
+        let mut items: Vec<String> = Vec::new();
+        for item in super::split_items(text) {
+            match items.last_mut() {
+                Some(prev)
+                    if lexicon.is_title_phrase(&format!(
+                        "{} and {}",
+                        prev.split_whitespace().last().unwrap_or_default(),
+                        item.split_whitespace().next().unwrap_or_default()
+                    )) =>
+                {
+                    *prev = format!("{prev} and {item}");
+                }
+                _ => items.push(item),
+            }
+        }
+        for whole in items {
             // "a mocha with almond milk": what follows "with" says how it is
             // made, not another thing to buy (unless a product is called so).
             let raw = match whole.split_once(" with ") {
@@ -1222,9 +1238,25 @@ impl TurnBuilder<'_> {
             // "a large latte, extra shot", "... and another with oat milk": a
             // part that says only options (or nothing we sell) says them of
             // the thing before it.
-            if let Some(last) = parts.last_mut().filter(|_| {
-                choices::without_options(&query, self.env.knowledge).is_empty()
-                    && !lexicon.names_product(&query)
+            // After a "with", or in words that say how it is made, options go
+            // on being said of it even when a product is called so: "a
+            // cappuccino with ice, oat milk and vanilla", "a latte, but
+            // substitute oat milk".
+            let words = slots::lexicon();
+            let talk = |w: &str| {
+                slots::listed(&words.option_talk, w) || slots::listed(&words.variant_marks, w)
+            };
+            // The whole part counts, "with" and all.
+            let said = super::clean_query(&whole, slots);
+            let unexplained = choices::without_options(&said, self.env.knowledge);
+            // Talk alone ("will be") says no option.
+            let options_only = unexplained.is_empty()
+                || unexplained.split_whitespace().all(talk)
+                    && unexplained.split_whitespace().count() < said.split_whitespace().count();
+            let talked = slots::words(&whole).iter().any(|w| talk(w));
+            if let Some(last) = parts.last_mut().filter(|last| {
+                options_only
+                    && (!lexicon.names_product(&said) || talked || last.3.contains(" with "))
             }) {
                 last.3 = format!("{} {whole}", last.3);
                 continue;
@@ -1247,12 +1279,13 @@ impl TurnBuilder<'_> {
             // well as for all the words ("a litre of oat milk"); the product
             // that accounts for most of what was said is taken.
             let bare = choices::without_options(&query, k);
+            let hinted = self.agent.lexicon(k).product_hinted(&whole).is_some();
             let mut found: Vec<Value> = Vec::new();
             for q in [bare.as_str(), query.as_str()] {
                 // The whole words are searched too unless a product found
                 // already accounts for every one of them.
                 let explained = || {
-                    self.named(&query, amount, &found)
+                    self.named(&query, amount, hinted, &found)
                         .first()
                         .and_then(|n| k.product(&n.id))
                         .is_some_and(|p| choices::said(&query, p).rest.is_empty())
@@ -1274,7 +1307,7 @@ impl TurnBuilder<'_> {
                 }
             }
             let mut done = false;
-            for n in self.named(&query, amount, &found) {
+            for n in self.named(&query, amount, hinted, &found) {
                 let Some(p) = k.product(&n.id) else { continue };
                 let qty = n
                     .packs
@@ -1348,15 +1381,20 @@ impl TurnBuilder<'_> {
     /// The hits a part of an order names, best first: every word of the
     /// product's name said ("a large iced latte" is Iced Latte Large), or,
     /// when an amount was given, every word said in the product's name ("2
-    /// litres of milk" is a milk); fewer unsaid title words first.
+    /// litres of milk" is a milk), or a word said that only one product's
+    /// name holds; fewer unsaid title words first.
     fn named(
         &self,
         query: &str,
         amount: Option<(f64, Option<&str>)>,
+        hinted: bool,
         found: &[Value],
     ) -> Vec<Named> {
         let k = self.env.knowledge;
+        let lexicon = self.agent.lexicon(k);
         let said: Vec<&str> = query.split_whitespace().filter(|w| w.len() >= 2).collect();
+        let bare = choices::without_options(query, k);
+        let named_once = hinted && bare.split_whitespace().any(|w| lexicon.names_one(w));
         let mut out: Vec<(usize, usize, std::cmp::Reverse<usize>, usize, Named)> = Vec::new();
         for (rank, hit) in found.iter().enumerate() {
             let Some(p) = hit["product_id"].as_str().and_then(|id| k.product(id)) else {
@@ -1369,7 +1407,13 @@ impl TurnBuilder<'_> {
                 .filter(|t| !said.iter().any(|s| same_word(s, t)))
                 .count();
             let covered = said.iter().all(|s| words.iter().any(|t| same_word(s, t)));
-            if unsaid == 0 || amount.is_some() && covered {
+            // A word only one product's name holds names it, with the rest
+            // of what was said in its name or its options ("a jin xuan tea").
+            let by_word = named_once
+                && bare
+                    .split_whitespace()
+                    .all(|s| words.iter().any(|t| same_word(s, t)));
+            if unsaid == 0 || amount.is_some() && covered || by_word {
                 let packs = amount
                     .and_then(|(n, unit)| super::basket::packs_for(n, unit, p))
                     .unwrap_or(1);

@@ -361,6 +361,10 @@ pub struct Outcome {
     /// shared honoured; Bitext: the article cited.
     pub scores: BTreeMap<String, f64>,
     pub turns: Vec<(String, String, String)>,
+    /// Taskmaster-4: the gold basket and the one the customer ended with,
+    /// as scored, so a failure shows what differed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baskets: Option<[BTreeMap<String, u32>; 2]>,
     pub error: Option<String>,
 }
 
@@ -423,6 +427,7 @@ fn replay(c: &Client, k: &Knowledge, case: &Case, order_product: &str) -> anyhow
         answers.push(a);
     }
     let mut scores = BTreeMap::new();
+    let mut baskets = None;
     let (label, passed) = match &case.gold {
         Gold::Route {
             label,
@@ -469,7 +474,9 @@ fn replay(c: &Client, k: &Knowledge, case: &Case, order_product: &str) -> anyhow
                 "products".into(),
                 f64::from(u8::from(products(&got) == products(gold))),
             );
-            ("taskmaster4".into(), &got == gold)
+            let passed = &got == gold;
+            baskets = Some([gold.clone(), got]);
+            ("taskmaster4".into(), passed)
         }
         Gold::Ride { to, riders, shared } => {
             let quotes: Vec<&Value> = answers
@@ -502,6 +509,7 @@ fn replay(c: &Client, k: &Knowledge, case: &Case, order_product: &str) -> anyhow
         passed,
         scores,
         turns,
+        baskets,
         error: None,
     })
 }
@@ -574,6 +582,7 @@ pub fn run(
                     passed: false,
                     scores: BTreeMap::new(),
                     turns: vec![],
+                    baskets: None,
                     error: Some(format!("{e:#}")),
                 });
                 on_done(&o);
