@@ -137,7 +137,7 @@ impl Agent {
                 proposals.push(Proposal {
                     kind: "escalate",
                     params: json!({ "order_id": o.id }),
-                    reason: "if the customer is not satisfied (help-escalation-policy)".into(),
+                    reason: self.say("assist_escalate_reason", &[]),
                 });
             }
         }
@@ -188,7 +188,7 @@ impl Agent {
                 &[(
                     "items",
                     if items.is_empty() {
-                        "some items".into()
+                        self.say("assist_some_items", &[])
                     } else {
                         items.join(" and ")
                     },

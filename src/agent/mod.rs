@@ -65,6 +65,18 @@ struct Flow {
     /// The flow as data (see `steps.rs`); without steps, its Rust runs.
     #[serde(default)]
     steps: Vec<steps::Step>,
+    /// The interpreter's flow: how a model's call of each tool is read, as
+    /// the intent whose flow answers it and the message it stands for.
+    #[serde(default)]
+    readings: BTreeMap<String, Reading>,
+}
+
+/// A model's tool call as the turn it stands for: `{arg}` is an argument,
+/// `{message}` the customer's words.
+#[derive(Debug, Clone, Deserialize)]
+struct Reading {
+    intent: String,
+    text: String,
 }
 
 pub struct Agent {
@@ -336,6 +348,13 @@ impl Agent {
                 );
             }
             steps::check(name, &f.steps, &f.tools, &replies)?;
+            for (tool, r) in &f.readings {
+                anyhow::ensure!(
+                    f.tools.contains(tool) && flows.flow.contains_key(&r.intent),
+                    "flow {name}: the reading of {tool} needs the tool in the flow and a flow {}",
+                    r.intent
+                );
+            }
         }
         for ask in &slots::lexicon().decide.asks {
             anyhow::ensure!(
@@ -788,24 +807,20 @@ impl Agent {
             tracing::warn!(model = %llm.describe(), tool = %call.name, arguments = %call.arguments, "refused arguments the message does not contain");
             return None;
         }
-        let arg = |k: &str| call.arguments[k].as_str().unwrap_or_default().to_string();
-        let (intent, reading) = match call.name.as_str() {
-            "search_products" => ("shop", arg("query")),
-            "recipe_basket" => ("recipe", format!("ingredients for {}", arg("recipe"))),
-            "search_help" => ("help", arg("query")),
-            "quote_ride" => (
-                "ride_quote",
-                format!("from {} to {}", arg("from"), arg("to")),
-            ),
-            "order_status" => (
-                "order_status",
-                format!("status of my order {}", arg("order_id")),
-            ),
-            "view_cart" => ("view_cart", text.to_string()),
-            "list_offers" => ("offers", text.to_string()),
-            _ => return None,
-        };
-        Some((intent.to_string(), reading, llm.describe()))
+        let reading = self.flows.get("interpret")?.readings.get(&call.name)?;
+        let mut text_read = reading.text.replace("{message}", text);
+        for (k, v) in call.arguments.as_object().into_iter().flatten() {
+            let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+            text_read = text_read.replace(&format!("{{{k}}}"), &v);
+        }
+        // An argument the model left out reads as nothing.
+        while let Some((start, end)) = text_read
+            .find('{')
+            .and_then(|a| text_read[a..].find('}').map(|b| (a, a + b)))
+        {
+            text_read.replace_range(start..=end, "");
+        }
+        Some((reading.intent.clone(), text_read, llm.describe()))
     }
 
     /// Unsure: a question a help article's title answers is help; words that
