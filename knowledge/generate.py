@@ -1245,6 +1245,86 @@ def gen_feedback(orders):
     return out
 
 
+# Festivals of the seed year: (date, days of lead-up, lift at the peak, the
+# category words that feel it most). Everything else sells a little more too.
+FESTIVALS = [
+    ("2025-12-25", 3, 2.2, ["bakery", "cake", "dessert", "chocolate", "cookie"]),
+    ("2025-12-31", 2, 1.9, ["beverage", "drink", "snack", "chip", "party", "pizza", "chicken"]),
+    ("2026-01-14", 2, 1.8, ["sweet", "jaggery", "sesame", "rice", "pulse"]),
+    ("2026-03-04", 3, 1.9, ["sweet", "snack", "beverage", "dairy", "milk"]),
+    ("2026-03-20", 3, 2.0, ["biryani", "meat", "chicken", "dry fruit", "dessert"]),
+    ("2026-08-28", 2, 1.7, ["sweet", "dry fruit", "chocolate"]),
+    ("2026-09-14", 4, 1.8, ["sweet", "flour", "jaggery", "coconut", "ghee"]),
+    ("2026-10-20", 3, 1.7, ["sweet", "fruit", "flower", "puja"]),
+    ("2026-11-08", 6, 2.6, ["sweet", "snack", "dry fruit", "oil", "ghee", "flour", "chocolate", "dessert"]),
+]
+DEMAND_START = "2025-12-01"
+DEMAND_DAYS = 364
+
+
+def poisson(rng, lam):
+    """Knuth's method below 30, a rounded normal above (the stdlib has no Poisson)."""
+    if lam <= 0:
+        return 0
+    if lam > 30:
+        return max(0, round(rng.gauss(lam, math.sqrt(lam))))
+    limit, k, p = math.exp(-lam), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+def gen_demand(products):
+    """A year of daily units sold per store and category, the history demand
+    forecasts learn from: a weekly rhythm by kind of store (weekends for
+    groceries and restaurants, weekdays for the cafe), the festivals above
+    with their lead-up, a few promotions per series (recorded, as a retailer
+    knows its own), a slow trend, and Poisson noise. Its own random stream,
+    so every earlier record stays byte for byte."""
+    rng = random.Random(SEED + 23)
+    kinds = {m[0]: m[2] for m in MERCHANTS}
+    weekly = {
+        "grocery": [0.92, 0.9, 0.93, 0.96, 1.02, 1.22, 1.25],
+        "restaurant": [0.78, 0.8, 0.85, 0.92, 1.25, 1.45, 1.35],
+        "cafe": [1.12, 1.15, 1.14, 1.12, 1.05, 0.82, 0.7],
+    }
+    start = datetime.fromisoformat(DEMAND_START)
+    series = {}
+    for p in products:
+        series.setdefault((p["merchant_id"], p["category"]), []).append(p)
+    out = []
+    for (merchant, category), items in sorted(series.items()):
+        kind = "cafe" if merchant == "m-beanthere" else (
+            "restaurant" if kinds.get(merchant) == "restaurant" else "grocery")
+        level = len(items) * rng.uniform(0.8, 2.4) * (1.6 if kind != "grocery" else 1.0)
+        trend = rng.uniform(-0.12, 0.18) / DEMAND_DAYS
+        felt = [f for f in FESTIVALS if any(w in category.lower() for w in f[3])]
+        promotions = []
+        for _ in range(rng.randint(1, 3)):
+            day = rng.randrange(14, DEMAND_DAYS - 7)
+            promotions.append({"start": (start + timedelta(days=day)).strftime("%Y-%m-%d"),
+                               "days": rng.randint(3, 7), "lift": round(rng.uniform(1.3, 1.8), 2)})
+        units = []
+        for d in range(DEMAND_DAYS):
+            day = start + timedelta(days=d)
+            lam = level * (1 + trend * d) * weekly[kind][day.weekday()]
+            for date, lead, lift, _ in FESTIVALS:
+                ahead = (datetime.fromisoformat(date) - day).days
+                if 0 <= ahead <= lead:
+                    peak = lift if (date, lead, lift, _) in felt else 1 + (lift - 1) * 0.25
+                    lam *= 1 + (peak - 1) * (1 - ahead / (lead + 1))
+            for promo in promotions:
+                offset_days = (day - datetime.fromisoformat(promo["start"])).days
+                if 0 <= offset_days < promo["days"]:
+                    lam *= promo["lift"]
+            units.append(poisson(rng, lam))
+        out.append({"merchant_id": merchant, "category": category, "start": DEMAND_START,
+                    "units": units, "promotions": sorted(promotions, key=lambda x: x["start"])})
+    return out
+
+
 def write_jsonl(path, rows):
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as f:
@@ -1289,6 +1369,7 @@ def generate(out):
     write_jsonl(out / "seed" / "orders.jsonl", orders)
     feedback = gen_feedback(orders)
     write_jsonl(out / "seed" / "feedback.jsonl", feedback)
+    write_jsonl(out / "seed" / "demand.jsonl", gen_demand(products))
     print(f"places={len(places)} merchants={len(merchants)} products={len(products)} "
           f"customers={len(customers)} orders={len(orders)}")
 

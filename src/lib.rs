@@ -10,6 +10,7 @@ pub mod eval;
 pub mod http;
 pub mod knowledge;
 pub mod llm;
+pub mod ops;
 pub mod recs;
 pub mod retrieval;
 pub mod store;

@@ -193,6 +193,17 @@ enum EvalWhat {
         #[arg(long)]
         json: bool,
     },
+    /// Demand forecasts backtested with a rolling origin over the seed demand
+    /// history: MAPE, sMAPE and MASE of MSTL and AutoETS against the
+    /// seasonal-naive and moving-average baselines, per level and horizon.
+    Forecast {
+        /// Horizons in days.
+        #[arg(long, value_delimiter = ',', default_values_t = [7, 28, 90])]
+        horizons: Vec<usize>,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Feedback triage against hand-labelled texts: class and team accuracy,
     /// precision and recall per class and team, aspects; tune and holdout
     /// parts (every third text) side by side.
@@ -561,6 +572,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string(&report)?);
             } else {
                 print!("{}", recs::table(&report));
+            }
+            Ok(())
+        }
+        Command::Eval {
+            what: Some(EvalWhat::Forecast { horizons, json }),
+            ..
+        } => {
+            use errand::eval::forecast;
+            let k = errand::knowledge::Knowledge::load(&cfg.paths.knowledge)?;
+            let rows = forecast::evaluate(&k, &horizons, |r| {
+                eprintln!(
+                    "{} h={} {}: MASE {:.3}",
+                    r.level,
+                    r.horizon,
+                    r.method.name(),
+                    r.errors.mase
+                )
+            });
+            if json {
+                println!("{}", serde_json::to_string(&rows)?);
+            } else {
+                print!("{}", forecast::table(&rows));
             }
             Ok(())
         }

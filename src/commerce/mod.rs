@@ -28,6 +28,7 @@ mod fixtures;
 mod geo;
 pub use geo::{resolve as resolve_place, spot as spot_place};
 pub mod money;
+mod ops;
 mod orders;
 mod pain;
 pub mod payments;
@@ -46,6 +47,7 @@ pub use cart::CartView;
 pub use checkout::{CheckoutRequest, CheckoutResult};
 pub use feedback::{Feedback, FeedbackRequest, MAX_FEEDBACK};
 pub use fixtures::{Fixture, FixtureItem, FixtureOrder, FixtureRequest};
+pub use ops::{Outlook, StockAlerts};
 pub use orders::{Action, ActionResult, Diagnosis, OrderItem, OrderView};
 pub use pain::PainPoints;
 pub use recs::{
@@ -135,6 +137,8 @@ pub struct Commerce {
     recs: Arc<std::sync::Mutex<recs::Learned>>,
     /// Reads feedback and ticket subjects for their team.
     triage: Arc<Triage>,
+    /// The last demand outlook, computed in the background.
+    outlook: Arc<std::sync::Mutex<ops::OutlookCell>>,
 }
 
 impl Commerce {
@@ -153,6 +157,7 @@ impl Commerce {
             payments,
             recs: Arc::default(),
             triage,
+            outlook: Arc::default(),
         };
         c.store
             .call_blocking(|conn| Ok(simulator::place_drivers(conn, &c.knowledge, &c.config)))??;

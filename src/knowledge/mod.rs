@@ -27,8 +27,8 @@ pub use options::{Chosen, OptionChoice, OptionError, OptionGroup, Picked, Select
 pub use policy::Policy;
 pub use recipes::Recipe;
 pub use types::{
-    Address, Customer, Merchant, Place, Product, SeedEvent, SeedFeedback, SeedItem, SeedOrder,
-    PACK_UNITS,
+    Address, Customer, DemandSeries, Merchant, Place, Product, SeedEvent, SeedFeedback, SeedItem,
+    SeedOrder, PACK_UNITS,
 };
 
 /// Dietary and attribute tags a product may carry; anything else is a typo.
@@ -96,6 +96,8 @@ pub struct Knowledge {
     pub orders: Vec<SeedOrder>,
     /// Ratings and reviews left on seed orders.
     pub feedback: Vec<SeedFeedback>,
+    /// A year of daily units per store and category, for demand forecasts.
+    pub demand: Vec<DemandSeries>,
     /// Groups of interchangeable words ("jeera", "cumin"), lowercase.
     pub synonyms: Vec<Vec<String>>,
     pub offers: Vec<Offer>,
@@ -126,6 +128,8 @@ impl Knowledge {
             jsonl::read(&root.join("seed/orders.jsonl"), SeedOrder::check)?;
         let feedback: Vec<SeedFeedback> =
             jsonl::read(&root.join("seed/feedback.jsonl"), SeedFeedback::check)?;
+        let demand: Vec<DemandSeries> =
+            jsonl::read(&root.join("seed/demand.jsonl"), DemandSeries::check)?;
         let recipes = recipes::load_dir(&root.join("recipes"))?;
         let help = help::load_dir(&root.join("help"))?;
         let policy = Policy::from_help(&root.join("help"), &help)?;
@@ -156,6 +160,17 @@ impl Knowledge {
             &root.join("seed/feedback.jsonl"),
             feedback.iter().map(|f| f.id.as_str()),
         )?;
+        let path = root.join("seed/demand.jsonl");
+        for (i, d) in demand.iter().enumerate() {
+            if !merchant_index.contains_key(&d.merchant_id) {
+                return Err(KnowledgeError::new(
+                    &path,
+                    Some(i + 1),
+                    Some("merchant_id"),
+                    format!("unknown merchant `{}`", d.merchant_id),
+                ));
+            }
+        }
         let path = root.join("seed/feedback.jsonl");
         for (i, f) in feedback.iter().enumerate() {
             let owner = order_index
@@ -264,6 +279,7 @@ impl Knowledge {
             customers,
             orders,
             feedback,
+            demand,
             synonyms,
             policy,
             merchant_index,

@@ -29,6 +29,15 @@ pub struct Policy {
     /// help-feedback `ticket_within_days`: a complaint about an order placed
     /// this recently opens (or joins) a ticket for a person.
     pub feedback_ticket_days: i64,
+    /// help-stock-reorder-agent `reorder_lead_days`: days from a reorder to
+    /// the shelf.
+    pub reorder_lead_days: f64,
+    /// help-stock-reorder-agent `safety_days`: days of demand kept beyond
+    /// the lead time.
+    pub reorder_safety_days: f64,
+    /// help-stock-reorder-agent `reorder_cover_days`: days of demand a
+    /// reorder brings once it arrives.
+    pub reorder_cover_days: f64,
 }
 
 impl Policy {
@@ -96,6 +105,9 @@ impl Policy {
             report_within_hours: whole("help-missing-items", "report_within_hours")?,
             shared_max_riders: whole("help-ride-types", "shared_max_riders")?,
             feedback_ticket_days: whole("help-feedback", "ticket_within_days")?,
+            reorder_lead_days: number("help-stock-reorder-agent", "reorder_lead_days")?,
+            reorder_safety_days: number("help-stock-reorder-agent", "safety_days")?,
+            reorder_cover_days: number("help-stock-reorder-agent", "reorder_cover_days")?,
         })
     }
 }

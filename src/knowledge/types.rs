@@ -225,6 +225,41 @@ impl SeedFeedback {
     }
 }
 
+/// A year of daily units sold by one store in one category
+/// (seed/demand.jsonl): the history demand forecasts learn from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemandSeries {
+    pub merchant_id: String,
+    pub category: String,
+    /// The day of `units[0]`, YYYY-MM-DD.
+    pub start: String,
+    pub units: Vec<u32>,
+    /// Promotions the store ran, so a reader knows a spike's cause.
+    pub promotions: Vec<Promotion>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Promotion {
+    pub start: String,
+    pub days: u32,
+    pub lift: f64,
+}
+
+impl DemandSeries {
+    pub(crate) fn check(d: &DemandSeries) -> Checked {
+        let mut c = Check::new();
+        c.non_empty("merchant_id", &d.merchant_id)
+            .non_empty("category", &d.category)
+            .date("start", &d.start);
+        if d.units.len() < 28 {
+            c.fail("units", "at least 28 days are required".into());
+        }
+        c.finish()
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedOrder {

@@ -1,0 +1,51 @@
+//! Operations for agents: what to reorder now.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+
+use super::extract::{ApiQuery, Caller};
+use super::{ApiError, AppState};
+use crate::commerce::StockAlerts;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsQuery {
+    merchant: Option<String>,
+    limit: Option<usize>,
+}
+
+/// `GET /v1/ops/stock-alerts?merchant=&limit=`: the products to reorder
+/// now, fewest days of cover first. A 503 `warming_up` with `Retry-After`
+/// while the first demand outlook is computed.
+pub async fn stock_alerts(
+    State(s): State<AppState>,
+    who: Caller,
+    ApiQuery(q): ApiQuery<AlertsQuery>,
+) -> Result<Json<StockAlerts>, ApiError> {
+    who.agent_only()?;
+    if let Some(m) = q.merchant.as_deref() {
+        if s.app.knowledge.merchant(m).is_none() {
+            return Err(ApiError::bad_request(format!("unknown merchant `{m}`")));
+        }
+    }
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::bad_request("`limit` must be 1 to 500"));
+    }
+    let mut out = s
+        .app
+        .commerce
+        .stock_alerts(q.merchant)
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "warming_up",
+                "the demand forecast is being computed; retry in a few seconds",
+            )
+        })?;
+    out.alerts.truncate(limit);
+    Ok(Json(out))
+}

@@ -1,0 +1,105 @@
+//! Stock alerts for agents: the demand outlook is computed in the
+//! background (503 `warming_up` until then), alerts follow the reorder rule
+//! of help-stock-reorder-agent, and a sale shows in the stock at once.
+
+mod common;
+
+use common::token;
+use serde_json::{json, Value};
+
+const ME: &str = "demo:c-0001";
+
+fn alerts(s: &common::Server, agent: &str, query: &str) -> Value {
+    for _ in 0..120 {
+        let (status, body) = s.get(&format!("/v1/ops/stock-alerts{query}"), Some(agent));
+        if status == 200 {
+            return body;
+        }
+        assert_eq!(status, 503, "{body}");
+        assert_eq!(body["error"]["code"], "warming_up", "{body}");
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    panic!("the demand outlook never became ready");
+}
+
+#[test]
+fn agents_get_reorders_by_days_of_cover_and_a_sale_lowers_the_stock() {
+    let s = common::start_without_drivers("ops");
+    let agent = token(&s.data, &["--agent", "agent-7"]);
+
+    // Customers cannot see that the route exists.
+    let (status, body) = s.get("/v1/ops/stock-alerts", Some(ME));
+    assert_eq!(status, 404, "{body}");
+
+    let all = alerts(&s, &agent, "?limit=500");
+    assert_eq!(all["method"], "mstl");
+    assert_eq!(all["article"], "help-stock-reorder-agent");
+    let limit = all["lead_days"].as_f64().unwrap() + all["safety_days"].as_f64().unwrap();
+    let list = all["alerts"].as_array().unwrap();
+    assert!(list.len() > 10, "{all}");
+    let mut last = 0.0;
+    for a in list {
+        let cover = a["days_of_cover"].as_f64().unwrap();
+        assert!(cover <= limit + 0.05, "{a}");
+        assert!(cover >= last, "not sorted by days of cover: {a}");
+        last = cover;
+        let daily = a["daily_forecast"].as_f64().unwrap();
+        let stock = a["stock"].as_f64().unwrap();
+        // Enough for the lead time and the cover days, less what is on the shelf.
+        let wanted =
+            daily * (all["lead_days"].as_f64().unwrap() + all["cover_days"].as_f64().unwrap());
+        let q = a["reorder_quantity"].as_f64().unwrap();
+        assert!(
+            q >= 1.0 && (q - (wanted - stock)).abs() <= 1.0 + 0.05 * wanted,
+            "{a}"
+        );
+    }
+
+    // One store's alerts only, and the limit holds.
+    let cafe = alerts(&s, &agent, "?merchant=m-beanthere&limit=3");
+    let cafe = cafe["alerts"].as_array().unwrap();
+    assert!(!cafe.is_empty() && cafe.len() <= 3);
+    assert!(cafe.iter().all(|a| a["merchant_id"] == "m-beanthere"));
+
+    // Buying an alerted product's last units shows at once.
+    let target = list
+        .iter()
+        .filter(|a| a["stock"].as_u64().unwrap() > 0 && a["merchant_id"] != "m-beanthere")
+        .max_by_key(|a| a["stock"].as_u64().unwrap())
+        .unwrap();
+    let id = target["product_id"].as_str().unwrap();
+    let body = json!({"product_id": id, "quantity": target["stock"]}).to_string();
+    let (status, cart) = s.post("/v1/cart/items", Some(ME), Some(&body));
+    assert_eq!(status, 200, "{cart}");
+    let (status, paid) = s.request_with(
+        "POST",
+        "/v1/checkout",
+        Some(ME),
+        &[("Idempotency-Key", "ops-1")],
+        Some("{}"),
+    );
+    assert_eq!(status, 201, "{paid}");
+    let after = alerts(&s, &agent, "?limit=500");
+    let now = after["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["product_id"] == id)
+        .unwrap_or_else(|| panic!("{id} left the alerts: {after}"));
+    assert_eq!(now["stock"], 0, "{now}");
+    assert_eq!(now["days_of_cover"], 0.0, "{now}");
+
+    // Bad input names the problem.
+    for (query, names) in [
+        ("?merchant=m-nowhere", "merchant"),
+        ("?limit=0", "limit"),
+        ("?colour=red", "colour"),
+    ] {
+        let (status, body) = s.get(&format!("/v1/ops/stock-alerts{query}"), Some(&agent));
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(names),
+            "{body}"
+        );
+    }
+}
