@@ -62,7 +62,14 @@ impl App {
             Arc::new(Sandbox),
             Arc::new(triage),
         )
-        .context("starting the commerce engine")?;
+        .context("starting the commerce engine")?
+        .with_demand(
+            crate::commerce::demand_rates(
+                &knowledge,
+                &config.paths.data.join("index").join("demand.json"),
+            )
+            .context("forecasting demand")?,
+        );
         let retriaged = commerce.retriage().context("triaging stored feedback")?;
         if retriaged > 0 {
             tracing::info!(feedback = retriaged, "triaged stored feedback");

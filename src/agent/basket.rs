@@ -253,6 +253,8 @@ pub(super) fn shares_a_word(name: &str, title: &str) -> bool {
 struct Candidate<'k> {
     product: &'k Product,
     left: u32,
+    /// Its stock lasts less than the reorder lead time at forecast demand.
+    running_out: bool,
 }
 
 impl Candidate<'_> {
@@ -296,19 +298,24 @@ async fn candidates<'k>(
         .commerce
         .stock_left(products.iter().map(|p| p.id.clone()).collect())
         .await?;
-    Ok(products
-        .into_iter()
-        .map(|product| Candidate {
+    let mut out = Vec::with_capacity(products.len());
+    for product in products {
+        let left = left.get(&product.id).copied().unwrap_or(0);
+        out.push(Candidate {
             product,
-            left: left.get(&product.id).copied().unwrap_or(0),
-        })
-        .collect())
+            left,
+            running_out: ctx.commerce.running_out(&product.id, left).await?,
+        });
+    }
+    Ok(out)
 }
 
 /// The candidate (in search order) that best names the ingredient: most of
 /// its words ("ginger garlic paste" is not Ginger), fewest words it does not
-/// say ("onions" is Onion, not Spring Onion); then enough in stock; then a
-/// store already in the basket, for fewer delivery fees; then the cheapest
+/// say ("onions" is Onion, not Spring Onion); then enough in stock; then
+/// one not about to run out (the demand outlook's reorder lead time), so an
+/// equal product in better supply is taken; then a store already in the
+/// basket, for fewer delivery fees; then the cheapest
 /// for the amount needed. A choice short of stock means nothing as close has
 /// enough.
 fn choose<'k>(
@@ -336,6 +343,7 @@ fn choose<'k>(
                 std::cmp::Reverse(covered),
                 extra,
                 !c.enough(ing, scale),
+                c.running_out,
                 !merchants.contains(&p.merchant_id),
                 i64::from(packs_needed(ing, scale, p)) * p.price_minor,
             )
@@ -458,6 +466,23 @@ pub async fn recipe_basket(
     }))
 }
 
+/// Whether every word of the dish asked for appears in a recipe title, allowing
+/// plurals and small typos ("brownies", "biriyani").
+fn names_dish(title: &str, query: &str) -> bool {
+    let title: Vec<String> = crate::agent::slots::words(title);
+    let close = |a: &str, b: &str| {
+        let prefix = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+        prefix >= 4
+            || a == b
+            || (a.len() >= 5 && b.len() >= 5 && crate::agent::slots::edit_distance(a, b) <= 2)
+    };
+    let asked: Vec<String> = crate::agent::slots::words(query)
+        .into_iter()
+        .filter(|w| w.len() >= 3)
+        .collect();
+    !asked.is_empty() && asked.iter().all(|q| title.iter().any(|t| close(q, t)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -485,27 +510,36 @@ mod tests {
             (Some(0.5), Some("cup"), "mint leaves")
         );
     }
-}
 
-/// Whether every word of the dish asked for appears in a recipe title, allowing
-/// plurals and small typos ("brownies", "biriyani").
-fn names_dish(title: &str, query: &str) -> bool {
-    let title: Vec<String> = crate::agent::slots::words(title);
-    let close = |a: &str, b: &str| {
-        let prefix = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
-        prefix >= 4
-            || a == b
-            || (a.len() >= 5 && b.len() >= 5 && crate::agent::slots::edit_distance(a, b) <= 2)
-    };
-    let asked: Vec<String> = crate::agent::slots::words(query)
-        .into_iter()
-        .filter(|w| w.len() >= 3)
-        .collect();
-    !asked.is_empty() && asked.iter().all(|q| title.iter().any(|t| close(q, t)))
-}
+    #[test]
+    fn an_equal_product_in_better_supply_beats_one_about_to_run_out() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        let k = Knowledge::load(&root).unwrap();
+        let ing = parse_ingredient("- 2 onions");
+        let candidate = |id: &str, running_out| Candidate {
+            product: k.product(id).unwrap(),
+            left: 50,
+            running_out,
+        };
+        // Nature's Pantry is the cheapest onion; running out, it gives way.
+        let both = [
+            candidate("p-naturespantry-0142", false),
+            candidate("p-greenbasket-0164", false),
+        ];
+        assert_eq!(
+            choose(&k, &ing, 1.0, &both, &[]).unwrap().id,
+            "p-naturespantry-0142"
+        );
+        let short = [
+            candidate("p-naturespantry-0142", true),
+            candidate("p-greenbasket-0164", false),
+        ];
+        assert_eq!(
+            choose(&k, &ing, 1.0, &short, &[]).unwrap().id,
+            "p-greenbasket-0164"
+        );
+    }
 
-#[cfg(test)]
-mod dish_tests {
     #[test]
     fn plural_ingredients_name_singular_products() {
         assert!(super::shares_a_word(

@@ -47,7 +47,7 @@ pub use cart::CartView;
 pub use checkout::{CheckoutRequest, CheckoutResult};
 pub use feedback::{Feedback, FeedbackRequest, MAX_FEEDBACK};
 pub use fixtures::{Fixture, FixtureItem, FixtureOrder, FixtureRequest};
-pub use ops::{Outlook, StockAlerts};
+pub use ops::{demand_rates, DemandRates, Outlook, StockAlerts};
 pub use orders::{Action, ActionResult, Diagnosis, OrderItem, OrderView};
 pub use pain::PainPoints;
 pub use recs::{
@@ -137,8 +137,8 @@ pub struct Commerce {
     recs: Arc<std::sync::Mutex<recs::Learned>>,
     /// Reads feedback and ticket subjects for their team.
     triage: Arc<Triage>,
-    /// The last demand outlook, computed in the background.
-    outlook: Arc<std::sync::Mutex<ops::OutlookCell>>,
+    /// Forecast demand per store category, and the outlook per product.
+    demand: Arc<ops::Demand>,
 }
 
 impl Commerce {
@@ -157,7 +157,7 @@ impl Commerce {
             payments,
             recs: Arc::default(),
             triage,
-            outlook: Arc::default(),
+            demand: Arc::default(),
         };
         c.store
             .call_blocking(|conn| Ok(simulator::place_drivers(conn, &c.knowledge, &c.config)))??;

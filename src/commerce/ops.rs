@@ -1,38 +1,106 @@
-//! Demand outlook and stock alerts, fed from the order history. The
-//! forecasts are computed off the request path: the first request after a
-//! start (or once they are `OUTLOOK_TTL` old) starts a background job and
-//! is told to come back; every other request reads the last outlook.
+//! Demand outlook and stock alerts, fed from the demand history and the
+//! orders. Each store category's daily rate is forecast once per history
+//! (`demand_rates`, at `errand index` or the first start, cached by digest
+//! in `<data>/index/demand.json`), so no request waits for a model; the
+//! rates are shared among a category's products by what each has sold,
+//! re-read from the orders at most every `SHARES_TTL`.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{cart::available, Commerce, Result};
+use crate::knowledge::Knowledge;
 use crate::ops::forecast::{forecast, Method};
 use crate::ops::stock::{alerts, Alert, Item, Reorder};
 
 /// Days of forecast demand averaged for the daily rate.
 pub const HORIZON_DAYS: usize = 14;
-/// How long an outlook stands before the next request refreshes it.
-const OUTLOOK_TTL: chrono::Duration = chrono::Duration::hours(6);
-/// The method the outlook uses: the best on `errand eval forecast` at 28
-/// days and more on the seed history (README).
+/// How long product shares stand before the orders are read again.
+const SHARES_TTL: chrono::Duration = chrono::Duration::minutes(5);
+/// The method of the rates: the best on `errand eval forecast` at 28 days
+/// and more on the seed history (README).
 const METHOD: Method = Method::Mstl;
 
-/// Forecast units a day per product.
+/// Forecast units a day per store category, with the digest of the history
+/// and method they came from.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct DemandRates {
+    digest: String,
+    /// (merchant, category, units a day).
+    rates: Vec<(String, String, f64)>,
+}
+
+/// The rates for `k`'s demand history, read from `cache` when it holds
+/// exactly these, else forecast (about two seconds) and cached. A cache
+/// that cannot be written only costs the next start the same seconds.
+pub fn demand_rates(k: &Knowledge, cache: &Path) -> anyhow::Result<DemandRates> {
+    let digest = {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(serde_json::to_vec(&k.demand)?);
+        h.update(format!("{METHOD:?}/{HORIZON_DAYS}"));
+        hex::encode(h.finalize())
+    };
+    let cached = std::fs::read(cache)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<DemandRates>(&b).ok())
+        .filter(|c| c.digest == digest);
+    if let Some(c) = cached {
+        return Ok(c);
+    }
+    let started = std::time::Instant::now();
+    let rates = k
+        .demand
+        .iter()
+        .map(|s| {
+            let history: Vec<f64> = s.units.iter().map(|&u| f64::from(u)).collect();
+            let rate =
+                forecast(METHOD, &history, HORIZON_DAYS).iter().sum::<f64>() / HORIZON_DAYS as f64;
+            (s.merchant_id.clone(), s.category.clone(), rate)
+        })
+        .collect();
+    let out = DemandRates { digest, rates };
+    tracing::info!(
+        series = out.rates.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "demand rates forecast"
+    );
+    let written = cache
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(cache, serde_json::to_vec(&out)?));
+    if let Err(e) = written {
+        tracing::warn!(error = %e, path = %cache.display(), "demand rates not cached");
+    }
+    Ok(out)
+}
+
+/// Forecast units a day per product, as of `computed_at`.
 #[derive(Debug)]
 pub struct Outlook {
     pub computed_at: DateTime<Utc>,
     daily: HashMap<String, f64>,
 }
 
+/// The rates, and the last outlook built from them.
 #[derive(Debug, Default)]
-pub(super) struct OutlookCell {
-    ready: Option<Arc<Outlook>>,
-    computing: bool,
+pub(super) struct Demand {
+    rates: HashMap<(String, String), f64>,
+    outlook: Mutex<Option<Arc<Outlook>>>,
+}
+
+impl Demand {
+    pub(super) fn new(r: DemandRates) -> Demand {
+        Demand {
+            rates: r.rates.into_iter().map(|(m, c, v)| ((m, c), v)).collect(),
+            outlook: Mutex::default(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -60,78 +128,74 @@ fn units_sold(conn: &Connection) -> Result<HashMap<String, f64>> {
 }
 
 impl Commerce {
-    /// The latest demand outlook; `None` while the first one is computed.
-    /// A missing or stale one starts its computation in the background.
-    pub fn outlook(&self) -> Option<Arc<Outlook>> {
-        let mut cell = self.outlook.lock().expect("no panics hold this lock");
-        let stale = cell
-            .ready
-            .as_ref()
-            .is_none_or(|o| Utc::now() - o.computed_at > OUTLOOK_TTL);
-        if stale && !cell.computing {
-            cell.computing = true;
-            let c = self.clone();
-            tokio::spawn(async move {
-                let done = c.compute_outlook().await;
-                let mut cell = c.outlook.lock().expect("no panics hold this lock");
-                cell.computing = false;
-                match done {
-                    Ok(o) => cell.ready = Some(Arc::new(o)),
-                    Err(e) => tracing::error!(error = %e, "demand outlook failed"),
-                }
-            });
-        }
-        cell.ready.clone()
+    /// The engine with these demand rates (none: no outlook, no alerts).
+    pub fn with_demand(mut self, rates: DemandRates) -> Commerce {
+        self.demand = Arc::new(Demand::new(rates));
+        self
     }
 
-    /// Each category's forecast from the store's demand history, shared
-    /// among its products by what each sold (one extra unit each, so a new
-    /// product has a share too).
-    async fn compute_outlook(&self) -> Result<Outlook> {
-        let started = std::time::Instant::now();
-        let sold = self.tx(|_, conn| units_sold(conn)).await?;
-        let k = self.knowledge.clone();
-        let daily = tokio::task::spawn_blocking(move || {
-            let mut daily = HashMap::new();
-            for series in &k.demand {
-                let history: Vec<f64> = series.units.iter().map(|&u| f64::from(u)).collect();
-                let rate = forecast(METHOD, &history, HORIZON_DAYS).iter().sum::<f64>()
-                    / HORIZON_DAYS as f64;
-                let products: Vec<&str> = k
-                    .products
-                    .iter()
-                    .filter(|p| {
-                        p.merchant_id == series.merchant_id && p.category == series.category
-                    })
-                    .map(|p| p.id.as_str())
-                    .collect();
+    /// Each category's rate shared among its products by what each sold
+    /// (one extra unit each, so a new product has a share too); rebuilt
+    /// when older than `SHARES_TTL`.
+    pub async fn outlook(&self) -> Result<Arc<Outlook>> {
+        if let Some(o) = self
+            .demand
+            .outlook
+            .lock()
+            .expect("no panics hold this lock")
+            .clone()
+            .filter(|o| Utc::now() - o.computed_at < SHARES_TTL)
+        {
+            return Ok(o);
+        }
+        let demand = self.demand.clone();
+        let daily = self
+            .tx(move |c, conn| {
+                let sold = units_sold(conn)?;
                 let weight = |p: &str| sold.get(p).copied().unwrap_or(0.0) + 1.0;
-                let total: f64 = products.iter().map(|p| weight(p)).sum();
-                for p in products {
-                    daily.insert(p.to_string(), rate * weight(p) / total);
+                let mut totals: HashMap<(&str, &str), f64> = HashMap::new();
+                for p in &c.knowledge.products {
+                    *totals.entry((&p.merchant_id, &p.category)).or_default() += weight(&p.id);
                 }
-            }
-            daily
-        })
-        .await
-        .map_err(|e| crate::store::StoreError::Task(e.to_string()))?;
-        tracing::info!(
-            products = daily.len(),
-            seconds = started.elapsed().as_secs_f64(),
-            "demand outlook computed"
-        );
-        Ok(Outlook {
+                let mut daily = HashMap::new();
+                for p in &c.knowledge.products {
+                    let key = (p.merchant_id.clone(), p.category.clone());
+                    if let Some(rate) = demand.rates.get(&key) {
+                        let total = totals[&(p.merchant_id.as_str(), p.category.as_str())];
+                        daily.insert(p.id.clone(), rate * weight(&p.id) / total);
+                    }
+                }
+                Ok(daily)
+            })
+            .await?;
+        let o = Arc::new(Outlook {
             computed_at: Utc::now(),
             daily,
-        })
+        });
+        *self
+            .demand
+            .outlook
+            .lock()
+            .expect("no panics hold this lock") = Some(o.clone());
+        Ok(o)
     }
 
-    /// What to reorder now, for one store or all; `None` while the first
-    /// outlook is computed.
-    pub async fn stock_alerts(&self, merchant: Option<String>) -> Result<Option<StockAlerts>> {
-        let Some(outlook) = self.outlook() else {
-            return Ok(None);
-        };
+    /// Whether `product` with `left` units in stock runs out within the
+    /// reorder lead time at the forecast demand, so the assistant picks an
+    /// equal product in better supply.
+    pub async fn running_out(&self, product: &str, left: u32) -> Result<bool> {
+        let lead = self.knowledge.policy.reorder_lead_days;
+        Ok(self
+            .outlook()
+            .await?
+            .daily
+            .get(product)
+            .is_some_and(|&d| d > 0.0 && f64::from(left) / d < lead))
+    }
+
+    /// What to reorder now, for one store or all.
+    pub async fn stock_alerts(&self, merchant: Option<String>) -> Result<StockAlerts> {
+        let outlook = self.outlook().await?;
         let policy = &self.knowledge.policy;
         let rule = Reorder {
             lead_days: policy.reorder_lead_days,
@@ -158,7 +222,7 @@ impl Commerce {
                     .collect::<Result<Vec<_>>>()
             })
             .await?;
-        Ok(Some(StockAlerts {
+        Ok(StockAlerts {
             computed_at: outlook.computed_at,
             method: METHOD,
             horizon_days: HORIZON_DAYS,
@@ -167,6 +231,6 @@ impl Commerce {
             cover_days: rule.cover_days,
             article: "help-stock-reorder-agent",
             alerts: alerts(&items, rule),
-        }))
+        })
     }
 }

@@ -1,7 +1,6 @@
 //! Operations for agents: what to reorder now.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
@@ -17,8 +16,7 @@ pub struct AlertsQuery {
 }
 
 /// `GET /v1/ops/stock-alerts?merchant=&limit=`: the products to reorder
-/// now, fewest days of cover first. A 503 `warming_up` with `Retry-After`
-/// while the first demand outlook is computed.
+/// now, fewest days of cover first.
 pub async fn stock_alerts(
     State(s): State<AppState>,
     who: Caller,
@@ -34,18 +32,7 @@ pub async fn stock_alerts(
     if !(1..=500).contains(&limit) {
         return Err(ApiError::bad_request("`limit` must be 1 to 500"));
     }
-    let mut out = s
-        .app
-        .commerce
-        .stock_alerts(q.merchant)
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "warming_up",
-                "the demand forecast is being computed; retry in a few seconds",
-            )
-        })?;
+    let mut out = s.app.commerce.stock_alerts(q.merchant).await?;
     out.alerts.truncate(limit);
     Ok(Json(out))
 }
