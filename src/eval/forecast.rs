@@ -63,14 +63,25 @@ pub fn evaluate(k: &Knowledge, horizons: &[usize], progress: impl Fn(&Row)) -> V
     for (level, series) in levels(k) {
         for &h in horizons {
             let (n, step) = origins(h);
-            for method in Method::ALL {
+            // The methods run side by side, one thread each.
+            let series = &series;
+            let errors: Vec<Errors> = std::thread::scope(|scope| {
+                let runs: Vec<_> = Method::ALL
+                    .map(|m| scope.spawn(move || backtest(series, m, h, n, step)))
+                    .into_iter()
+                    .collect();
+                runs.into_iter()
+                    .map(|r| r.join().expect("a backtest panicked"))
+                    .collect()
+            });
+            for (method, errors) in Method::ALL.into_iter().zip(errors) {
                 let row = Row {
                     level,
                     series: series.len(),
                     horizon: h,
                     origins: n,
                     method,
-                    errors: backtest(&series, method, h, n, step),
+                    errors,
                 };
                 progress(&row);
                 out.push(row);
