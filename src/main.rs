@@ -77,6 +77,13 @@ enum Command {
         #[arg(long, env = "ERRAND_QDRANT_URL")]
         qdrant_url: Option<String>,
     },
+    /// Recompute the behavioural customer segments from the orders (RFM,
+    /// k-means, k chosen by silhouette) and store them as the latest run.
+    Segments {
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Chat with the assistant in the terminal, as a seeded customer (same engine as /v1/chat).
     Chat {
         /// The customer to act as.
@@ -334,6 +341,14 @@ async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> anyhow::Resu
     }
 }
 
+/// The words segments are named with, from `prompts/segments.toml`.
+fn segment_names(cfg: &Config) -> anyhow::Result<errand::ops::segments::Names> {
+    let path = cfg.paths.prompts.join("segments.toml");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
 /// Moves orders and rides along their lifecycles until the process ends.
 async fn simulate(app: Arc<App>) {
     let every = std::time::Duration::from_millis(app.config.commerce.simulator.tick_ms.max(50));
@@ -419,6 +434,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 serve(app, listener).await
             })
         }
+        Command::Segments { json } => {
+            let app = App::open(cfg)?;
+            let names = segment_names(&app.config)?;
+            let found = tokio::runtime::Runtime::new()?.block_on(app.commerce.resegment(names))?;
+            let Some(s) = found else {
+                anyhow::bail!("too few customers with orders to segment");
+            };
+            if json {
+                println!("{}", serde_json::to_string(&s)?);
+                return Ok(());
+            }
+            for (k, score) in &s.tried {
+                println!("k={k}: silhouette {score:.3}");
+            }
+            println!("\nchosen k={} (silhouette {:.3})\n", s.k, s.silhouette);
+            println!("| segment | customers | days since last order | orders | spend (Rs) |");
+            println!("|---|---:|---:|---:|---:|");
+            for g in &s.segments {
+                println!(
+                    "| {} | {} | {:.1} | {:.1} | {:.0} |",
+                    g.name,
+                    g.customers,
+                    g.recency_days,
+                    g.orders,
+                    g.spend_minor / 100.0
+                );
+            }
+            Ok(())
+        }
         Command::Index { qdrant_url } => {
             if let Some(u) = qdrant_url {
                 cfg.retrieval.qdrant_url = u;
@@ -430,6 +474,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 app.retriever().context("retrieval not loaded")?,
             )?;
             println!("intent router: {examples} examples embedded or cached");
+            let rt = tokio::runtime::Runtime::new()?;
+            match rt.block_on(app.commerce.resegment(segment_names(&app.config)?))? {
+                Some(s) => println!(
+                    "customer segments: {} (silhouette {:.3})",
+                    s.k, s.silhouette
+                ),
+                None => println!("customer segments: too few customers with orders"),
+            }
             println!(
                 "indexed {} documents in {:.2}s: keyword index {}, {} embedded, {} deleted ({})",
                 report.docs,

@@ -96,3 +96,63 @@ fn agents_get_reorders_by_days_of_cover_and_a_sale_lowers_the_stock() {
         );
     }
 }
+
+#[test]
+fn segments_are_computed_by_the_command_and_read_by_agents_only() {
+    let s = common::start_without_drivers("segments");
+    let agent = token(&s.data, &["--agent", "agent-7"]);
+
+    // Before any run there is nothing to read; customers never see the route.
+    let (status, body) = s.get("/v1/ops/segments", Some(&agent));
+    assert_eq!(status, 404, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("errand segments"));
+
+    let out = common::errand()
+        .args(["segments", "--json", "--data"])
+        .arg(&s.data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run: Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    let (status, got) = s.get("/v1/ops/segments", Some(&agent));
+    assert_eq!(status, 200, "{got}");
+    let k = got["k"].as_u64().unwrap();
+    assert!((2..=6).contains(&k), "{got}");
+    assert_eq!(got["k"], run["k"]);
+    assert_eq!(got["tried"].as_array().unwrap().len(), 5, "{got}");
+    let silhouette = got["silhouette"].as_f64().unwrap();
+    assert!(silhouette > 0.0 && silhouette <= 1.0, "{got}");
+    // The best k was kept.
+    assert!(got["tried"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t[1].as_f64().unwrap() <= silhouette + 1e-9));
+    let segments = got["segments"].as_array().unwrap();
+    assert_eq!(segments.len() as u64, k);
+    let members: u64 = segments
+        .iter()
+        .map(|g| g["customers"].as_u64().unwrap())
+        .sum();
+    assert_eq!(members, got["customers"].as_u64().unwrap());
+    assert!(members > 100, "{got}");
+    let mut names: Vec<&str> = segments
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len() as u64, k, "segments share a name: {got}");
+
+    let (status, body) = s.get("/v1/ops/segments", Some(ME));
+    assert_eq!(status, 404, "{body}");
+    assert!(!body.to_string().contains("segment"), "{body}");
+}

@@ -35,6 +35,7 @@ pub mod payments;
 pub mod pricing;
 mod recs;
 mod rides;
+mod segments;
 mod simulator;
 mod tickets;
 
@@ -54,6 +55,7 @@ pub use recs::{
     Because, CartNudge, OrderBasket, Recommendations, Recommended, RecsKind, RecsQuery, MAX_RECS,
 };
 pub use rides::{BookRequest, QuoteRequest, RideQuote, RideView, RIDE_TYPES};
+pub use segments::SegmentsView;
 pub use tickets::{NewTicket, Proposal, Ticket, TicketAction, TicketFeedback};
 
 use crate::config::CommerceConfig;

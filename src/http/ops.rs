@@ -1,4 +1,4 @@
-//! Operations for agents: what to reorder now.
+//! Operations for agents: what to reorder now, and the customer segments.
 
 use axum::extract::State;
 use axum::Json;
@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::extract::{ApiQuery, Caller};
 use super::{ApiError, AppState};
-use crate::commerce::StockAlerts;
+use crate::commerce::{SegmentsView, StockAlerts};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -35,4 +35,19 @@ pub async fn stock_alerts(
     let mut out = s.app.commerce.stock_alerts(q.merchant).await?;
     out.alerts.truncate(limit);
     Ok(Json(out))
+}
+
+/// `GET /v1/ops/segments`: the latest behavioural segments (`errand
+/// segments`, also run by `errand index`).
+pub async fn segments(
+    State(s): State<AppState>,
+    who: Caller,
+) -> Result<Json<SegmentsView>, ApiError> {
+    who.agent_only()?;
+    s.app
+        .commerce
+        .segments()
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("no segments yet: run `errand segments`"))
 }

@@ -1,7 +1,9 @@
 //! Operations intelligence, pure and synchronous: demand forecasts with
-//! their backtest (`forecast`) and stock alerts from them (`stock`). The
-//! engine feeds them from the order history in `commerce::ops`; nothing
-//! here knows SQL or HTTP.
+//! their backtest (`forecast`), stock alerts from them (`stock`) and
+//! customer segments (`segments`). The engine feeds them from the order
+//! history in `commerce::ops` and `commerce::segments`; nothing here knows
+//! SQL or HTTP.
 
 pub mod forecast;
+pub mod segments;
 pub mod stock;

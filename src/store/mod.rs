@@ -49,6 +49,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0007_feedback.sql"),
     ),
     ("0008_triage", include_str!("migrations/0008_triage.sql")),
+    (
+        "0009_segments",
+        include_str!("migrations/0009_segments.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
