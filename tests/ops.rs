@@ -110,17 +110,9 @@ fn segments_are_computed_by_the_command_and_read_by_agents_only() {
         .unwrap()
         .contains("errand segments"));
 
-    let out = common::errand()
-        .args(["segments", "--json", "--data"])
-        .arg(&s.data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let run: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut cmd = common::errand();
+    cmd.args(["segments", "--json", "--data"]).arg(&s.data);
+    let run: Value = serde_json::from_slice(&common::run_ok(&mut cmd)).unwrap();
 
     let (status, got) = s.get("/v1/ops/segments", Some(&agent));
     assert_eq!(status, 200, "{got}");

@@ -157,18 +157,25 @@ impl Drop for Server {
 
 /// `Bearer <token>` for `who` (`--customer ID` or `--agent ID`), signed with the test secret.
 pub fn token(data: &Path, who: &[&str]) -> String {
-    let out = errand()
-        .args(["token", "--secret", "test-secret", "--data"])
+    let mut cmd = errand();
+    cmd.args(["token", "--secret", "test-secret", "--data"])
         .arg(data)
-        .args(who)
-        .output()
-        .unwrap();
+        .args(who);
+    format!(
+        "Bearer {}",
+        String::from_utf8(run_ok(&mut cmd)).unwrap().trim()
+    )
+}
+
+/// The standard output of `cmd`, which must succeed (its stderr otherwise).
+pub fn run_ok(cmd: &mut Command) -> Vec<u8> {
+    let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    format!("Bearer {}", String::from_utf8(out.stdout).unwrap().trim())
+    out.stdout
 }
 
 /// Copies the shipped knowledge to a private folder a test may corrupt.
