@@ -113,7 +113,16 @@ pub struct StockAlerts {
     pub cover_days: f64,
     /// The article stating the rule.
     pub article: &'static str,
+    /// Each store with something to reorder, and how many products.
+    pub stores: Vec<StoreAlerts>,
     pub alerts: Vec<Alert>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StoreAlerts {
+    pub merchant_id: String,
+    pub name: String,
+    pub alerts: usize,
 }
 
 /// Units each product sold in the history, cancelled orders left out.
@@ -222,6 +231,22 @@ impl Commerce {
                     .collect::<Result<Vec<_>>>()
             })
             .await?;
+        let alerts = alerts(&items, rule);
+        let mut stores: Vec<StoreAlerts> = Vec::new();
+        for a in &alerts {
+            match stores.iter_mut().find(|s| s.merchant_id == a.merchant_id) {
+                Some(s) => s.alerts += 1,
+                None => stores.push(StoreAlerts {
+                    merchant_id: a.merchant_id.clone(),
+                    name: self
+                        .knowledge
+                        .merchant(&a.merchant_id)
+                        .map_or_else(|| a.merchant_id.clone(), |m| m.name.clone()),
+                    alerts: 1,
+                }),
+            }
+        }
+        stores.sort_by(|a, b| b.alerts.cmp(&a.alerts).then(a.name.cmp(&b.name)));
         Ok(StockAlerts {
             computed_at: outlook.computed_at,
             method: METHOD,
@@ -230,7 +255,8 @@ impl Commerce {
             safety_days: rule.safety_days,
             cover_days: rule.cover_days,
             article: "help-stock-reorder-agent",
-            alerts: alerts(&items, rule),
+            stores,
+            alerts,
         })
     }
 }

@@ -6,6 +6,7 @@
 //
 //   node tests/browser/run.mjs            (after `make index`)
 //   ERRAND_BIN=path/to/errand CHROMIUM=/usr/bin/chromium node tests/browser/run.mjs
+import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -127,6 +128,36 @@ const scenarios = {
     check(o.status === "driver_assigned", `order is ${o.status} after the reblast`);
   },
 
+  async "operations: a care lead sees what to reorder, narrows it to a store, and reads the customer segments"(page, base, data) {
+    execFileSync(bin, ["segments", "--data", data], { cwd: root, env: { ...process.env, ERRAND_LOG: "warn" } });
+    const f = await api(base, "POST", "/v1/test_helpers/fixtures", { orders: [] });
+    await page.goto(base + "/console#ops");
+    await page.getByLabel("Agent token").fill(f.agent_token);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const table = page.getByRole("table", { name: "Products to reorder" });
+    await table.waitFor();
+    const rows = await table.locator("tr[data-product]").count();
+    const api_alerts = await api(base, "GET", "/v1/ops/stock-alerts?limit=25", undefined, { authorization: "Bearer " + f.agent_token });
+    check(rows === api_alerts.alerts.length && rows > 0, `${rows} rows for ${api_alerts.alerts.length} alerts`);
+    const first = await table.locator("tr[data-product]").first().getAttribute("data-product");
+    check(first === api_alerts.alerts[0].product_id, `first row ${first}`);
+    const bars = await page.getByRole("img", { name: "Customers per segment" }).locator("rect").count();
+    const seg = await api(base, "GET", "/v1/ops/segments", undefined, { authorization: "Bearer " + f.agent_token });
+    check(bars === seg.k, `${bars} bars for k=${seg.k}`);
+    const text = await page.getByRole("region", { name: "Customer segments" }).textContent();
+    check(seg.segments.every((g) => text.includes(g.name)), `segments shown: ${text}`);
+    await page.screenshot({ path: join(shots, "operations-reorder.png"), fullPage: true });
+    // One store only: every row is that store's, and the address keeps it.
+    await page.getByLabel("Store", { exact: true }).selectOption("m-beanthere");
+    await page.getByRole("form", { name: "Stock alerts filter" }).getByRole("button", { name: "Show" }).click();
+    await page.waitForURL(/#ops\?merchant=m-beanthere/);
+    await table.locator("tr[data-product]").first().waitFor();
+    const stores = await table.locator("tr[data-product] td[data-store]").evaluateAll((tds) => tds.map((t) => t.dataset.store));
+    check(stores.length > 0 && stores.every((s) => s === "m-beanthere"), `stores: ${stores}`);
+    const name = await table.locator("tr[data-product] td[data-store]").first().textContent();
+    check(name === "Bean There Cafe", `the store is named ${name}`);
+  },
+
   async "insights: a care lead reads pain points, outcomes and queues, then re-routes a complaint's ticket"(page, base) {
     const f = await api(base, "POST", "/v1/test_helpers/fixtures", {
       orders: [{ items: [{ product_id: "p-slicerepublic-0001", quantity: 1, options: { size: ["medium"] } }], state: "delivered", minutes_in_state: 30 }],
@@ -245,6 +276,8 @@ const scenarios = {
     await panel.getByText("Large, Oat milk, Caramel sauce").waitFor();
     await panel.getByText("Change options").click();
     await panel.getByRole("combobox", { name: /^Size for/ }).selectOption("medium");
+    // "Oat milk, Caramel sauce" is already inside the old label: wait for the line itself.
+    await panel.getByText("Large, Oat milk, Caramel sauce").waitFor({ state: "detached" });
     await panel.getByText("Oat milk, Caramel sauce").waitFor();
     l = await line();
     check(picked(l, "size") === "medium" && picked(l, "milk") === "oat", `after the change: ${JSON.stringify(l.options)}`);
@@ -339,7 +372,7 @@ async function main() {
       const started = Date.now();
       const file = join(shots, name.split(":")[0].replace(/[^a-z0-9]+/gi, "-").toLowerCase() + ".png");
       try {
-        await run(page, server.base);
+        await run(page, server.base, server.data);
         console.log(`ok    ${name} (${Date.now() - started} ms)`);
       } catch (e) {
         failed++;

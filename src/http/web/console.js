@@ -1,8 +1,9 @@
 // Errand care console: a ticket queue, each ticket's analysis (order
 // timeline, diagnosis, cited articles, suggested reply, proposed actions to
-// approve or reject, the team it is routed to) and an assist chat; and an
+// approve or reject, the team it is routed to) and an assist chat; an
 // Insights view (assistant outcomes, team queues, pain points) drawn as SVG
-// here, with no charting library. It keeps the agent's token in this tab
+// here, with no charting library; and an Operations view (what to reorder,
+// customer segments). It keeps the agent's token in this tab
 // only and uses the public API.
 const $ = (id) => document.getElementById(id);
 const words = (s) => String(s || "").replace(/_/g, " ");
@@ -11,6 +12,7 @@ let token = sessionStorage.getItem("errand-agent-token");
 let current = null; // ticket id on screen
 let chatSession = null;
 let teams = []; // [{id, label, open_tickets}]
+const storeNames = {}; // merchant id -> name, from the stock alerts
 
 async function call(method, path, body) {
   let res;
@@ -51,6 +53,7 @@ function signOut() {
   sessionStorage.removeItem("errand-agent-token");
   $("app").hidden = true;
   $("insights").hidden = true;
+  $("ops").hidden = true;
   $("views").hidden = true;
   $("signout").hidden = true;
   $("signin").hidden = false;
@@ -62,7 +65,7 @@ async function signIn() {
   sessionStorage.setItem("errand-agent-token", token);
   $("signin").hidden = true;
   $("views").hidden = false;
-  showView(location.hash.startsWith("#insights") ? "insights" : "tickets");
+  showView(location.hash.startsWith("#insights") ? "insights" : location.hash.startsWith("#ops") ? "ops" : "tickets");
   $("signout").hidden = false;
   $("who").textContent = "Signed in";
 }
@@ -411,12 +414,78 @@ async function loadInsights() {
       }
 }
 
+/// What to reorder now, as a table, fewest days of cover first.
+function alertsTable(report) {
+  if (!report.alerts.length) return el("p", { class: "meta", text: "Nothing to reorder now." });
+  const head = ["Product", "Store", "In stock", "Forecast a day", "Days of cover", "Reorder"];
+  return el(
+    "div",
+    {},
+    el("p", { class: "meta", text: `Stock that lasts at most ${report.lead_days + report.safety_days} days at the ${report.method.toUpperCase()} forecast; a reorder covers ${report.lead_days} + ${report.cover_days} days (${report.article}).` }),
+    el(
+      "table",
+      { "aria-label": "Products to reorder" },
+      el("tr", {}, ...head.map((h) => el("th", { text: h }))),
+      ...report.alerts.map((a) =>
+        el(
+          "tr",
+          { "data-product": a.product_id },
+          el("td", { text: a.title }),
+          el("td", { "data-store": a.merchant_id, text: storeNames[a.merchant_id] || a.merchant_id }),
+          el("td", { class: "n", text: String(a.stock) }),
+          el("td", { class: "n", text: a.daily_forecast.toFixed(1) }),
+          el("td", { class: "n", text: a.days_of_cover.toFixed(1) }),
+          el("td", { class: "n", text: String(a.reorder_quantity) })
+        )
+      )
+    )
+  );
+}
+
+async function loadOps() {
+  const merchant = $("ops-merchant").value;
+  history.replaceState(null, "", "#ops" + (merchant ? "?merchant=" + merchant : ""));
+  const alerts = await call("GET", "/v1/ops/stock-alerts?limit=25" + (merchant ? "&merchant=" + encodeURIComponent(merchant) : ""));
+  const segments = await call("GET", "/v1/ops/segments").catch((e) => {
+    if (e.status === 404) return null;
+    throw e;
+  });
+  $("segments").replaceChildren(
+    ...(segments
+      ? [
+          bars(segments.segments.map((g) => ({ label: g.name, value: g.customers })), "Customers per segment"),
+          el("p", { class: "meta", text: `k-means, k = ${segments.k} by silhouette (${segments.silhouette.toFixed(2)}), computed ${segments.computed_at.slice(0, 10)}` }),
+          ...segments.segments.map((g) => el("p", { text: `${g.name}: ${g.customers} customers, last order ${g.recency_days} days ago, ${g.orders} orders, ${money(g.spend_minor)} spent on average` })),
+        ]
+      : [el("p", { class: "meta", text: "No segments yet: run `errand segments`." })])
+  );
+  // The stores with something to reorder, to narrow the table to one.
+  for (const st of alerts.stores) {
+    storeNames[st.merchant_id] = st.name;
+    const opt = Array.from($("ops-merchant").options).find((o) => o.value === st.merchant_id);
+    if (opt) opt.textContent = st.name;
+    else $("ops-merchant").append(el("option", { value: st.merchant_id, text: st.name }));
+  }
+  $("ops-merchant").value = merchant;
+  $("alerts").replaceChildren(alertsTable(alerts));
+}
+
 function showView(view) {
   const insights = view === "insights";
-  $("app").hidden = insights;
+  $("app").hidden = view !== "tickets";
   $("insights").hidden = !insights;
-  $("show-tickets").setAttribute("aria-pressed", String(!insights));
+  $("ops").hidden = view !== "ops";
+  $("show-tickets").setAttribute("aria-pressed", String(view === "tickets"));
   $("show-insights").setAttribute("aria-pressed", String(insights));
+  $("show-ops").setAttribute("aria-pressed", String(view === "ops"));
+  if (view === "ops") {
+    const m = new URLSearchParams(location.hash.split("?")[1] || "").get("merchant");
+    if (m && !Array.from($("ops-merchant").options).some((o) => o.value === m))
+      $("ops-merchant").append(el("option", { value: m, text: m }));
+    if (m) $("ops-merchant").value = m;
+    guarded(loadOps);
+    return;
+  }
   if (!insights) {
     history.replaceState(null, "", location.pathname);
     return;
@@ -436,6 +505,14 @@ function showView(view) {
 
 $("show-tickets").addEventListener("click", () => showView("tickets"));
 $("show-insights").addEventListener("click", () => showView("insights"));
+$("show-ops").addEventListener("click", () => {
+  history.replaceState(null, "", "#ops");
+  showView("ops");
+});
+$("ops-filter").addEventListener("submit", (e) => {
+  e.preventDefault();
+  guarded(loadOps);
+});
 $("period").addEventListener("submit", (e) => {
   e.preventDefault();
   guarded(loadInsights);
