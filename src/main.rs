@@ -780,7 +780,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .map(|_| customer().map(|(_, token)| token))
                     .collect::<anyhow::Result<_>>()?;
                 // Each level sends at least `turns` turns and a whole visit per customer.
-                let each = |n: usize| turns.div_ceil(n).max(errand::eval::bench::CHAT_VISIT.len());
+                let each = |n: usize| {
+                    turns
+                        .div_ceil(n)
+                        .max(errand::eval::bench::chat_visit().len())
+                };
                 let total: usize = concurrency.iter().map(|&n| n * each(n)).sum();
                 let bar = errand::eval::progress(json, total, "turns");
                 let mut levels = Vec::new();

@@ -80,12 +80,6 @@ impl Lexicon {
         }
     }
 
-    /// Whether `word` is in exactly one product's name, so saying it names
-    /// that product ("a jin xuan tea" is the Jin Xuan Oolong Tea).
-    pub fn names_one(&self, word: &str) -> bool {
-        self.named_by(word).is_some()
-    }
-
     /// The name of the one product whose name holds `word`.
     fn named_by(&self, word: &str) -> Option<&str> {
         match self.word_uses.get(&singular(word)) {

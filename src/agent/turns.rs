@@ -1391,10 +1391,8 @@ impl TurnBuilder<'_> {
         found: &[Value],
     ) -> Vec<Named> {
         let k = self.env.knowledge;
-        let lexicon = self.agent.lexicon(k);
         let said: Vec<&str> = query.split_whitespace().filter(|w| w.len() >= 2).collect();
         let bare = choices::without_options(query, k);
-        let named_once = hinted && bare.split_whitespace().any(|w| lexicon.names_one(w));
         let mut out: Vec<(usize, usize, std::cmp::Reverse<usize>, usize, Named)> = Vec::new();
         for (rank, hit) in found.iter().enumerate() {
             let Some(p) = hit["product_id"].as_str().and_then(|id| k.product(id)) else {
@@ -1407,9 +1405,10 @@ impl TurnBuilder<'_> {
                 .filter(|t| !said.iter().any(|s| same_word(s, t)))
                 .count();
             let covered = said.iter().all(|s| words.iter().any(|t| same_word(s, t)));
-            // A word only one product's name holds names it, with the rest
-            // of what was said in its name or its options ("a jin xuan tea").
-            let by_word = named_once
+            // A word only one product's name holds names it (`hinted`, from
+            // `Lexicon::product_hinted`), with the rest of what was said in
+            // its name or its options ("a jin xuan tea").
+            let by_word = hinted
                 && bare
                     .split_whitespace()
                     .all(|s| words.iter().any(|t| same_word(s, t)));

@@ -322,17 +322,16 @@ fn futures_block<T>(f: crate::retrieval::vector::BoxFuture<'_, T>) -> T {
     tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f))
 }
 
-/// One customer's visit, sent in order in one session, again and again:
-/// an order that names its item, an open request, a policy question, a ride
-/// quote, the cart and the order status. Deterministic: no model is asked.
-pub const CHAT_VISIT: &[&str] = &[
-    "one chai latte please",
-    "snacks for a rainy day",
-    "what is your refund policy?",
-    "how much is a ride from the airport to Central Mall?",
-    "show my cart",
-    "where is my order?",
-];
+/// One customer's visit (`evals/bench/chat_visit.txt`, a message a line),
+/// sent in order in one session, again and again: an order that names its
+/// item, an open request, a policy question, a ride quote, the cart and the
+/// order status. Deterministic: no model is asked.
+pub fn chat_visit() -> Vec<&'static str> {
+    include_str!("../../evals/bench/chat_visit.txt")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect()
+}
 
 #[derive(Debug, Serialize)]
 pub struct ChatReport {
@@ -356,27 +355,28 @@ pub fn chat(
     turns: usize,
     tick: &dyn Fn(),
 ) -> anyhow::Result<ChatReport> {
+    let visit = chat_visit();
     let mut local = Vec::with_capacity(turns);
     let mut session = String::new();
     for i in 0..turns {
-        if i % CHAT_VISIT.len() == 0 {
+        if i % visit.len() == 0 {
             let conv = app
                 .store
                 .create_conversation(Some(customer.into()), None, None, "customer");
             session = rt.block_on(conv)?.id;
         }
         let start = Instant::now();
-        rt.block_on(app.chat(customer, &session, CHAT_VISIT[i % CHAT_VISIT.len()]))?;
+        rt.block_on(app.chat(customer, &session, visit[i % visit.len()]))?;
         local.push(start.elapsed().as_secs_f64() * 1000.0);
         tick();
     }
     let mut http = Vec::with_capacity(turns);
     let mut session = serde_json::Value::Null;
     for i in 0..turns {
-        if i % CHAT_VISIT.len() == 0 {
+        if i % visit.len() == 0 {
             session = serde_json::Value::Null;
         }
-        let body = serde_json::json!({ "message": CHAT_VISIT[i % CHAT_VISIT.len()], "session_id": session });
+        let body = serde_json::json!({ "message": visit[i % visit.len()], "session_id": session });
         let start = Instant::now();
         let r = client.call("POST", "/v1/chat", Some(token), Some(&body))?;
         http.push(start.elapsed().as_secs_f64() * 1000.0);
@@ -432,6 +432,8 @@ pub fn load(
     turns_each: usize,
     tick: &(dyn Fn() + Sync),
 ) -> anyhow::Result<LoadLevel> {
+    let visit = chat_visit();
+    let visit = &visit;
     let start = Instant::now();
     type Answers = (Vec<f64>, usize, Vec<(String, f64)>);
     let results: Vec<anyhow::Result<Answers>> = std::thread::scope(|scope| {
@@ -443,10 +445,10 @@ pub fn load(
                         (Vec::with_capacity(turns_each), 0, vec![]);
                     let mut session = serde_json::Value::Null;
                     for i in 0..turns_each {
-                        if i % CHAT_VISIT.len() == 0 {
+                        if i % visit.len() == 0 {
                             session = serde_json::Value::Null;
                         }
-                        let message = CHAT_VISIT[i % CHAT_VISIT.len()];
+                        let message = visit[i % visit.len()];
                         let body = serde_json::json!({ "message": message, "session_id": session });
                         let at = Instant::now();
                         let r = client.call("POST", "/v1/chat", Some(token), Some(&body))?;
@@ -535,7 +537,7 @@ pub fn chat_summary(r: &ChatReport) -> String {
     let mut out = format!(
         "{} turns each way, visits of {} messages\n\n{:<12} {:>8} {:>8} {:>8}\n",
         r.turns,
-        CHAT_VISIT.len(),
+        chat_visit().len(),
         "path",
         "p50 ms",
         "p99 ms",
