@@ -1325,6 +1325,60 @@ def gen_demand(products):
     return out
 
 
+RIDE_DAYS = 28
+RIDE_END = "2026-11-30"
+# Requests per hour of the day (city time) on a weekday and at a weekend.
+RIDE_HOURS = {
+    "weekday": [3, 2, 1, 1, 2, 5, 12, 26, 38, 32, 18, 14, 15, 14, 13, 15, 20, 30, 40, 34, 24, 16, 10, 6],
+    "weekend": [6, 4, 2, 1, 1, 2, 4, 8, 12, 15, 18, 20, 22, 20, 18, 18, 20, 24, 28, 30, 28, 22, 14, 9],
+}
+# Where trips go at each part of the day: kinds of place and their weights.
+WORK = ("office", "metro", "station", "college", "hospital")
+LEISURE = ("mall", "market", "stadium", "park", "landmark", "hotel")
+
+
+def gen_rides(places):
+    """Four weeks of ride requests, the history fleet rebalancing learns
+    from: mornings carry people from the neighbourhoods to work, evenings
+    bring them back, nights and weekends go to malls and markets and home
+    again, the airport and the stations send riders home all day. Each
+    neighbourhood has its own size. Times are UTC (the city is +05:30).
+    Its own random stream, so every earlier record stays byte for byte."""
+    rng = random.Random(SEED + 29)
+    hoods = [p for p in places if p["kind"] == "neighbourhood"]
+    size = {p["id"]: rng.uniform(0.4, 2.2) for p in hoods}
+    work = [p for p in places if p["kind"] in WORK]
+    leisure = [p for p in places if p["kind"] in LEISURE]
+    arrivals = [p for p in places if p["kind"] in ("airport", "station", "bus_terminal")]
+    end = datetime.fromisoformat(RIDE_END)
+    city = timedelta(hours=5, minutes=30)
+    out = []
+    for d in range(RIDE_DAYS, 0, -1):
+        day = end - timedelta(days=d)
+        weekend = day.weekday() >= 5
+        hours = RIDE_HOURS["weekend" if weekend else "weekday"]
+        for hour, lam in enumerate(hours):
+            for _ in range(poisson(rng, lam * rng.uniform(0.85, 1.15))):
+                home = rng.choices(hoods, weights=[size[h["id"]] for h in hoods])[0]
+                u = rng.random()
+                if u < 0.08:
+                    origin, dest = rng.choice(arrivals), home
+                elif not weekend and 6 <= hour <= 10:
+                    origin, dest = home, rng.choice(work if u < 0.8 else leisure)
+                elif not weekend and 16 <= hour <= 20:
+                    origin, dest = rng.choice(work if u < 0.75 else leisure), home
+                elif hour >= 19 or hour <= 2:
+                    origin, dest = (rng.choice(leisure), home) if u < 0.7 else (home, rng.choice(leisure))
+                else:
+                    other = rng.choice(hoods + leisure)
+                    origin, dest = (home, other) if u < 0.55 else (other, home)
+                if origin["id"] == dest["id"]:
+                    continue
+                at = day + timedelta(hours=hour, minutes=rng.randrange(60)) - city
+                out.append({"at": at.strftime("%Y-%m-%dT%H:%M:00Z"), "from": origin["id"], "to": dest["id"]})
+    return sorted(out, key=lambda r: (r["at"], r["from"], r["to"]))
+
+
 def write_jsonl(path, rows):
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as f:
@@ -1370,6 +1424,7 @@ def generate(out):
     feedback = gen_feedback(orders)
     write_jsonl(out / "seed" / "feedback.jsonl", feedback)
     write_jsonl(out / "seed" / "demand.jsonl", gen_demand(products))
+    write_jsonl(out / "seed" / "rides.jsonl", gen_rides(places))
     print(f"places={len(places)} merchants={len(merchants)} products={len(products)} "
           f"customers={len(customers)} orders={len(orders)}")
 

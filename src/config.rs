@@ -111,6 +111,9 @@ pub struct SimulatorConfig {
     pub stuck_no_driver: f64,
     /// Share of new orders whose driver stops moving.
     pub stuck_driver: f64,
+    /// Move idle drivers toward the coming hour's expected pickups at the
+    /// start of each hour (help-fleet-rebalancing-agent).
+    pub rebalance: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -160,6 +163,7 @@ impl Default for SimulatorConfig {
             stuck_restaurant: 0.05,
             stuck_no_driver: 0.05,
             stuck_driver: 0.03,
+            rebalance: true,
         }
     }
 }

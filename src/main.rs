@@ -276,6 +276,16 @@ enum BenchWhat {
         #[arg(long)]
         json: bool,
     },
+    /// Pickup waits and unserved requests over the seed's last days, the
+    /// same fleet as it is and rebalanced every hour toward the heatmap.
+    Fleet {
+        /// How many of the last days to replay.
+        #[arg(long, default_value_t = 7)]
+        days: usize,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Query latency per search mode (query embedding included) and indexing throughput.
     Retrieval {
         /// How many distinct queries to time (labelled ones first, then catalog titles).
@@ -709,6 +719,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 if let Some(c) = &compared {
                     print!("{}", retrieval::static_table(c));
                 }
+            }
+            Ok(())
+        }
+        Command::Bench {
+            what: BenchWhat::Fleet { days, json },
+        } => {
+            use errand::eval::fleet;
+            anyhow::ensure!(days >= 1, "--days must be at least 1");
+            let k = errand::knowledge::Knowledge::load(&cfg.paths.knowledge)?;
+            let report = fleet::run(&k, &cfg.commerce, days, |d| {
+                eprintln!(
+                    "{}: p90 {:.1} -> {:.1} min, unserved {} -> {}",
+                    d.day,
+                    d.without.pickup_p90,
+                    d.with.pickup_p90,
+                    d.without.unserved,
+                    d.with.unserved
+                )
+            });
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{}", fleet::table(&report));
             }
             Ok(())
         }

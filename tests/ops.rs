@@ -148,3 +148,80 @@ fn segments_are_computed_by_the_command_and_read_by_agents_only() {
     assert_eq!(status, 404, "{body}");
     assert!(!body.to_string().contains("segment"), "{body}");
 }
+
+#[test]
+fn agents_see_the_fleet_heatmap_and_the_simulator_applies_the_plan() {
+    let s = common::start_without_drivers("ops-fleet");
+    let agent = token(&s.data, &["--agent", "agent-7"]);
+    let (status, body) = s.get("/v1/ops/fleet", Some(ME));
+    assert_eq!(status, 404, "{body}");
+    for bad in ["?hour=24", "?hour=x", "?hours=3"] {
+        let (status, body) = s.get(&format!("/v1/ops/fleet{bad}"), Some(&agent));
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains("hour"),
+            "{bad}: {body}"
+        );
+    }
+
+    // Nine in the morning: the heatmap averages the same weekday's last
+    // four weeks; every move stays within the policy's reach and is paid
+    // per road kilometre.
+    let (status, morning) = s.get("/v1/ops/fleet?hour=9", Some(&agent));
+    assert_eq!(status, 200, "{morning}");
+    assert_eq!(morning["hour"], 9);
+    assert_eq!(
+        morning["history_days"].as_array().unwrap().len(),
+        4,
+        "{morning}"
+    );
+    let areas = morning["areas"].as_array().unwrap();
+    assert!(areas.len() >= 30, "{morning}");
+    assert!(areas
+        .iter()
+        .all(|a| a["expected"].as_array().unwrap().len() == 24));
+    let at = |a: &Value, h: usize| a["expected"][h].as_f64().unwrap();
+    let nine: f64 = areas.iter().map(|a| at(a, 9)).sum();
+    let four: f64 = areas.iter().map(|a| at(a, 4)).sum();
+    assert!(nine > 3.0 * four, "rush hour {nine} against night {four}");
+    let drivers: u64 = areas
+        .iter()
+        .map(|a| a["idle_drivers"].as_u64().unwrap() + a["busy_drivers"].as_u64().unwrap())
+        .sum();
+    assert_eq!(drivers, 40);
+    let moves = morning["moves"].as_array().unwrap();
+    let mut ids: Vec<&str> = moves
+        .iter()
+        .map(|m| m["driver_id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), moves.len(), "a driver moved twice: {morning}");
+    for m in moves {
+        let km = m["km"].as_f64().unwrap();
+        assert!((1.0..=6.0).contains(&km), "{m}");
+        assert_ne!(m["from_area"], m["to_area"], "{m}");
+        let paid = m["incentive_minor"].as_f64().unwrap();
+        assert!((paid - km * 1.3 * 800.0).abs() <= 10.0, "{m}");
+    }
+    for g in morning["surge"].as_array().unwrap() {
+        let tenths = g["surge_tenths"].as_i64().unwrap();
+        assert!((11..=20).contains(&tenths), "{g}");
+    }
+
+    // The simulator moved the idle drivers for the current hour: asked
+    // again for this hour, the plan has nothing left to move.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (status, now) = s.get("/v1/ops/fleet", Some(&agent));
+        assert_eq!(status, 200, "{now}");
+        if now["moves"].as_array().unwrap().is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never rebalanced: {now}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}

@@ -4,18 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::knowledge::Knowledge;
 
-/// Great-circle distance in kilometres.
-pub fn haversine_km(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (la1, lo1, la2, lo2) = (
-        a.0.to_radians(),
-        a.1.to_radians(),
-        b.0.to_radians(),
-        b.1.to_radians(),
-    );
-    let h = ((la2 - la1) / 2.0).sin().powi(2)
-        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
-    6371.0 * 2.0 * h.sqrt().asin()
-}
+pub use crate::ops::fleet::haversine_km;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Point {

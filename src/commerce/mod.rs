@@ -25,6 +25,7 @@ mod cart;
 mod checkout;
 mod feedback;
 mod fixtures;
+pub mod fleet;
 mod geo;
 pub use geo::{resolve as resolve_place, spot as spot_place};
 pub mod money;
@@ -56,6 +57,7 @@ pub use recs::{
 };
 pub use rides::{BookRequest, QuoteRequest, RideQuote, RideView, RIDE_TYPES};
 pub use segments::SegmentsView;
+pub use simulator::{fleet_start, Seat};
 pub use tickets::{NewTicket, Proposal, Ticket, TicketAction, TicketFeedback};
 
 use crate::config::CommerceConfig;
@@ -141,6 +143,8 @@ pub struct Commerce {
     triage: Arc<Triage>,
     /// Forecast demand per store category, and the outlook per product.
     demand: Arc<ops::Demand>,
+    /// The fleet heatmap and the hour last rebalanced.
+    fleet: Arc<std::sync::Mutex<fleet::FleetState>>,
 }
 
 impl Commerce {
@@ -160,6 +164,7 @@ impl Commerce {
             recs: Arc::default(),
             triage,
             demand: Arc::default(),
+            fleet: Arc::default(),
         };
         c.store
             .call_blocking(|conn| Ok(simulator::place_drivers(conn, &c.knowledge, &c.config)))??;

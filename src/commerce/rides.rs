@@ -1,21 +1,17 @@
 //! Ride quotes and bookings: distance, traffic-aware ETA, fare breakdown with
 //! surge from local demand and supply, and the ride's own lifecycle.
 
-use chrono::{DateTime, Duration, FixedOffset, Timelike, Utc};
+use chrono::{DateTime, Duration, Timelike, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::geo::{haversine_km, resolve, Point};
 use super::simulator::free_drivers_near;
 use super::{idempotent, invalid, new_id, rejected, Commerce, CommerceError, Result};
+use crate::ops::fleet::{city_time, speed_kmh as traffic, ROAD_FACTOR};
 use crate::store::now;
 
 pub const RIDE_TYPES: &[&str] = &["bike", "auto", "car", "shared"];
-
-/// Roads are longer than the straight line.
-const ROAD_FACTOR: f64 = 1.3;
-/// Surge is capped (help-ride-fares).
-const SURGE_CAP_TENTHS: i64 = 20;
 
 struct RateCard {
     base_minor: i64,
@@ -133,30 +129,18 @@ pub struct RideView {
     pub events: Vec<super::orders::Event>,
 }
 
-/// City time is UTC+05:30.
 fn city_hour(t: DateTime<Utc>) -> u32 {
-    t.with_timezone(&FixedOffset::east_opt(5 * 3600 + 1800).expect("valid offset"))
-        .hour()
-}
-
-/// Average speed in km/h for a vehicle at an hour, and the profile's name.
-fn traffic(hour: u32, ride_type: &str) -> (&'static str, f64) {
-    let (name, car) = match hour {
-        8..=10 | 17..=20 => ("peak", 18.0),
-        22..=23 | 0..=5 => ("night", 38.0),
-        _ => ("normal", 28.0),
-    };
-    let speed = match ride_type {
-        "bike" => car * 1.3,
-        "auto" => car * 1.1,
-        "shared" => car * 0.85, // stops for other riders
-        _ => car,
-    };
-    (name, speed)
+    city_time(t).hour()
 }
 
 /// Surge in tenths (10 = 1.0x): recent bookings near the origin against free drivers there.
-fn surge_tenths(conn: &Connection, origin: (f64, f64), vehicle: &str, hour: u32) -> Result<i64> {
+fn surge_tenths(
+    c: &Commerce,
+    conn: &Connection,
+    origin: (f64, f64),
+    vehicle: &str,
+    hour: u32,
+) -> Result<i64> {
     let base_demand = match hour {
         8..=10 | 17..=20 => 4,
         22..=23 | 0..=5 => 1,
@@ -177,7 +161,7 @@ fn surge_tenths(conn: &Connection, origin: (f64, f64), vehicle: &str, hour: u32)
         .count() as i64;
     let demand = base_demand + recent;
     // Each unit of demand beyond supply adds 0.1x, up to the cap.
-    Ok((10 + (demand - supply).max(0)).min(SURGE_CAP_TENTHS))
+    Ok((10 + (demand - supply).max(0)).min(c.knowledge.policy.surge_cap_tenths))
 }
 
 pub(super) fn quote(
@@ -255,7 +239,7 @@ pub(super) fn quote(
         let base_minor = card.base_minor * per;
         let distance_minor = (km * card.per_km_minor as f64).round() as i64 * per;
         let time_minor = minutes * card.per_min_minor * per;
-        let tenths = surge_tenths(conn, (from.lat, from.lon), card.vehicle, hour)?;
+        let tenths = surge_tenths(c, conn, (from.lat, from.lon), card.vehicle, hour)?;
         let before = base_minor + distance_minor + time_minor;
         let surge_minor = before * (tenths - 10) / 10;
         let pickup = free_drivers_near(conn, (from.lat, from.lon), Some(card.vehicle), 1)?

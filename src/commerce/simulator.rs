@@ -42,26 +42,42 @@ const FIRST_NAMES: &[&str] = &[
     "Sanjay", "Rahul",
 ];
 
-/// Places the fleet at seeded positions around the city's places, once.
+/// One driver as the fleet starts out.
+pub struct Seat {
+    pub id: String,
+    pub name: &'static str,
+    pub vehicle: &'static str,
+    pub at: (f64, f64),
+}
+
+/// The fleet's seeded starting positions around the city's places: what
+/// `place_drivers` writes and what `errand bench fleet` starts from.
+pub fn fleet_start(k: &Knowledge, cfg: &CommerceConfig) -> Vec<Seat> {
+    let seed = cfg.simulator.seed;
+    (0..cfg.drivers)
+        .map(|i| {
+            let id = format!("d-{:03}", i + 1);
+            let place = &k.places[(unit(seed, &id) * k.places.len() as f64) as usize];
+            let jitter = |s: &str| (unit(seed, &format!("{id}{s}")) - 0.5) * 0.01;
+            let name =
+                FIRST_NAMES[(unit(seed, &format!("{id}name")) * FIRST_NAMES.len() as f64) as usize];
+            Seat {
+                at: (place.lat + jitter("lat"), place.lon + jitter("lon")),
+                name,
+                vehicle: ["bike", "bike", "auto", "car"][i % 4],
+                id,
+            }
+        })
+        .collect()
+}
+
+/// Places the fleet at its starting positions, once.
 pub(super) fn place_drivers(conn: &Connection, k: &Knowledge, cfg: &CommerceConfig) -> Result<()> {
     let have: i64 = conn.query_row("SELECT count(*) FROM drivers", [], |r| r.get(0))?;
-    let seed = cfg.simulator.seed;
-    for i in have as usize..cfg.drivers {
-        let id = format!("d-{:03}", i + 1);
-        let place = &k.places[(unit(seed, &id) * k.places.len() as f64) as usize];
-        let jitter = |s: &str| (unit(seed, &format!("{id}{s}")) - 0.5) * 0.01;
-        let name =
-            FIRST_NAMES[(unit(seed, &format!("{id}name")) * FIRST_NAMES.len() as f64) as usize];
-        let vehicle = ["bike", "bike", "auto", "car"][i % 4];
+    for d in fleet_start(k, cfg).into_iter().skip(have as usize) {
         conn.execute(
             "INSERT INTO drivers (id, name, vehicle, lat, lon) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                id,
-                name,
-                vehicle,
-                place.lat + jitter("lat"),
-                place.lon + jitter("lon")
-            ],
+            params![d.id, d.name, d.vehicle, d.at.0, d.at.1],
         )?;
     }
     Ok(())
@@ -142,8 +158,13 @@ struct Active {
 impl Commerce {
     /// One simulator step at `at`; returns how many transitions happened.
     pub async fn simulate(&self, at: DateTime<Utc>) -> Result<usize> {
-        self.tx(move |c, conn| Ok(step_orders(c, conn, at)? + super::rides::step(c, conn, at)?))
-            .await
+        self.tx(move |c, conn| {
+            if c.config.simulator.rebalance {
+                super::fleet::rebalance(c, conn, at)?;
+            }
+            Ok(step_orders(c, conn, at)? + super::rides::step(c, conn, at)?)
+        })
+        .await
     }
 }
 

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod client;
 pub mod dialogues;
 pub mod feedback;
+pub mod fleet;
 pub mod forecast;
 pub mod real;
 pub mod recs;

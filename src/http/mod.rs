@@ -109,6 +109,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/insights/teams", get(insights::teams))
         .route("/v1/ops/stock-alerts", get(ops::stock_alerts))
         .route("/v1/ops/segments", get(ops::segments))
+        .route("/v1/ops/fleet", get(ops::fleet))
         .route("/v1/tickets/{id}", get(tickets::get))
         .route("/v1/tickets/{id}/assist", get(tickets::assist))
         .route("/v1/tickets/{id}/route", post(tickets::route))

@@ -1,4 +1,5 @@
-//! Operations for agents: what to reorder now, and the customer segments.
+//! Operations for agents: what to reorder now, the customer segments, and
+//! the fleet's heatmap and rebalancing plan.
 
 use axum::extract::State;
 use axum::Json;
@@ -6,6 +7,7 @@ use serde::Deserialize;
 
 use super::extract::{ApiQuery, Caller};
 use super::{ApiError, AppState};
+use crate::commerce::fleet::FleetView;
 use crate::commerce::{SegmentsView, StockAlerts};
 
 #[derive(Deserialize)]
@@ -50,4 +52,22 @@ pub async fn segments(
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found("no segments yet: run `errand segments`"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleetQuery {
+    hour: Option<u32>,
+}
+
+/// `GET /v1/ops/fleet?hour=`: expected pickups per area and hour (the
+/// heatmap), the drivers per area, and the rebalancing plan and surge
+/// suggestions for `hour` of the city's day (now when absent).
+pub async fn fleet(
+    State(s): State<AppState>,
+    who: Caller,
+    ApiQuery(q): ApiQuery<FleetQuery>,
+) -> Result<Json<FleetView>, ApiError> {
+    who.agent_only()?;
+    Ok(Json(s.app.commerce.fleet(q.hour).await?))
 }

@@ -28,7 +28,7 @@ pub use policy::Policy;
 pub use recipes::Recipe;
 pub use types::{
     Address, Customer, DemandSeries, Merchant, Place, Product, SeedEvent, SeedFeedback, SeedItem,
-    SeedOrder, PACK_UNITS,
+    SeedOrder, SeedRide, PACK_UNITS,
 };
 
 /// Dietary and attribute tags a product may carry; anything else is a typo.
@@ -98,6 +98,8 @@ pub struct Knowledge {
     pub feedback: Vec<SeedFeedback>,
     /// A year of daily units per store and category, for demand forecasts.
     pub demand: Vec<DemandSeries>,
+    /// Four weeks of rides asked for, for the fleet heatmap.
+    pub rides: Vec<SeedRide>,
     /// Groups of interchangeable words ("jeera", "cumin"), lowercase.
     pub synonyms: Vec<Vec<String>>,
     pub offers: Vec<Offer>,
@@ -130,6 +132,7 @@ impl Knowledge {
             jsonl::read(&root.join("seed/feedback.jsonl"), SeedFeedback::check)?;
         let demand: Vec<DemandSeries> =
             jsonl::read(&root.join("seed/demand.jsonl"), DemandSeries::check)?;
+        let rides: Vec<SeedRide> = jsonl::read(&root.join("seed/rides.jsonl"), SeedRide::check)?;
         let recipes = recipes::load_dir(&root.join("recipes"))?;
         let help = help::load_dir(&root.join("help"))?;
         let policy = Policy::from_help(&root.join("help"), &help)?;
@@ -144,7 +147,7 @@ impl Knowledge {
             &root.join("catalog/products.jsonl"),
             products.iter().map(|p| p.id.as_str()),
         )?;
-        unique_ids(
+        let place_index = unique_ids(
             &root.join("places.jsonl"),
             places.iter().map(|p| p.id.as_str()),
         )?;
@@ -169,6 +172,19 @@ impl Knowledge {
                     Some("merchant_id"),
                     format!("unknown merchant `{}`", d.merchant_id),
                 ));
+            }
+        }
+        let path = root.join("seed/rides.jsonl");
+        for (i, r) in rides.iter().enumerate() {
+            for (field, id) in [("from", &r.from), ("to", &r.to)] {
+                if !place_index.contains_key(id) {
+                    return Err(KnowledgeError::new(
+                        &path,
+                        Some(i + 1),
+                        Some(field),
+                        format!("unknown place `{id}`"),
+                    ));
+                }
             }
         }
         let path = root.join("seed/feedback.jsonl");
@@ -280,6 +296,7 @@ impl Knowledge {
             orders,
             feedback,
             demand,
+            rides,
             synonyms,
             policy,
             merchant_index,

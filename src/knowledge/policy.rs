@@ -38,7 +38,21 @@ pub struct Policy {
     /// help-stock-reorder-agent `reorder_cover_days`: days of demand a
     /// reorder brings once it arrives.
     pub reorder_cover_days: f64,
+    /// help-ride-fares `surge_cap_multiplier`, in tenths (20 = 2.0x).
+    pub surge_cap_tenths: i64,
+    /// help-fleet-rebalancing-agent `max_move_km`: the furthest an idle
+    /// driver is asked to drive empty.
+    pub fleet_max_move_km: f64,
+    /// help-fleet-rebalancing-agent `min_move_km`: closer is close enough.
+    pub fleet_min_move_km: f64,
+    /// help-fleet-rebalancing-agent `trips_per_driver_hour`.
+    pub fleet_trips_per_driver_hour: f64,
+    /// help-fleet-rebalancing-agent `incentive_per_km_minor`: paid per road
+    /// km of an accepted move.
+    pub fleet_incentive_per_km_minor: i64,
 }
+
+const FLEET: &str = "help-fleet-rebalancing-agent";
 
 impl Policy {
     /// Reads every number; a missing article or field, or one of the wrong
@@ -108,6 +122,12 @@ impl Policy {
             reorder_lead_days: number("help-stock-reorder-agent", "reorder_lead_days")?,
             reorder_safety_days: number("help-stock-reorder-agent", "safety_days")?,
             reorder_cover_days: number("help-stock-reorder-agent", "reorder_cover_days")?,
+            surge_cap_tenths: (number("help-ride-fares", "surge_cap_multiplier")? * 10.0).round()
+                as i64,
+            fleet_max_move_km: number(FLEET, "max_move_km")?,
+            fleet_min_move_km: number(FLEET, "min_move_km")?,
+            fleet_trips_per_driver_hour: number(FLEET, "trips_per_driver_hour")?,
+            fleet_incentive_per_km_minor: whole(FLEET, "incentive_per_km_minor")?,
         })
     }
 }

@@ -260,6 +260,25 @@ impl DemandSeries {
     }
 }
 
+/// One ride asked for (seed/rides.jsonl): the history the fleet heatmap
+/// and rebalancing learn from. Places by id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedRide {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub from: String,
+    pub to: String,
+}
+
+impl SeedRide {
+    pub(crate) fn check(r: &SeedRide) -> Checked {
+        Check::new()
+            .non_empty("from", &r.from)
+            .non_empty("to", &r.to)
+            .finish()
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedOrder {
