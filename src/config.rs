@@ -92,8 +92,39 @@ pub struct CommerceConfig {
     /// How long a ride quote can be booked, in seconds.
     pub quote_ttl_secs: u64,
     pub simulator: SimulatorConfig,
+    /// A/B experiments on recommendations.
+    pub experiments: Vec<ExperimentConfig>,
     /// Minutes an order may stay in each state before it counts as stuck.
     pub limits_minutes: StateLimits,
+}
+
+/// One experiment: customers split among rankings of one kind of
+/// recommendation, by a hash of the experiment and the customer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentConfig {
+    /// Stable: renaming it reshuffles everyone.
+    pub id: String,
+    /// The recommendations it varies (`usual`).
+    pub kind: String,
+    /// The first is the control the others are compared with.
+    pub variants: Vec<VariantConfig>,
+    /// A stopped experiment serves its control and records nothing.
+    #[serde(default = "running")]
+    pub running: bool,
+}
+
+fn running() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantConfig {
+    /// The ranking it serves (for `usual`: `repeat` or `tifu`).
+    pub ranking: String,
+    /// Its share of customers, relative to the others'.
+    pub weight: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -150,6 +181,17 @@ impl Default for CommerceConfig {
             quote_ttl_secs: 300,
             simulator: SimulatorConfig::default(),
             limits_minutes: StateLimits::default(),
+            experiments: vec![ExperimentConfig {
+                id: "usual-ranking".into(),
+                kind: "usual".into(),
+                variants: ["repeat", "tifu"]
+                    .map(|r| VariantConfig {
+                        ranking: r.into(),
+                        weight: 50,
+                    })
+                    .into(),
+                running: true,
+            }],
         }
     }
 }

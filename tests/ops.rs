@@ -225,3 +225,164 @@ fn agents_see_the_fleet_heatmap_and_the_simulator_applies_the_plan() {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }
+
+fn usual(s: &common::Server, who: &str) -> Value {
+    let (status, body) = s.get("/v1/recommendations?kind=usual&limit=5", Some(who));
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+#[test]
+fn an_experiment_splits_customers_and_counts_what_followed_each_showing_once() {
+    let s = common::start_without_drivers("ops-experiments");
+    let agent = token(&s.data, &["--agent", "agent-7"]);
+    let mut seen = std::collections::BTreeMap::<String, Vec<String>>::new();
+    let mut shown: Vec<(String, Value)> = Vec::new();
+    for n in 1..=40 {
+        let who = format!("demo:c-{n:04}");
+        let recs = usual(&s, &who);
+        let arm = &recs["experiment"];
+        assert_eq!(arm["experiment"], "usual-ranking", "{recs}");
+        // The same customer always lands in the same variant.
+        assert_eq!(usual(&s, &who)["experiment"], *arm);
+        let variant = arm["variant"].as_str().unwrap().to_string();
+        seen.entry(variant).or_default().push(who.clone());
+        if let Some(first) = recs["items"].as_array().unwrap().first() {
+            shown.push((who, first.clone()));
+        }
+    }
+    assert_eq!(
+        seen.keys().collect::<Vec<_>>(),
+        ["repeat", "tifu"],
+        "{seen:?}"
+    );
+    assert!(seen.values().all(|v| v.len() >= 10), "{seen:?}");
+    assert!(shown.len() >= 30, "{shown:?}");
+
+    // Half click the first product (twice: it counts once), a third of
+    // those add it to the cart and buy it.
+    let mut clicked = 0;
+    let mut bought = 0;
+    for (i, (who, item)) in shown.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
+        let body = json!({"product_id": item["product_id"]}).to_string();
+        for _ in 0..2 {
+            let (status, b) = s.post("/v1/recommendations/clicks", Some(who), Some(&body));
+            assert_eq!(status, 204, "{b}");
+        }
+        clicked += 1;
+        if i % 3 == 0 && !item["needs_options"].as_bool().unwrap() {
+            let add = json!({"product_id": item["product_id"], "quantity": 1}).to_string();
+            let (status, cart) = s.post("/v1/cart/items", Some(who), Some(&add));
+            assert_eq!(status, 200, "{cart}");
+            let key = format!("exp-{i}");
+            let (status, paid) = s.request_with(
+                "POST",
+                "/v1/checkout",
+                Some(who),
+                &[("Idempotency-Key", &key)],
+                Some("{}"),
+            );
+            if status == 201 {
+                bought += 1;
+            } else {
+                assert_eq!(paid["error"]["code"], "below_minimum", "{paid}");
+            }
+        }
+    }
+    assert!(
+        bought > 0 && clicked > bought,
+        "{clicked} clicked, {bought} bought"
+    );
+    // A product nobody showed them is not a click.
+    let (status, body) = s.post(
+        "/v1/recommendations/clicks",
+        Some(ME),
+        Some(r#"{"product_id": "p-nothing-like-it"}"#),
+    );
+    assert_eq!(status, 404, "{body}");
+
+    let (status, r) = s.get("/v1/ops/experiments/usual-ranking", Some(&agent));
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["control"], "repeat");
+    assert_eq!(r["article"], "help-experiments-agent");
+    let variants = r["variants"].as_array().unwrap();
+    let sum = |f: &dyn Fn(&Value) -> u64| variants.iter().map(f).sum::<u64>();
+    assert_eq!(sum(&|v| v["exposed"].as_u64().unwrap()), shown.len() as u64);
+    assert_eq!(sum(&|v| v["click"]["customers"].as_u64().unwrap()), clicked);
+    assert_eq!(sum(&|v| v["order"]["customers"].as_u64().unwrap()), bought);
+    assert!(sum(&|v| v["add_to_cart"]["customers"].as_u64().unwrap()) >= bought);
+    for v in variants {
+        let exposed = v["exposed"].as_u64().unwrap();
+        assert_eq!(
+            exposed,
+            seen[v["variant"].as_str().unwrap()].len() as u64 - seen_empty(&shown, &seen, v)
+        );
+        let click = &v["click"];
+        let (lo, hi) = (
+            click["interval"][0].as_f64().unwrap(),
+            click["interval"][1].as_f64().unwrap(),
+        );
+        let rate = click["rate"].as_f64().unwrap();
+        assert!(lo <= rate && rate <= hi && lo >= 0.0 && hi <= 1.0, "{v}");
+    }
+    let comparisons = r["comparisons"].as_array().unwrap();
+    assert_eq!(comparisons.len(), 3, "{r}");
+    for c in comparisons {
+        assert_eq!(c["variant"], "tifu");
+        let p = c["p_value"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&p), "{c}");
+        assert_eq!(c["significant"], p < 0.05, "{c}");
+    }
+    let (status, all) = s.get("/v1/ops/experiments", Some(&agent));
+    assert_eq!(
+        (status, all[0]["id"].as_str()),
+        (200, Some("usual-ranking"))
+    );
+
+    // Drift: every input reported, on a scale that cannot be negative.
+    let (status, d) = s.get("/v1/ops/drift?days=7", Some(&agent));
+    assert_eq!(status, 200, "{d}");
+    let inputs = d["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 3, "{d}");
+    for i in inputs {
+        assert!(i["psi"].as_f64().unwrap() >= 0.0, "{i}");
+        let status = i["status"].as_str().unwrap();
+        assert!(
+            ["stable", "watch", "shifted", "too_few"].contains(&status),
+            "{i}"
+        );
+    }
+    let shown_now = inputs
+        .iter()
+        .find(|i| i["input"] == "recommended_category")
+        .unwrap();
+    assert_eq!(shown_now["baseline"], 0, "{shown_now}");
+    assert!(
+        shown_now["recent"].as_u64().unwrap() >= shown.len() as u64,
+        "{shown_now}"
+    );
+    assert_eq!(shown_now["status"], "too_few", "{shown_now}");
+    assert_eq!(s.get("/v1/ops/drift?days=0", Some(&agent)).0, 400);
+
+    // Customers cannot see any of it; an unknown experiment is missing.
+    for path in [
+        "/v1/ops/experiments",
+        "/v1/ops/experiments/usual-ranking",
+        "/v1/ops/drift",
+    ] {
+        assert_eq!(s.get(path, Some(ME)).0, 404, "{path}");
+    }
+    assert_eq!(s.get("/v1/ops/experiments/nope", Some(&agent)).0, 404);
+}
+
+/// Customers of `v`'s variant whose list came back empty (never shown).
+fn seen_empty(
+    shown: &[(String, Value)],
+    seen: &std::collections::BTreeMap<String, Vec<String>>,
+    v: &Value,
+) -> u64 {
+    seen[v["variant"].as_str().unwrap()]
+        .iter()
+        .filter(|who| !shown.iter().any(|(w, _)| w == *who))
+        .count() as u64
+}

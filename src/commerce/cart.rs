@@ -305,6 +305,12 @@ impl Commerce {
             };
             add_units(conn, &cart, &line, &now())?;
             touch(conn, &cart)?;
+            super::experiments::followed(
+                conn,
+                &customer,
+                &[&line.product_id],
+                super::experiments::Outcome::AddToCart,
+            )?;
             view(c, conn, &customer)
         })
         .await

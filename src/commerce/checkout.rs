@@ -230,6 +230,8 @@ pub(super) fn place(
                 params![it.product_id, it.quantity],
             )?;
         }
+        let bought: Vec<&str> = o.items.iter().map(|it| it.product_id.as_str()).collect();
+        super::experiments::followed(conn, customer, &bought, super::experiments::Outcome::Order)?;
         super::orders::record(
             conn,
             &o.order_id,

@@ -23,6 +23,7 @@
 mod agentic;
 mod cart;
 mod checkout;
+mod experiments;
 mod feedback;
 mod fixtures;
 pub mod fleet;
@@ -47,6 +48,7 @@ use rusqlite::Connection;
 pub use agentic::{SessionItem, SessionStatus, SessionView};
 pub use cart::CartView;
 pub use checkout::{CheckoutRequest, CheckoutResult};
+pub use experiments::{Arm, DriftReport, ExperimentResult};
 pub use feedback::{Feedback, FeedbackRequest, MAX_FEEDBACK};
 pub use fixtures::{Fixture, FixtureItem, FixtureOrder, FixtureRequest};
 pub use ops::{demand_rates, DemandRates, Outlook, StockAlerts};
@@ -156,6 +158,7 @@ impl Commerce {
         payments: Arc<dyn PaymentProvider>,
         triage: Arc<Triage>,
     ) -> Result<Commerce> {
+        experiments::check(&config.experiments)?;
         let c = Commerce {
             knowledge,
             store,

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
+use super::experiments::Ranking;
 use super::{cart, customer_row, invalid, Commerce, Result};
 use crate::knowledge::{Knowledge, Product};
 use crate::recs::{self, Basket, History, Item, Ranked};
@@ -102,6 +103,9 @@ pub struct Recommendations {
     pub nudge: Option<CartNudge>,
     /// Share of item pairs from different categories (1 = all different).
     pub diversity: f64,
+    /// The experiment and variant that ranked this row, when one runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<super::Arm>,
 }
 
 /// Interns string ids as the engine's integers.
@@ -307,6 +311,25 @@ fn recommend(
         window_days: None,
         nudge: None,
         diversity: 0.0,
+        experiment: super::experiments::arm(c, q.kind, customer),
+    };
+    // TIFU-KNN caches each customer's vector, so it ranks before the
+    // history is borrowed for the rest.
+    let usual = match (q.kind, user) {
+        (RecsKind::Usual, Some(u)) => Some(match out.experiment.as_ref().map(|a| a.ranking) {
+            Some(Ranking::Tifu) => {
+                let own: std::collections::HashSet<Item> = learned
+                    .history
+                    .baskets_of(u)
+                    .flat_map(|b| b.items.iter().copied())
+                    .collect();
+                let mut r = learned.history.tifu(u);
+                r.retain(|(i, _)| own.contains(i));
+                r
+            }
+            _ => learned.history.repeat(u, recs::USUAL_DECAY),
+        }),
+        _ => None,
     };
     let mut exclude: Vec<String> = Vec::new();
     let h = &learned.history;
@@ -335,10 +358,10 @@ fn recommend(
             let with = together(h, &seeds, h.also_like(&seeds));
             chain(with, from_merchants(k, learned, &merchants))
         }
-        RecsKind::Usual => match user {
-            Some(u) => {
+        RecsKind::Usual => match (user, usual) {
+            (Some(u), Some(ranked)) => {
                 let times = |i: Item| h.baskets_of(u).filter(|b| b.items.contains(&i)).count();
-                h.repeat(u, recs::USUAL_DECAY)
+                ranked
                     .into_iter()
                     .map(|(item, score)| Candidate {
                         item,
@@ -348,7 +371,7 @@ fn recommend(
                     })
                     .collect()
             }
-            None => Vec::new(),
+            _ => Vec::new(),
         },
         RecsKind::TopArea => {
             out.area = Some(who.area.clone());
@@ -447,6 +470,10 @@ fn recommend(
     }
     if q.kind == RecsKind::Cart {
         out.nudge = cart_nudge(c, conn, customer, &out.items)?;
+    }
+    if let Some(arm) = &out.experiment {
+        let shown: Vec<&str> = out.items.iter().map(|r| r.product_id.as_str()).collect();
+        super::experiments::shown(conn, arm, customer, &shown)?;
     }
     Ok(out)
 }

@@ -98,6 +98,27 @@ pub async fn recommendations(
     ))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Click {
+    product_id: String,
+}
+
+/// `POST /v1/recommendations/clicks`: the customer opened a recommended
+/// product. Counted once per product for the experiment that showed it;
+/// 404 when no experiment showed it to them.
+pub async fn recommendation_click(
+    State(s): State<AppState>,
+    who: Caller,
+    ApiJson(b): ApiJson<Click>,
+) -> Result<StatusCode, ApiError> {
+    s.app
+        .commerce
+        .recommendation_clicked(who.customer()?, &b.product_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// 201 the first time, 200 when it replaces the customer's earlier feedback.
 pub async fn feedback(
     State(s): State<AppState>,

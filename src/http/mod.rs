@@ -82,6 +82,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/cart/coupon", put(commerce::set_coupon).delete(commerce::remove_coupon))
         .route("/v1/offers", get(commerce::offers))
         .route("/v1/recommendations", get(commerce::recommendations))
+        .route(
+            "/v1/recommendations/clicks",
+            post(commerce::recommendation_click),
+        )
         .route("/v1/feedback", post(commerce::feedback))
         .route("/v1/checkout", post(commerce::checkout))
         .route("/v1/orders", get(commerce::orders))
@@ -110,6 +114,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/ops/stock-alerts", get(ops::stock_alerts))
         .route("/v1/ops/segments", get(ops::segments))
         .route("/v1/ops/fleet", get(ops::fleet))
+        .route("/v1/ops/experiments", get(ops::experiments))
+        .route("/v1/ops/experiments/{id}", get(ops::experiment))
+        .route("/v1/ops/drift", get(ops::drift))
         .route("/v1/tickets/{id}", get(tickets::get))
         .route("/v1/tickets/{id}/assist", get(tickets::assist))
         .route("/v1/tickets/{id}/route", post(tickets::route))

@@ -1,14 +1,14 @@
 //! Operations for agents: what to reorder now, the customer segments, and
-//! the fleet's heatmap and rebalancing plan.
+//! the fleet's heatmap and rebalancing plan, experiments and drift.
 
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 
-use super::extract::{ApiQuery, Caller};
+use super::extract::{ApiPath, ApiQuery, Caller};
 use super::{ApiError, AppState};
 use crate::commerce::fleet::FleetView;
-use crate::commerce::{SegmentsView, StockAlerts};
+use crate::commerce::{DriftReport, ExperimentResult, SegmentsView, StockAlerts};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,4 +70,42 @@ pub async fn fleet(
 ) -> Result<Json<FleetView>, ApiError> {
     who.agent_only()?;
     Ok(Json(s.app.commerce.fleet(q.hour).await?))
+}
+
+/// `GET /v1/ops/experiments`: every configured experiment's results.
+pub async fn experiments(
+    State(s): State<AppState>,
+    who: Caller,
+) -> Result<Json<Vec<ExperimentResult>>, ApiError> {
+    who.agent_only()?;
+    Ok(Json(s.app.commerce.experiments().await?))
+}
+
+/// `GET /v1/ops/experiments/{id}`: conversion per variant with intervals,
+/// and each variant tested against the control.
+pub async fn experiment(
+    State(s): State<AppState>,
+    who: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<ExperimentResult>, ApiError> {
+    who.agent_only()?;
+    Ok(Json(s.app.commerce.experiment(&id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriftQuery {
+    days: Option<u32>,
+}
+
+/// `GET /v1/ops/drift?days=`: PSI of the router's intents and of the
+/// categories ordered and recommended, the last `days` (7) against the four
+/// times as long before.
+pub async fn drift(
+    State(s): State<AppState>,
+    who: Caller,
+    ApiQuery(q): ApiQuery<DriftQuery>,
+) -> Result<Json<DriftReport>, ApiError> {
+    who.agent_only()?;
+    Ok(Json(s.app.commerce.drift(q.days.unwrap_or(7)).await?))
 }

@@ -50,9 +50,19 @@ pub struct Policy {
     /// help-fleet-rebalancing-agent `incentive_per_km_minor`: paid per road
     /// km of an accepted move.
     pub fleet_incentive_per_km_minor: i64,
+    /// help-experiments-agent `confidence`: of a variant's interval.
+    pub experiment_confidence: f64,
+    /// help-experiments-agent `significance_level`: a p-value below it is a
+    /// difference.
+    pub experiment_significance: f64,
+    /// help-experiments-agent `psi_watch` and `psi_alert`: drift worth
+    /// watching, and drift that calls for a check.
+    pub psi_watch: f64,
+    pub psi_alert: f64,
 }
 
 const FLEET: &str = "help-fleet-rebalancing-agent";
+const EXPERIMENTS: &str = "help-experiments-agent";
 
 impl Policy {
     /// Reads every number; a missing article or field, or one of the wrong
@@ -104,6 +114,17 @@ impl Policy {
                 "a percentage is at most 100",
             ));
         }
+        for field in ["confidence", "significance_level"] {
+            let v = number(EXPERIMENTS, field)?;
+            if !(v > 0.0 && v < 1.0) {
+                return Err(KnowledgeError::new(
+                    &dir.join("experiments-agent.md"),
+                    None,
+                    Some(&format!("policy.{field}")),
+                    "a probability between 0 and 1 is required",
+                ));
+            }
+        }
         Ok(Policy {
             cancel_fee_percent: percent as u32,
             max_reblasts: whole("help-reblast-policy", "max_reblasts")?,
@@ -128,6 +149,10 @@ impl Policy {
             fleet_min_move_km: number(FLEET, "min_move_km")?,
             fleet_trips_per_driver_hour: number(FLEET, "trips_per_driver_hour")?,
             fleet_incentive_per_km_minor: whole(FLEET, "incentive_per_km_minor")?,
+            experiment_confidence: number(EXPERIMENTS, "confidence")?,
+            experiment_significance: number(EXPERIMENTS, "significance_level")?,
+            psi_watch: number(EXPERIMENTS, "psi_watch")?,
+            psi_alert: number(EXPERIMENTS, "psi_alert")?,
         })
     }
 }

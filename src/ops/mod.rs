@@ -4,6 +4,7 @@
 //! history in `commerce::ops` and `commerce::segments`; nothing here knows
 //! SQL or HTTP. `fleet` rebalances idle drivers toward forecast pickups.
 
+pub mod experiments;
 pub mod fleet;
 pub mod forecast;
 pub mod segments;

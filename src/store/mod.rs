@@ -53,6 +53,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_segments",
         include_str!("migrations/0009_segments.sql"),
     ),
+    (
+        "0010_experiments",
+        include_str!("migrations/0010_experiments.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
