@@ -51,7 +51,7 @@ pub use checkout::{CheckoutRequest, CheckoutResult};
 pub use experiments::{Arm, DriftReport, ExperimentResult};
 pub use feedback::{Feedback, FeedbackRequest, MAX_FEEDBACK};
 pub use fixtures::{Fixture, FixtureItem, FixtureOrder, FixtureRequest};
-pub use ops::{demand_rates, DemandRates, Outlook, StockAlerts};
+pub use ops::{demand_rates, store_series, DemandRates, Outlook, StockAlerts, StoreForecast};
 pub use orders::{Action, ActionResult, Diagnosis, OrderItem, OrderView};
 pub use pain::PainPoints;
 pub use recs::{

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{cart::available, Commerce, Result};
 use crate::knowledge::Knowledge;
-use crate::ops::forecast::{forecast, Method};
+use crate::ops::forecast::{forecast, sum, Method};
 use crate::ops::stock::{alerts, Alert, Item, Reorder};
 
 /// Days of forecast demand averaged for the daily rate.
@@ -33,6 +33,38 @@ pub struct DemandRates {
     digest: String,
     /// (merchant, category, units a day).
     rates: Vec<(String, String, f64)>,
+    /// Each store's recent history and forecast, for the console's chart.
+    stores: Vec<StoreForecast>,
+}
+
+/// Days of history and of forecast a store's chart shows.
+const CHART_HISTORY_DAYS: usize = 56;
+const CHART_FORECAST_DAYS: usize = 28;
+
+/// One store's units a day: the last weeks sold and the weeks forecast.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoreForecast {
+    pub merchant_id: String,
+    /// The first day of `history`; `forecast` starts the day after it ends.
+    pub history_start: String,
+    pub history: Vec<f64>,
+    pub forecast: Vec<f64>,
+}
+
+/// Each store's units a day, its categories summed (the seed history).
+pub fn store_series(k: &Knowledge) -> Vec<(String, Vec<f64>)> {
+    k.merchants
+        .iter()
+        .filter_map(|m| {
+            let rows: Vec<Vec<f64>> = k
+                .demand
+                .iter()
+                .filter(|d| d.merchant_id == m.id)
+                .map(|d| d.units.iter().map(|&u| f64::from(u)).collect())
+                .collect();
+            (!rows.is_empty()).then(|| (m.id.clone(), sum(&rows)))
+        })
+        .collect()
 }
 
 /// The rates for `k`'s demand history, read from `cache` when it holds
@@ -43,7 +75,9 @@ pub fn demand_rates(k: &Knowledge, cache: &Path) -> anyhow::Result<DemandRates> 
         use sha2::Digest;
         let mut h = sha2::Sha256::new();
         h.update(serde_json::to_vec(&k.demand)?);
-        h.update(format!("{METHOD:?}/{HORIZON_DAYS}"));
+        h.update(format!(
+            "{METHOD:?}/{HORIZON_DAYS}/{CHART_HISTORY_DAYS}/{CHART_FORECAST_DAYS}"
+        ));
         hex::encode(h.finalize())
     };
     let cached = std::fs::read(cache)
@@ -64,7 +98,33 @@ pub fn demand_rates(k: &Knowledge, cache: &Path) -> anyhow::Result<DemandRates> 
             (s.merchant_id.clone(), s.category.clone(), rate)
         })
         .collect();
-    let out = DemandRates { digest, rates };
+    let start = k
+        .demand
+        .first()
+        .map(|d| d.start.clone())
+        .unwrap_or_default();
+    let stores = store_series(k)
+        .into_iter()
+        .map(|(merchant_id, units)| {
+            let from = units.len().saturating_sub(CHART_HISTORY_DAYS);
+            StoreForecast {
+                merchant_id,
+                history_start: chrono::NaiveDate::parse_from_str(&start, "%Y-%m-%d")
+                    .map(|d| (d + chrono::Duration::days(from as i64)).to_string())
+                    .unwrap_or_default(),
+                forecast: forecast(METHOD, &units, CHART_FORECAST_DAYS)
+                    .iter()
+                    .map(|v| (v * 10.0).round() / 10.0)
+                    .collect(),
+                history: units[from..].to_vec(),
+            }
+        })
+        .collect();
+    let out = DemandRates {
+        digest,
+        rates,
+        stores,
+    };
     tracing::info!(
         series = out.rates.len(),
         seconds = started.elapsed().as_secs_f64(),
@@ -91,6 +151,7 @@ pub struct Outlook {
 #[derive(Debug, Default)]
 pub(super) struct Demand {
     rates: HashMap<(String, String), f64>,
+    stores: Vec<StoreForecast>,
     outlook: Mutex<Option<Arc<Outlook>>>,
 }
 
@@ -98,6 +159,7 @@ impl Demand {
     pub(super) fn new(r: DemandRates) -> Demand {
         Demand {
             rates: r.rates.into_iter().map(|(m, c, v)| ((m, c), v)).collect(),
+            stores: r.stores,
             outlook: Mutex::default(),
         }
     }
@@ -137,6 +199,17 @@ fn units_sold(conn: &Connection) -> Result<HashMap<String, f64>> {
 }
 
 impl Commerce {
+    /// Each store's recent units a day and their forecast (one store's
+    /// with `merchant`), from the rates computed at start.
+    pub fn store_forecasts(&self, merchant: Option<&str>) -> Vec<StoreForecast> {
+        self.demand
+            .stores
+            .iter()
+            .filter(|s| merchant.is_none_or(|m| s.merchant_id == m))
+            .cloned()
+            .collect()
+    }
+
     /// The engine with these demand rates (none: no outlook, no alerts).
     pub fn with_demand(mut self, rates: DemandRates) -> Commerce {
         self.demand = Arc::new(Demand::new(rates));

@@ -32,24 +32,11 @@ pub fn levels(k: &Knowledge) -> Vec<(&'static str, Vec<Vec<f64>>)> {
         .iter()
         .map(|d| d.units.iter().map(|&u| f64::from(u)).collect())
         .collect();
-    let sum = |rows: Vec<&Vec<f64>>| -> Vec<f64> {
-        let len = rows.iter().map(|r| r.len()).min().unwrap_or(0);
-        (0..len).map(|i| rows.iter().map(|r| r[i]).sum()).collect()
-    };
-    let mut stores: Vec<Vec<f64>> = Vec::new();
-    for m in &k.merchants {
-        let rows: Vec<&Vec<f64>> = k
-            .demand
-            .iter()
-            .zip(&categories)
-            .filter(|(d, _)| d.merchant_id == m.id)
-            .map(|(_, s)| s)
-            .collect();
-        if !rows.is_empty() {
-            stores.push(sum(rows));
-        }
-    }
-    let platform = vec![sum(categories.iter().collect())];
+    let stores: Vec<Vec<f64>> = crate::commerce::store_series(k)
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect();
+    let platform = vec![crate::ops::forecast::sum(&stores)];
     vec![
         ("store and category", categories),
         ("store", stores),

@@ -114,6 +114,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/ops/stock-alerts", get(ops::stock_alerts))
         .route("/v1/ops/segments", get(ops::segments))
         .route("/v1/ops/fleet", get(ops::fleet))
+        .route("/v1/ops/forecast", get(ops::forecast))
         .route("/v1/ops/experiments", get(ops::experiments))
         .route("/v1/ops/experiments/{id}", get(ops::experiment))
         .route("/v1/ops/drift", get(ops::drift))

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::extract::{ApiPath, ApiQuery, Caller};
 use super::{ApiError, AppState};
 use crate::commerce::fleet::FleetView;
-use crate::commerce::{DriftReport, ExperimentResult, SegmentsView, StockAlerts};
+use crate::commerce::{DriftReport, ExperimentResult, SegmentsView, StockAlerts, StoreForecast};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -108,4 +108,26 @@ pub async fn drift(
 ) -> Result<Json<DriftReport>, ApiError> {
     who.agent_only()?;
     Ok(Json(s.app.commerce.drift(q.days.unwrap_or(7)).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastQuery {
+    merchant: Option<String>,
+}
+
+/// `GET /v1/ops/forecast?merchant=`: each store's units a day over the last
+/// eight weeks and the four weeks forecast (computed at start, not here).
+pub async fn forecast(
+    State(s): State<AppState>,
+    who: Caller,
+    ApiQuery(q): ApiQuery<ForecastQuery>,
+) -> Result<Json<Vec<StoreForecast>>, ApiError> {
+    who.agent_only()?;
+    if let Some(m) = q.merchant.as_deref() {
+        if s.app.knowledge.merchant(m).is_none() {
+            return Err(ApiError::bad_request(format!("unknown merchant `{m}`")));
+        }
+    }
+    Ok(Json(s.app.commerce.store_forecasts(q.merchant.as_deref())))
 }

@@ -46,6 +46,14 @@ impl Method {
 /// The next `horizon` days of `history`, never below zero. A model that
 /// cannot fit (too short, constant) falls back to the moving average, so
 /// every series gets a forecast.
+/// Day-by-day sums of `series`, as long as the shortest.
+pub fn sum(series: &[Vec<f64>]) -> Vec<f64> {
+    let len = series.iter().map(|r| r.len()).min().unwrap_or(0);
+    (0..len)
+        .map(|i| series.iter().map(|r| r[i]).sum())
+        .collect()
+}
+
 pub fn forecast(method: Method, history: &[f64], horizon: usize) -> Vec<f64> {
     let fitted = match method {
         Method::SeasonalNaive => Some(seasonal_naive(history, horizon)),

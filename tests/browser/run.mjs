@@ -128,7 +128,7 @@ const scenarios = {
     check(o.status === "driver_assigned", `order is ${o.status} after the reblast`);
   },
 
-  async "operations: a care lead sees what to reorder, narrows it to a store, and reads the customer segments"(page, base, data) {
+  async "operations: a care lead sees what to reorder, the forecast, the fleet plan, experiments and drift, narrows it to a store, and reads the customer segments"(page, base, data) {
     execFileSync(bin, ["segments", "--data", data], { cwd: root, env: { ...process.env, ERRAND_LOG: "warn" } });
     const f = await api(base, "POST", "/v1/test_helpers/fixtures", { orders: [] });
     await page.goto(base + "/console#ops");
@@ -146,12 +146,40 @@ const scenarios = {
     check(bars === seg.k, `${bars} bars for k=${seg.k}`);
     const text = await page.getByRole("region", { name: "Customer segments" }).textContent();
     check(seg.segments.every((g) => text.includes(g.name)), `segments shown: ${text}`);
+    const agent = { authorization: "Bearer " + f.agent_token };
+    // The forecast: eight weeks sold and four forecast, all stores summed.
+    const chart = page.getByRole("img", { name: "Units a day: history and forecast" });
+    const points = async (series) => (await chart.locator(`polyline[data-series="${series}"]`).getAttribute("points")).split(" ").length;
+    check((await points("history")) === 56 && (await points("forecast")) === 28, "56 days sold, 28 forecast");
+    // The fleet: the busiest areas by hour, and the plan the API gives.
+    const heat = page.getByRole("table", { name: "Expected pickups by area and hour" });
+    check((await heat.locator("tr[data-area]").count()) === 12, "twelve busiest areas");
+    check((await heat.locator("tr[data-area]").first().locator("td").count()) === 24, "a cell per hour");
+    // Experiments: a row per variant; drift: a row per input.
+    const exp = await api(base, "GET", "/v1/ops/experiments", undefined, agent);
+    const variants = await page.getByRole("table", { name: `Experiment ${exp[0].id}` }).locator("tr[data-variant]").count();
+    check(variants === exp[0].variants.length, `${variants} variant rows`);
+    check((await page.getByRole("table", { name: "Input drift" }).locator("tr[data-input]").count()) === 3, "three drift inputs");
+    // A rush hour other than the city's current one (whose plan the
+    // simulator has applied already): the plan moves drivers, a row each.
+    const cityHour = Math.floor(((Date.now() / 36e5) + 5.5) % 24);
+    const rush = cityHour === 9 ? "18" : "9";
+    await page.getByLabel("Hour", { exact: true }).selectOption(rush);
+    await page.getByRole("form", { name: "Stock alerts filter" }).getByRole("button", { name: "Show" }).click();
+    const said = await page.getByText(`Plan for ${rush}:00`).textContent();
+    const planned = Number(said.match(/(\d+) idle drivers to move/)[1]);
+    const moves = await page.getByRole("table", { name: "Driver moves" }).locator("tr[data-driver]").count();
+    check(planned > 0 && moves === planned, `${moves} rows for ${planned} moves: ${said}`);
     await page.screenshot({ path: join(shots, "operations-reorder.png"), fullPage: true });
     // One store only: every row is that store's, and the address keeps it.
     await page.getByLabel("Store", { exact: true }).selectOption("m-beanthere");
     await page.getByRole("form", { name: "Stock alerts filter" }).getByRole("button", { name: "Show" }).click();
     await page.waitForURL(/#ops\?merchant=m-beanthere/);
-    await table.locator("tr[data-product]").first().waitFor();
+    // The page redraws once every part has answered: wait for the new table.
+    await page.waitForFunction(() => {
+      const tds = [...document.querySelectorAll('table[aria-label="Products to reorder"] td[data-store]')];
+      return tds.length > 0 && tds.every((t) => t.dataset.store === "m-beanthere");
+    });
     const stores = await table.locator("tr[data-product] td[data-store]").evaluateAll((tds) => tds.map((t) => t.dataset.store));
     check(stores.length > 0 && stores.every((s) => s === "m-beanthere"), `stores: ${stores}`);
     const name = await table.locator("tr[data-product] td[data-store]").first().textContent();

@@ -166,7 +166,7 @@ async function openTicket(id) {
     routeForm(t),
     el(
       "div",
-      { class: "grid" },
+      { class: "data" },
       el(
         "section",
         { class: "box", "aria-label": "Diagnosis" },
@@ -190,7 +190,7 @@ async function openTicket(id) {
     ),
     el(
       "div",
-      { class: "grid" },
+      { class: "data" },
       el(
         "section",
         { class: "box", "aria-label": "Suggested reply" },
@@ -442,10 +442,131 @@ function alertsTable(report) {
   );
 }
 
+/// A store's (or every store's, summed) units a day: history solid, forecast dashed.
+function forecastChart(stores) {
+  if (!stores.length) return el("p", { class: "meta", text: "No forecast: the demand history is empty." });
+  const add = (key) => stores[0][key].map((_, i) => stores.reduce((t, st) => t + st[key][i], 0));
+  const hist = add("history"), fc = add("forecast");
+  const all = hist.concat(fc);
+  const w = 900, h = 220, pad = 34;
+  const max = Math.max(1, ...all);
+  const x = (i) => pad + ((w - 2 * pad) * i) / Math.max(1, all.length - 1);
+  const y = (v) => h - pad - ((h - 2 * pad) * v) / max;
+  const start = day(stores[0].history_start);
+  const date = (i) => iso(new Date(start.getTime() + i * 864e5));
+  const line = (vals, from, attrs) =>
+    svg("polyline", { fill: "none", "stroke-width": 2.5, points: vals.map((v, i) => `${x(from + i)},${y(v)}`).join(" "), ...attrs });
+  return el(
+    "div",
+    {},
+    svg(
+      "svg",
+      { viewBox: `0 0 ${w} ${h}`, width: "100%", role: "img", "aria-label": "Units a day: history and forecast" },
+      svg("line", { x1: pad, y1: h - pad, x2: w - pad, y2: h - pad, stroke: "#c7d0de" }),
+      svg("line", { x1: x(hist.length - 0.5), y1: pad / 2, x2: x(hist.length - 0.5), y2: h - pad, stroke: "#c7d0de", "stroke-dasharray": "4 4" }),
+      svg("text", { x: 0, y: y(max) + 4, text: String(Math.round(max)) }),
+      svg("text", { x: 0, y: h - pad + 4, text: "0" }),
+      svg("text", { x: pad, y: h - 8, text: date(0) }),
+      svg("text", { x: x(hist.length) - 40, y: h - 8, text: date(hist.length) }),
+      svg("text", { x: w - pad - 70, y: h - 8, text: date(all.length - 1) }),
+      line(hist, 0, { stroke: COLOURS[0], "data-series": "history" }),
+      line(fc, hist.length, { stroke: COLOURS[1], "stroke-dasharray": "6 4", "data-series": "forecast" })
+    ),
+    el("p", { class: "meta", text: `${stores.length === 1 ? storeNames[stores[0].merchant_id] || stores[0].merchant_id : "All stores"}: sold (blue) and forecast (red, MSTL), next 4 weeks ${Math.round(fc.reduce((a, b) => a + b, 0))} units.` })
+  );
+}
+
+/// Expected pickups per area (busiest first) and hour as shaded cells, then the plan.
+function fleetView(f) {
+  const rows = f.areas
+    .map((a) => ({ ...a, total: a.expected.reduce((t, v) => t + v, 0) }))
+    .sort((a, b) => b.total - a.total)
+    .slice(0, 12);
+  const max = Math.max(0.1, ...rows.flatMap((a) => a.expected));
+  const hours = [...Array(24).keys()];
+  const heat = el(
+    "table",
+    { id: "heat", class: "data", "aria-label": "Expected pickups by area and hour" },
+    el("tr", {}, el("th", { text: "Area" }), ...hours.map((hr) => el("th", { text: hr % 3 ? "" : String(hr), class: hr === f.hour ? "now" : "" }))),
+    ...rows.map((a) =>
+      el(
+        "tr",
+        { "data-area": a.name },
+        el("th", { text: `${a.name} (${a.idle_drivers} idle)` }),
+        ...a.expected.map((v, hr) =>
+          el("td", { title: `${a.name}, ${hr}:00: ${v.toFixed(1)} expected`, style: `background:rgba(31,78,140,${(v / max).toFixed(2)})${hr === f.hour ? ";outline:2px solid #c0392b" : ""}` })
+        )
+      )
+    )
+  );
+  const incentives = f.moves.reduce((t, m) => t + m.incentive_minor, 0);
+  return el(
+    "div",
+    {},
+    el("p", { class: "meta", text: `${f.day}, means of ${f.history_days.length} same weekdays. Plan for ${f.hour}:00: ${f.moves.length} idle drivers to move, ${money(incentives)} in incentives (help-fleet-rebalancing-agent).` }),
+    heat,
+    f.moves.length
+      ? el(
+          "table",
+          { class: "data", "aria-label": "Driver moves" },
+          el("tr", {}, ...["Driver", "From", "To", "km", "Incentive"].map((h) => el("th", { text: h }))),
+          ...f.moves.map((m) =>
+            el("tr", { "data-driver": m.driver_id }, el("td", { text: m.driver_id }), el("td", { text: m.from_area }), el("td", { text: m.to_area }), el("td", { class: "n", text: m.km.toFixed(1) }), el("td", { class: "n", text: money(m.incentive_minor) }))
+          )
+        )
+      : el("p", { class: "meta", text: "No idle driver needs to move this hour." }),
+    ...(f.surge.length
+      ? [el("p", { text: "Surge suggested: " + f.surge.map((g) => `${g.area} ${(g.surge_tenths / 10).toFixed(1)}x (${g.expected} expected, ${g.drivers} drivers)`).join("; ") })]
+      : [])
+  );
+}
+
+const pct = (r) => `${(r.rate * 100).toFixed(1)}% (${(r.interval[0] * 100).toFixed(1)}-${(r.interval[1] * 100).toFixed(1)})`;
+
+/// Each experiment: conversion per variant with intervals, and the tests against the control.
+function experimentsView(list) {
+  if (!list.length) return el("p", { class: "meta", text: "No experiments configured." });
+  return el(
+    "div",
+    {},
+    ...list.flatMap((e) => [
+      el("h3", { text: `${e.id} (${e.kind}, ${e.running ? "running" : "stopped"})` }),
+      el(
+        "table",
+        { class: "data", "aria-label": `Experiment ${e.id}`, "data-experiment": e.id },
+        el("tr", {}, ...["Variant", "Shown to", "Clicked", "Added to cart", "Ordered"].map((h) => el("th", { text: h }))),
+        ...e.variants.map((v) =>
+          el("tr", { "data-variant": v.variant }, el("td", { text: v.variant + (v.variant === e.control ? " (control)" : "") }), el("td", { class: "n", text: String(v.exposed) }), el("td", { class: "n", text: pct(v.click) }), el("td", { class: "n", text: pct(v.add_to_cart) }), el("td", { class: "n", text: pct(v.order) }))
+        )
+      ),
+      el("p", { class: "meta", text: e.comparisons.map((c) => `${c.variant} ${c.outcome}: ${c.difference >= 0 ? "+" : ""}${(c.difference * 100).toFixed(1)} points, p = ${c.p_value.toFixed(3)}${c.significant ? " (significant)" : ""}`).join("; ") + ` (${Math.round(e.confidence * 100)}% Wilson intervals; ${e.article})` }),
+    ])
+  );
+}
+
+function driftView(d) {
+  return el(
+    "table",
+    { class: "data", "aria-label": "Input drift" },
+    el("tr", {}, ...["Input", "PSI", "Status", "Before", "Last week", "Moved most"].map((h) => el("th", { text: h }))),
+    ...d.inputs.map((i) =>
+      el("tr", { "data-input": i.input }, el("td", { text: i.input.replace(/_/g, " ") }), el("td", { class: "n", text: i.psi.toFixed(3) }), el("td", { text: i.status.replace("_", " ") }), el("td", { class: "n", text: String(i.baseline) }), el("td", { class: "n", text: String(i.recent) }), el("td", { text: i.top.slice(0, 2).map(([k, a, b]) => `${k || "(none)"} ${(a * 100).toFixed(0)}% to ${(b * 100).toFixed(0)}%`).join(", ") }))
+    )
+  );
+}
+
 async function loadOps() {
   const merchant = $("ops-merchant").value;
+  const hour = $("ops-hour").value;
   history.replaceState(null, "", "#ops" + (merchant ? "?merchant=" + merchant : ""));
-  const alerts = await call("GET", "/v1/ops/stock-alerts?limit=25" + (merchant ? "&merchant=" + encodeURIComponent(merchant) : ""));
+  const only = merchant ? "merchant=" + encodeURIComponent(merchant) : "";
+  const [alerts, forecasts, fleet, experiments, drift] = await Promise.all([
+    call("GET", "/v1/ops/stock-alerts?limit=25" + (only ? "&" + only : "")),
+    call("GET", "/v1/ops/forecast" + (only ? "?" + only : "")),
+    call("GET", "/v1/ops/fleet" + (hour ? "?hour=" + hour : "")),
+    call("GET", "/v1/ops/experiments"),
+    call("GET", "/v1/ops/drift"),
+  ]);
   const segments = await call("GET", "/v1/ops/segments").catch((e) => {
     if (e.status === 404) return null;
     throw e;
@@ -468,6 +589,10 @@ async function loadOps() {
   }
   $("ops-merchant").value = merchant;
   $("alerts").replaceChildren(alertsTable(alerts));
+  $("forecast").replaceChildren(forecastChart(forecasts));
+  $("fleet").replaceChildren(fleetView(fleet));
+  $("experiments").replaceChildren(experimentsView(experiments));
+  $("drift").replaceChildren(driftView(drift));
 }
 
 function showView(view) {
@@ -505,6 +630,7 @@ function showView(view) {
 
 $("show-tickets").addEventListener("click", () => showView("tickets"));
 $("show-insights").addEventListener("click", () => showView("insights"));
+for (let hr = 0; hr < 24; hr++) $("ops-hour").append(el("option", { value: String(hr), text: `${hr}:00` }));
 $("show-ops").addEventListener("click", () => {
   history.replaceState(null, "", "#ops");
   showView("ops");
