@@ -309,3 +309,47 @@ fn the_evaluation_reads_back_what_it_exports() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("one per user"));
 }
+
+#[test]
+fn similar_ranks_what_the_callers_segment_orders() {
+    let s = common::start_without_drivers("recs-similar");
+    let catalog = catalog();
+    common::run_ok(common::errand().args(["segments", "--data"]).arg(&s.data));
+    let agent = common::token(&s.data, &["--agent", "agent-7"]);
+    let (_, run) = s.get("/v1/ops/segments", Some(&agent));
+    let names: Vec<&str> = run["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    let similar = recs(&s, ME, "kind=similar&limit=8");
+    assert!(
+        names.contains(&similar["segment"].as_str().unwrap()),
+        "{similar} {run}"
+    );
+    check_row(&similar, 8, &catalog, true);
+    let rows = items(&similar);
+    assert!(
+        rows.iter().all(|i| i["because"] == "popular_with_similar"),
+        "{similar}"
+    );
+    let counts: Vec<u64> = rows.iter().map(|i| i["count"].as_u64().unwrap()).collect();
+    assert!(
+        counts.windows(2).all(|w| w[0] >= w[1]) && counts[0] >= 2,
+        "{counts:?}"
+    );
+    // Counted over the segment only: the top row was ordered by its members
+    // no more often than by everyone.
+    let everyone = seed_orders()
+        .iter()
+        .filter(|o| {
+            o["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|it| it["product_id"] == rows[0]["product_id"])
+        })
+        .count() as u64;
+    assert!(counts[0] <= everyone, "{counts:?} against {everyone}");
+}

@@ -29,6 +29,9 @@ pub enum RecsKind {
     TopArea,
     /// Newest listings.
     New,
+    /// Most ordered by customers in the caller's behavioural segment
+    /// (`errand segments`); everyone's best-sellers before a first run.
+    Similar,
 }
 
 #[derive(Debug, Clone)]
@@ -52,6 +55,7 @@ pub enum Because {
     PopularNearby,
     Popular,
     New,
+    PopularWithSimilar,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -103,6 +107,9 @@ pub struct Recommendations {
     pub nudge: Option<CartNudge>,
     /// Share of item pairs from different categories (1 = all different).
     pub diversity: f64,
+    /// For `similar`: the caller's segment, by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment: Option<String>,
     /// The experiment and variant that ranked this row, when one runs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub experiment: Option<super::Arm>,
@@ -311,6 +318,7 @@ fn recommend(
         window_days: None,
         nudge: None,
         diversity: 0.0,
+        segment: None,
         experiment: super::experiments::arm(c, q.kind, customer),
     };
     // TIFU-KNN caches each customer's vector, so it ranks before the
@@ -406,6 +414,31 @@ fn recommend(
                     item,
                     score,
                     because: Because::PopularNearby,
+                    count: score as u32,
+                })
+                .collect()
+        }
+        RecsKind::Similar => {
+            let (name, peers) = super::segments::peers(conn, customer)?;
+            out.segment = name;
+            let peers: std::collections::HashSet<u32> = peers
+                .iter()
+                .filter_map(|p| learned.customers.get(p))
+                .collect();
+            let (ranked, because) = if peers.is_empty() {
+                (h.popular_all(), Because::Popular)
+            } else {
+                (
+                    h.popular(|b| peers.contains(&b.user)),
+                    Because::PopularWithSimilar,
+                )
+            };
+            ranked
+                .into_iter()
+                .map(|(item, score)| Candidate {
+                    item,
+                    score,
+                    because,
                     count: score as u32,
                 })
                 .collect()

@@ -132,3 +132,31 @@ impl Commerce {
         .await
     }
 }
+
+/// The caller's segment in the latest run, by name, and every customer in
+/// it (the caller too); none before a first run or for a customer the run
+/// did not see.
+pub(super) fn peers(conn: &Connection, customer: &str) -> Result<(Option<String>, Vec<String>)> {
+    let mine: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT s.segment, r.segments FROM customer_segments s
+             JOIN segment_runs r ON r.id = s.run_id WHERE s.customer_id = ?1",
+            [customer],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((segment, all)) = mine else {
+        return Ok((None, Vec::new()));
+    };
+    let named: Vec<Value> = serde_json::from_str(&all)?;
+    let name = named
+        .iter()
+        .find(|g| g["id"].as_i64() == Some(segment))
+        .and_then(|g| g["name"].as_str().map(String::from));
+    let mut st =
+        conn.prepare_cached("SELECT customer_id FROM customer_segments WHERE segment = ?1")?;
+    let peers = st
+        .query_map([segment], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok((name, peers))
+}
