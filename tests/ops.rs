@@ -209,6 +209,31 @@ fn agents_see_the_fleet_heatmap_and_the_simulator_applies_the_plan() {
         assert!((11..=20).contains(&tenths), "{g}");
     }
 
+    // The demand chart's numbers: eight weeks sold and four forecast per store.
+    let (status, all) = s.get("/v1/ops/forecast", Some(&agent));
+    assert_eq!(status, 200, "{all}");
+    let stores = all.as_array().unwrap();
+    assert_eq!(stores.len(), 12, "{all}");
+    for st in stores {
+        assert_eq!(st["history"].as_array().unwrap().len(), 56, "{st}");
+        let f = st["forecast"].as_array().unwrap();
+        assert_eq!(f.len(), 28, "{st}");
+        assert!(f.iter().all(|v| v.as_f64().unwrap() >= 0.0), "{st}");
+    }
+    let (_, one) = s.get("/v1/ops/forecast?merchant=m-beanthere", Some(&agent));
+    assert_eq!(one.as_array().unwrap().len(), 1, "{one}");
+    assert_eq!(one[0]["merchant_id"], "m-beanthere");
+    let (status, body) = s.get("/v1/ops/forecast?merchant=m-nowhere", Some(&agent));
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("m-nowhere"),
+        "{body}"
+    );
+    assert_eq!(s.get("/v1/ops/forecast", Some(ME)).0, 404);
+
     // The simulator moved the idle drivers for the current hour: asked
     // again for this hour, the plan has nothing left to move.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);

@@ -10,6 +10,16 @@ use super::{ApiError, AppState};
 use crate::commerce::fleet::FleetView;
 use crate::commerce::{DriftReport, ExperimentResult, SegmentsView, StockAlerts, StoreForecast};
 
+/// A `merchant` filter must name a store.
+fn known_merchant(s: &AppState, merchant: Option<&str>) -> Result<(), ApiError> {
+    match merchant {
+        Some(m) if s.app.knowledge.merchant(m).is_none() => {
+            Err(ApiError::bad_request(format!("unknown merchant `{m}`")))
+        }
+        _ => Ok(()),
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlertsQuery {
@@ -25,11 +35,7 @@ pub async fn stock_alerts(
     ApiQuery(q): ApiQuery<AlertsQuery>,
 ) -> Result<Json<StockAlerts>, ApiError> {
     who.agent_only()?;
-    if let Some(m) = q.merchant.as_deref() {
-        if s.app.knowledge.merchant(m).is_none() {
-            return Err(ApiError::bad_request(format!("unknown merchant `{m}`")));
-        }
-    }
+    known_merchant(&s, q.merchant.as_deref())?;
     let limit = q.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::bad_request("`limit` must be 1 to 500"));
@@ -124,10 +130,6 @@ pub async fn forecast(
     ApiQuery(q): ApiQuery<ForecastQuery>,
 ) -> Result<Json<Vec<StoreForecast>>, ApiError> {
     who.agent_only()?;
-    if let Some(m) = q.merchant.as_deref() {
-        if s.app.knowledge.merchant(m).is_none() {
-            return Err(ApiError::bad_request(format!("unknown merchant `{m}`")));
-        }
-    }
+    known_merchant(&s, q.merchant.as_deref())?;
     Ok(Json(s.app.commerce.store_forecasts(q.merchant.as_deref())))
 }
