@@ -147,6 +147,58 @@ fn segments_are_computed_by_the_command_and_read_by_agents_only() {
     let (status, body) = s.get("/v1/ops/segments", Some(ME));
     assert_eq!(status, 404, "{body}");
     assert!(!body.to_string().contains("segment"), "{body}");
+
+    // The win-back coupon targets `recency:high`: exactly the customers of
+    // the segments placed there see it, and only they can use it.
+    let lapsed: u64 = segments
+        .iter()
+        .filter(|g| {
+            g["levels"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("recency:high"))
+        })
+        .map(|g| g["customers"].as_u64().unwrap())
+        .sum();
+    assert!(lapsed > 0, "no lapsed segment: {got}");
+    let mut offered = Vec::new();
+    let mut not = Vec::new();
+    for n in 1..=320 {
+        let who = format!("demo:c-{n:04}");
+        let (status, body) = s.get("/v1/offers", Some(&who));
+        assert_eq!(status, 200, "{body}");
+        let has = body["offers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["id"] == "comeback75");
+        if has {
+            offered.push(who)
+        } else {
+            not.push(who)
+        }
+    }
+    assert_eq!(offered.len() as u64, lapsed);
+    let coupon = |who: &str| {
+        let add = json!({"product_id": "p-slicerepublic-0001", "quantity": 2, "options": {"size": ["large"]}});
+        let (status, cart) = s.post("/v1/cart/items", Some(who), Some(&add.to_string()));
+        assert_eq!(status, 200, "{cart}");
+        let (status, cart) = s.request(
+            "PUT",
+            "/v1/cart/coupon",
+            Some(who),
+            Some(r#"{"code":"comeback75"}"#),
+        );
+        assert_eq!(status, 200, "{cart}");
+        cart["coupon"].clone()
+    };
+    assert_eq!(coupon(&offered[0])["applied"], true);
+    let refused = coupon(&not[0]);
+    assert_eq!(refused["applied"], false);
+    assert!(
+        refused["reason"].as_str().unwrap().contains("recency:high"),
+        "{refused}"
+    );
 }
 
 #[test]

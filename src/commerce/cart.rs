@@ -159,6 +159,7 @@ pub(super) fn view(c: &Commerce, conn: &Connection, customer: &str) -> Result<Ca
             r.get(0)
         })?;
     let seg = segment(conn, customer)?;
+    let behaviour = super::segments::behaviour(conn, customer)?;
     let lines = lines(conn, &cart)?;
     let date = today();
     let priced = pricing::price(
@@ -166,6 +167,7 @@ pub(super) fn view(c: &Commerce, conn: &Connection, customer: &str) -> Result<Ca
         &lines,
         &Context {
             segment: &seg,
+            behaviour: &behaviour,
             coupon: coupon.as_deref(),
             date: &date,
         },
@@ -420,12 +422,15 @@ impl Commerce {
         let customer = customer.to_string();
         self.tx(move |c, conn| {
             let seg = segment(conn, &customer)?;
+            let behaviour = super::segments::behaviour(conn, &customer)?;
             let date = today();
             Ok(c.knowledge
                 .offers
                 .iter()
                 .filter(|o| {
-                    o.active_on(&date) && (o.segments.is_empty() || o.segments.contains(&seg))
+                    o.active_on(&date)
+                        && (o.segments.is_empty() || o.segments.contains(&seg))
+                        && o.behaviour.iter().all(|b| behaviour.contains(b))
                 })
                 .cloned()
                 .collect())

@@ -37,6 +37,9 @@ pub fn line_id(product: &str, options: &str) -> String {
 /// Who is buying, when, and with which coupon.
 pub struct Context<'a> {
     pub segment: &'a str,
+    /// The customer's behavioural segment's `measure:level`s (none before
+    /// `errand segments` has placed them).
+    pub behaviour: &'a [String],
     pub coupon: Option<&'a str>,
     /// Today, YYYY-MM-DD, for festival windows.
     pub date: &'a str,
@@ -149,6 +152,13 @@ fn ineligible(o: &Offer, ctx: &Context) -> Option<String> {
             "{} is only for {} customers",
             o.title,
             o.segments.join(" or ")
+        ));
+    }
+    if !o.behaviour.iter().all(|b| ctx.behaviour.contains(b)) {
+        return Some(format!(
+            "{} is only for customers whose orders match {}",
+            o.title,
+            o.behaviour.join(" and ")
         ));
     }
     if o.code.is_some() && o.code.as_deref() != ctx.coupon {
@@ -472,6 +482,7 @@ mod tests {
 
     const CTX: Context = Context {
         segment: "regular",
+        behaviour: &[],
         coupon: None,
         date: "2026-11-22",
     };

@@ -133,10 +133,10 @@ impl Commerce {
     }
 }
 
-/// The caller's segment in the latest run, by name, and every customer in
-/// it (the caller too); none before a first run or for a customer the run
-/// did not see.
-pub(super) fn peers(conn: &Connection, customer: &str) -> Result<(Option<String>, Vec<String>)> {
+/// The customer's segment in the latest run: its number and its entry
+/// (name, centroid, levels); none before a first run or for a customer the
+/// run did not see.
+fn placed(conn: &Connection, customer: &str) -> Result<Option<(i64, Value)>> {
     let mine: Option<(i64, String)> = conn
         .query_row(
             "SELECT s.segment, r.segments FROM customer_segments s
@@ -146,17 +146,32 @@ pub(super) fn peers(conn: &Connection, customer: &str) -> Result<(Option<String>
         )
         .optional()?;
     let Some((segment, all)) = mine else {
+        return Ok(None);
+    };
+    let all: Vec<Value> = serde_json::from_str(&all)?;
+    Ok(all
+        .into_iter()
+        .find(|g| g["id"].as_i64() == Some(segment))
+        .map(|g| (segment, g)))
+}
+
+/// The customer's segment's `measure:level`s, what offers target.
+pub(super) fn behaviour(conn: &Connection, customer: &str) -> Result<Vec<String>> {
+    Ok(placed(conn, customer)?
+        .and_then(|(_, g)| serde_json::from_value(g["levels"].clone()).ok())
+        .unwrap_or_default())
+}
+
+/// The caller's segment by name, and every customer in it (the caller
+/// too); none before a first run or for a customer the run did not see.
+pub(super) fn peers(conn: &Connection, customer: &str) -> Result<(Option<String>, Vec<String>)> {
+    let Some((segment, g)) = placed(conn, customer)? else {
         return Ok((None, Vec::new()));
     };
-    let named: Vec<Value> = serde_json::from_str(&all)?;
-    let name = named
-        .iter()
-        .find(|g| g["id"].as_i64() == Some(segment))
-        .and_then(|g| g["name"].as_str().map(String::from));
     let mut st =
         conn.prepare_cached("SELECT customer_id FROM customer_segments WHERE segment = ?1")?;
     let peers = st
         .query_map([segment], |r| r.get(0))?
         .collect::<Result<Vec<String>, _>>()?;
-    Ok((name, peers))
+    Ok((g["name"].as_str().map(String::from), peers))
 }

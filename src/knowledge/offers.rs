@@ -44,6 +44,10 @@ pub struct Offer {
     pub merchant_kinds: Vec<String>,
     #[serde(default)]
     pub segments: Vec<String>,
+    /// Behavioural segments it is for, as `measure:level` (`recency:high`:
+    /// customers whose segment has not ordered for a while); all must hold.
+    #[serde(default)]
+    pub behaviour: Vec<String>,
     pub starts: Option<String>,
     pub ends: Option<String>,
     pub help: Option<String>,
@@ -90,6 +94,18 @@ impl Offer {
             .find(|s| !SEGMENTS.contains(&s.as_str()))
         {
             return fail("segments", &format!("unknown segment `{s}`"));
+        }
+        use crate::ops::segments::{LEVELS, MEASURES};
+        if let Some(b) = self.behaviour.iter().find(|b| {
+            b.split_once(':')
+                .is_none_or(|(m, l)| !MEASURES.contains(&m) || !LEVELS.contains(&l))
+        }) {
+            return fail(
+                "behaviour",
+                &format!(
+                    "`{b}` is not measure:level (recency, frequency or spend; low, mid or high)"
+                ),
+            );
         }
         for (field, d) in [("starts", &self.starts), ("ends", &self.ends)] {
             if d.as_deref().is_some_and(|d| !is_date(d)) {
@@ -154,6 +170,12 @@ mod tests {
             e.contains("offer[0].percent") && e.contains("1 to 100"),
             "{e}"
         );
+        std::fs::write(dir.join("o.toml"), "[[offer]]\nid = \"x\"\ntitle = \"t\"\nscope = \"cart\"\nkind = \"flat\"\namount_minor = 5\nbehaviour = [\"recency:lapsed\"]\n").unwrap();
+        let e = load_dir(&dir).unwrap_err().to_string();
+        assert!(
+            e.contains("offer[0].behaviour") && e.contains("recency:lapsed"),
+            "{e}"
+        );
         std::fs::remove_dir_all(dir).ok();
     }
 
@@ -172,6 +194,7 @@ mod tests {
             merchant_id: None,
             merchant_kinds: vec![],
             segments: vec![],
+            behaviour: vec![],
             starts: Some("2026-10-15".into()),
             ends: Some("2026-11-15".into()),
             help: None,

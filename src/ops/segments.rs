@@ -40,18 +40,32 @@ pub struct Levels {
     pub high: String,
 }
 
+/// Where a centroid sits against the median: "well" is a factor of 1.5
+/// either way.
+fn level(value: f64, median: f64) -> &'static str {
+    if value < median / 1.5 {
+        "low"
+    } else if value > median * 1.5 {
+        "high"
+    } else {
+        "mid"
+    }
+}
+
 impl Levels {
-    /// "Well" is a factor of 1.5 either way.
-    fn of(&self, value: f64, median: f64) -> &str {
-        if value < median / 1.5 {
-            &self.low
-        } else if value > median * 1.5 {
-            &self.high
-        } else {
-            &self.mid
+    fn word(&self, level: &str) -> &str {
+        match level {
+            "low" => &self.low,
+            "high" => &self.high,
+            _ => &self.mid,
         }
     }
 }
+
+/// The measures a segment is placed on, as offers name them
+/// (`behaviour = ["recency:high"]`).
+pub const MEASURES: [&str; 3] = ["recency", "frequency", "spend"];
+pub const LEVELS: [&str; 3] = ["low", "mid", "high"];
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Segment {
@@ -62,6 +76,8 @@ pub struct Segment {
     pub recency_days: f64,
     pub orders: f64,
     pub spend_minor: f64,
+    /// `recency:high` and the like, one per measure: what offers target.
+    pub levels: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -160,14 +176,24 @@ pub fn segment(
                 mean(|r| r.orders),
                 mean(|r| r.spend_minor),
             );
+            let at = [
+                level(r, medians.0),
+                level(f, medians.1),
+                level(m, medians.2),
+            ];
             Segment {
                 id,
                 name: format!(
                     "{}, {}, {}",
-                    names.recency.of(r, medians.0),
-                    names.frequency.of(f, medians.1),
-                    names.spend.of(m, medians.2)
+                    names.recency.word(at[0]),
+                    names.frequency.word(at[1]),
+                    names.spend.word(at[2])
                 ),
+                levels: MEASURES
+                    .iter()
+                    .zip(at)
+                    .map(|(m, l)| format!("{m}:{l}"))
+                    .collect(),
                 customers: members.len(),
                 recency_days: (r * 10.0).round() / 10.0,
                 orders: (f * 10.0).round() / 10.0,
