@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use rusqlite::{params, Connection};
 use serde::Serialize;
 
+use super::simulator::unit;
 use super::{invalid, Commerce, CommerceError, RecsKind, Result};
 use crate::config::ExperimentConfig;
 use crate::ops::experiments::{assign, psi, two_proportion, wilson};
@@ -74,13 +75,6 @@ pub struct Arm {
     pub variant: String,
     #[serde(skip)]
     pub(super) ranking: Ranking,
-}
-
-/// A number in [0, 1) from the experiment and the customer alone.
-fn unit(experiment: &str, customer: &str) -> f64 {
-    use sha2::Digest;
-    let h = sha2::Sha256::digest(format!("{experiment}:{customer}").as_bytes());
-    u64::from_le_bytes(h[..8].try_into().expect("8 bytes")) as f64 / (u64::MAX as f64 + 1.0)
 }
 
 /// The running experiment on `kind` this customer is in, if any.

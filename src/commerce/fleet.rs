@@ -64,7 +64,12 @@ fn order_pickup(
 
 /// The seed's rides asked for, as pickups.
 pub fn seed_rides(k: &Knowledge) -> Vec<Pickup> {
-    let place = |id: &str| k.places.iter().find(|p| p.id == id).map(|p| (p.lat, p.lon));
+    let at: std::collections::HashMap<&str, Point> = k
+        .places
+        .iter()
+        .map(|p| (p.id.as_str(), (p.lat, p.lon)))
+        .collect();
+    let place = |id: &str| at.get(id).copied();
     k.rides
         .iter()
         .filter_map(|r| {
@@ -81,11 +86,15 @@ pub fn seed_rides(k: &Knowledge) -> Vec<Pickup> {
 /// history `errand bench fleet` replays without a database.
 pub fn seed_pickups(k: &Knowledge, areas: &[Area]) -> Vec<Pickup> {
     let mut out = seed_rides(k);
+    let area: std::collections::HashMap<&str, &str> = k
+        .customers
+        .iter()
+        .map(|c| (c.id.as_str(), c.area.as_str()))
+        .collect();
     for o in &k.orders {
-        let area = k.customers.iter().find(|c| c.id == o.customer_id);
         let at = o.events.first().and_then(|e| e.at.parse().ok());
-        if let (Some(c), Some(at)) = (area, at) {
-            out.extend(order_pickup(k, areas, &o.merchant_id, &c.area, at));
+        if let (Some(a), Some(at)) = (area.get(o.customer_id.as_str()), at) {
+            out.extend(order_pickup(k, areas, &o.merchant_id, a, at));
         }
     }
     out.sort_by_key(|p| p.at);

@@ -12,8 +12,9 @@ use crate::config::{CommerceConfig, SimulatorConfig};
 use crate::knowledge::Knowledge;
 use crate::store::now;
 
-/// A deterministic number in [0, 1) from the seed and a name.
-fn unit(seed: u64, name: &str) -> f64 {
+/// A deterministic number in [0, 1) from a seed and a name: the simulator's
+/// decisions, and which variant of an experiment a customer sees.
+pub(super) fn unit(seed: impl std::fmt::Display, name: &str) -> f64 {
     use sha2::Digest;
     let h = sha2::Sha256::digest(format!("{seed}:{name}").as_bytes());
     u64::from_le_bytes(h[..8].try_into().expect("8 bytes")) as f64 / (u64::MAX as f64 + 1.0)

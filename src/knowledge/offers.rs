@@ -95,11 +95,11 @@ impl Offer {
         {
             return fail("segments", &format!("unknown segment `{s}`"));
         }
-        use crate::ops::segments::{LEVELS, MEASURES};
-        if let Some(b) = self.behaviour.iter().find(|b| {
-            b.split_once(':')
-                .is_none_or(|(m, l)| !MEASURES.contains(&m) || !LEVELS.contains(&l))
-        }) {
+        if let Some(b) = self
+            .behaviour
+            .iter()
+            .find(|b| crate::ops::segments::parse_level(b).is_none())
+        {
             return fail(
                 "behaviour",
                 &format!(

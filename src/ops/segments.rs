@@ -42,30 +42,64 @@ pub struct Levels {
 
 /// Where a centroid sits against the median: "well" is a factor of 1.5
 /// either way.
-fn level(value: f64, median: f64) -> &'static str {
-    if value < median / 1.5 {
-        "low"
-    } else if value > median * 1.5 {
-        "high"
-    } else {
-        "mid"
-    }
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Low,
+    Mid,
+    High,
 }
 
-impl Levels {
-    fn word(&self, level: &str) -> &str {
-        match level {
-            "low" => &self.low,
-            "high" => &self.high,
-            _ => &self.mid,
+impl Level {
+    fn of(value: f64, median: f64) -> Level {
+        if value < median / 1.5 {
+            Level::Low
+        } else if value > median * 1.5 {
+            Level::High
+        } else {
+            Level::Mid
         }
     }
 }
 
-/// The measures a segment is placed on, as offers name them
-/// (`behaviour = ["recency:high"]`).
-pub const MEASURES: [&str; 3] = ["recency", "frequency", "spend"];
-pub const LEVELS: [&str; 3] = ["low", "mid", "high"];
+/// The measures a segment is placed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Measure {
+    Recency,
+    Frequency,
+    Spend,
+}
+
+/// `measure:level` (`recency:high`), as segments carry them and offers
+/// target them; `None` for anything else.
+pub fn parse_level(text: &str) -> Option<(Measure, Level)> {
+    let (m, l) = text.split_once(':')?;
+    let word = |w: &str| serde_json::Value::String(w.to_string());
+    Some((
+        serde_json::from_value(word(m)).ok()?,
+        serde_json::from_value(word(l)).ok()?,
+    ))
+}
+
+fn level_name(m: Measure, l: Level) -> String {
+    let name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    format!(
+        "{}:{}",
+        name(serde_json::json!(m)),
+        name(serde_json::json!(l))
+    )
+}
+
+impl Levels {
+    fn word(&self, level: Level) -> &str {
+        match level {
+            Level::Low => &self.low,
+            Level::Mid => &self.mid,
+            Level::High => &self.high,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Segment {
@@ -177,23 +211,19 @@ pub fn segment(
                 mean(|r| r.spend_minor),
             );
             let at = [
-                level(r, medians.0),
-                level(f, medians.1),
-                level(m, medians.2),
+                (Measure::Recency, Level::of(r, medians.0)),
+                (Measure::Frequency, Level::of(f, medians.1)),
+                (Measure::Spend, Level::of(m, medians.2)),
             ];
             Segment {
                 id,
                 name: format!(
                     "{}, {}, {}",
-                    names.recency.word(at[0]),
-                    names.frequency.word(at[1]),
-                    names.spend.word(at[2])
+                    names.recency.word(at[0].1),
+                    names.frequency.word(at[1].1),
+                    names.spend.word(at[2].1)
                 ),
-                levels: MEASURES
-                    .iter()
-                    .zip(at)
-                    .map(|(m, l)| format!("{m}:{l}"))
-                    .collect(),
+                levels: at.iter().map(|&(m, l)| level_name(m, l)).collect(),
                 customers: members.len(),
                 recency_days: (r * 10.0).round() / 10.0,
                 orders: (f * 10.0).round() / 10.0,
