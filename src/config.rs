@@ -40,10 +40,13 @@ pub struct ServerConfig {
     /// Other sites whose pages may embed the widget (CORS), e.g.
     /// `https://shop.example.com`. Empty: only pages Errand serves itself.
     pub widget_origins: Vec<String>,
-    /// Chat turns computed at once; 0: two per core.
+    /// Chat turns computed at once; 0: one per core.
     pub turns_in_flight: usize,
     /// Chat turns that may wait for one of those; more are refused with 503.
     pub turn_queue: usize,
+    /// How long a waiting turn may wait for its slot before it is refused
+    /// with 503 after all: the bound on a turn's queueing, whatever the load.
+    pub turn_wait_ms: u64,
     /// A streamed answer with nothing to send yet (its turn waiting for a
     /// slot, or a model revising it) sends an SSE comment this often.
     pub sse_keep_alive_ms: u64,
@@ -78,7 +81,7 @@ pub struct RetrievalConfig {
     pub rrf_k: f32,
     /// Threads ONNX Runtime may use for one embedding session.
     pub embed_threads: usize,
-    /// Embedding sessions (model copies): that many embeddings run at once.
+    /// Embedding sessions (model copies) for queries: that many run at once.
     pub embed_sessions: usize,
 }
 
@@ -294,6 +297,7 @@ impl Default for ServerConfig {
             widget_origins: vec![],
             turns_in_flight: 0,
             turn_queue: 64,
+            turn_wait_ms: 50,
             sse_keep_alive_ms: 15_000,
         }
     }

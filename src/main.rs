@@ -436,7 +436,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             rt.block_on(async move {
                 let addr = cfg.server.addr.clone();
                 let app = Arc::new(tokio::task::spawn_blocking(move || App::open(cfg)).await??);
-                let listener = tokio::net::TcpListener::bind(&addr)
+                let listener = errand::http::bind(&addr)
                     .await
                     .map_err(|e| anyhow::anyhow!("binding {addr}: {e}"))?;
                 // One plain line on stdout so scripts and tests can find a port chosen with :0.
@@ -996,7 +996,7 @@ impl EvalServer {
         cfg.auth.secret = String::new();
         cfg.server.test_helpers = true;
         let app = Arc::new(App::open(cfg)?);
-        let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let listener = rt.block_on(errand::http::bind("127.0.0.1:0"))?;
         let addr = listener.local_addr()?;
         let server = rt.spawn(serve(app.clone(), listener));
         rt.block_on(async {

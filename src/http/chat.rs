@@ -51,9 +51,11 @@ pub async fn chat(
         }
     };
     ready(&s)?;
-    // Everything that can refuse the request (who, which session, a full
-    // queue) is settled before answering; the turn itself runs in `run`,
-    // after its slot comes up, so a stream can start while it waits.
+    // A place in the queue first, so a refused turn costs the store nothing.
+    let queued = s.turns.queue()?;
+    // Everything else that can refuse the request (who, which session) is
+    // settled before answering; the turn itself runs in `run`, after its
+    // slot comes up, so a stream can start while it waits.
     let app = s.app.clone();
     let (run, revisable_by): (TurnFuture, Option<String>) = if assist {
         let me = who.agent()?.to_string();
@@ -86,7 +88,6 @@ pub async fn chat(
                     .id
             }
         };
-        let queued = s.turns.queue()?;
         let (app, text) = (app.clone(), text.clone());
         let run = async move {
             let _admitted = queued.admit().await?;
@@ -101,7 +102,6 @@ pub async fn chat(
         }
         let me = who.customer()?.to_string();
         let session = customer_session(&s, &me, req.session_id).await?;
-        let queued = s.turns.queue()?;
         let (app, text, who) = (app.clone(), text.clone(), me.clone());
         let run = async move {
             let _admitted = queued.admit().await?;

@@ -43,8 +43,15 @@ impl ApiError {
     }
 }
 
-/// Seconds a client should wait before retrying a 503.
-const RETRY_AFTER_SECS: &str = "5";
+/// Seconds a client should wait before retrying a 503: a full chat queue
+/// drains in well under a second, a store that refuses writes takes longer.
+fn retry_after(code: &str) -> &'static str {
+    if code == "busy" {
+        "1"
+    } else {
+        "5"
+    }
+}
 
 impl ApiError {
     /// A 500 whose detail is logged (with the request's id, from the span)
@@ -93,7 +100,7 @@ impl IntoResponse for ApiError {
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             res.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static(RETRY_AFTER_SECS),
+                axum::http::HeaderValue::from_static(retry_after(self.code)),
             );
         }
         res

@@ -79,10 +79,11 @@ pub async fn completions(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .or(req.user);
-    let session = customer_session(&s, &me, named).await?;
-    // A full queue is a 503 now; the slot is waited for in `run`, so a
-    // stream can start (and be kept alive) first, as on `/v1/chat`.
+    // A full queue is a 503 now, before the store is asked anything; the
+    // slot is waited for in `run`, so a stream can start (and be kept
+    // alive) first, as on `/v1/chat`.
     let queued = s.turns.queue()?;
+    let session = customer_session(&s, &me, named).await?;
     let id = format!("chatcmpl-{}", uuid::Uuid::new_v4().simple());
     let session_header = HeaderValue::from_str(&session).ok();
     let run = {

@@ -131,10 +131,20 @@ pub async fn open(
         );
         b
     });
-    for chunk in changed.chunks(BATCH) {
+    let chunks: Vec<&[usize]> = changed.chunks(BATCH).collect();
+    let embed = |chunk: &[usize]| {
         let texts: Vec<String> = chunk.iter().map(|&i| docs[i].embedding_text()).collect();
         let emb = embedder.clone();
-        let vecs = tokio::task::spawn_blocking(move || emb.embed_batch(&texts)).await??;
+        tokio::task::spawn_blocking(move || emb.embed_batch(&texts))
+    };
+    let mut next = chunks.first().map(|c| embed(c));
+    for (k, &chunk) in chunks.iter().enumerate() {
+        let vecs = next
+            .take()
+            .context("an embedding batch was lost")?
+            .await??;
+        // The next batch is embedded while this one is written.
+        next = chunks.get(k + 1).map(|c| embed(c));
         let points = chunk
             .iter()
             .zip(vecs)

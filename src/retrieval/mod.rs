@@ -125,6 +125,15 @@ pub struct Hit {
     pub explanation: Explanation,
 }
 
+/// Milliseconds each stage of one hybrid search took alone.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Parts {
+    pub keyword_ms: f64,
+    pub embed_ms: f64,
+    pub vector_ms: f64,
+    pub fuse_ms: f64,
+}
+
 pub struct Retriever {
     docs: Vec<Doc>,
     by_id: HashMap<String, usize>,
@@ -199,6 +208,40 @@ impl Retriever {
             })
             .take(req.limit)
             .collect())
+    }
+
+    /// Each stage of a hybrid search run alone over `query` (no filters, the
+    /// embedding cache cold), in milliseconds: the floor that
+    /// `errand bench retrieval` holds [`Retriever::search`] against.
+    pub async fn time_parts(&self, query: &str) -> anyhow::Result<Parts> {
+        use std::time::Instant;
+        let ms = |at: Instant| at.elapsed().as_secs_f64() * 1000.0;
+        let filters = Filters::default();
+        let expanded = self.synonyms.expand(query);
+        let at = Instant::now();
+        let keyword = self
+            .keyword
+            .search(query, &expanded, &filters, CANDIDATES)?;
+        let keyword_ms = ms(at);
+        self.embedder.clear_cache();
+        let at = Instant::now();
+        let v = self.embedder.embed_query(&dense_text(query, &expanded))?;
+        let embed_ms = ms(at);
+        let at = Instant::now();
+        let dense = self.vectors.search(v, &filters, CANDIDATES).await?;
+        let vector_ms = ms(at);
+        let at = Instant::now();
+        let lists = [
+            keyword.hits.into_iter().map(|h| h.id).collect(),
+            dense.into_iter().map(|(id, _)| id).collect(),
+        ];
+        std::hint::black_box(fusion::rrf(&lists, self.rrf_k));
+        Ok(Parts {
+            keyword_ms,
+            embed_ms,
+            vector_ms,
+            fuse_ms: ms(at),
+        })
     }
 
     pub fn docs(&self) -> &[Doc] {

@@ -82,11 +82,8 @@ mod tests {
 
     #[test]
     fn related_texts_are_nearer_than_unrelated_ones() {
-        // Where `make` fetched the models (ERRAND_MODELS), as the server finds them.
-        let models = std::env::var_os("ERRAND_MODELS")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".models"));
-        let st = StaticEmbedder::load(&models).expect("`make setup` fetches the static embeddings");
+        let st = StaticEmbedder::load(&super::super::embed::test_models())
+            .expect("`make setup` fetches the static embeddings");
         assert_eq!(st.dims(), 256);
         let [tea, chai, tyre] =
             ["masala tea", "chai latte", "car tyre"].map(|t| st.embed(t).unwrap());
