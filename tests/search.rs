@@ -214,4 +214,40 @@ fn cluster_backend_indexes_and_searches_like_the_embedded_one() {
             .all(|h| h["tags"].as_array().unwrap().iter().any(|t| t == "vegan")),
         "{body}"
     );
+
+    // The cluster finds what the embedded store finds: dense top 10 over the
+    // labelled queries, as recall against the embedded store (README, Search).
+    let edge = Server::start(&data_with_index("cluster-edge"), &[]);
+    let labelled = std::fs::read_to_string(common::repo().join("evals/retrieval/queries.jsonl"))
+        .expect("labelled queries");
+    let (mut found, mut wanted) = (0, 0);
+    for line in labelled.lines().filter(|l| !l.trim().is_empty()) {
+        let q: Value = serde_json::from_str(line).unwrap();
+        let path = format!(
+            "/v1/search?mode=dense&limit=10&q={}",
+            q["query"]
+                .as_str()
+                .unwrap()
+                .bytes()
+                .map(|b| match b.is_ascii_alphanumeric() {
+                    true => (b as char).to_string(),
+                    false => format!("%{b:02X}"),
+                })
+                .collect::<String>()
+        );
+        let ids = |server: &Server| -> Vec<String> {
+            let (status, body) = server.get(&path, None);
+            assert_eq!(status, 200, "{path}: {body}");
+            hits(&body)
+                .iter()
+                .map(|h| h["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let (theirs, ours) = (ids(&s), ids(&edge));
+        wanted += ours.len();
+        found += ours.iter().filter(|id| theirs.contains(id)).count();
+    }
+    let recall = found as f64 / wanted.max(1) as f64;
+    eprintln!("cluster dense recall@10 against the embedded store: {recall:.3} ({found}/{wanted})");
+    assert!(recall >= 0.95, "recall@10 {recall:.3}");
 }

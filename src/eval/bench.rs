@@ -229,7 +229,7 @@ pub fn catalog_scale(
             .expect("valid template"),
         );
         let start = Instant::now();
-        embed_into(r, &store, &grown, 256, |n| bar.inc(n as u64))?;
+        embed_into(r, &store, &grown, |n| bar.inc(n as u64))?;
         bar.finish_and_clear();
         let embed_s = start.elapsed().as_secs_f64();
         let start = Instant::now();
@@ -320,7 +320,7 @@ fn indexing(r: &Retriever) -> anyhow::Result<(f64, f64)> {
     let warm: Vec<String> = sample.iter().take(64).map(|d| d.embedding_text()).collect();
     r.embedder().embed_batch(&warm)?;
     let start = Instant::now();
-    embed_into(r, &store, sample, 64, |_| {})?;
+    embed_into(r, &store, sample, |_| {})?;
     let vec_rate = sample.len() as f64 / start.elapsed().as_secs_f64();
     // The edge store flushes on drop, so it must go before its folder does.
     drop(store);
@@ -331,32 +331,26 @@ fn indexing(r: &Retriever) -> anyhow::Result<(f64, f64)> {
     Ok((vec_rate, kw_rate))
 }
 
-/// Embeds `docs` in chunks of `chunk` and stores them, telling `done` each
-/// chunk's size.
+/// Embeds `docs` into `store` as `errand index` does, telling `done` each
+/// batch's size.
 fn embed_into(
     r: &Retriever,
     store: &crate::retrieval::vector::edge::EdgeStore,
     docs: &[crate::retrieval::Doc],
-    chunk: usize,
     mut done: impl FnMut(usize),
 ) -> anyhow::Result<()> {
-    use crate::retrieval::vector::{VectorPoint, VectorStore};
-    for part in docs.chunks(chunk) {
-        let texts: Vec<String> = part.iter().map(|d| d.embedding_text()).collect();
-        let vecs = r.embedder().embed_batch(&texts)?;
-        let points = part
-            .iter()
-            .zip(vecs)
-            .map(|(d, v)| VectorPoint::new(d, v))
-            .collect();
-        futures_block(store.upsert(points))?;
-        done(part.len());
-    }
-    Ok(())
+    let docs: Vec<&crate::retrieval::Doc> = docs.iter().collect();
+    futures_block(crate::retrieval::embed_and_store(
+        r.embedder(),
+        store,
+        &docs,
+        |b| done(b.len()),
+    ))
 }
 
-/// The edge store's futures complete without awaiting anything.
-fn futures_block<T>(f: crate::retrieval::vector::BoxFuture<'_, T>) -> T {
+/// Runs `f` to completion from the bench's synchronous code, inside the
+/// runtime the bench runs in.
+fn futures_block<T>(f: impl std::future::Future<Output = T>) -> T {
     tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f))
 }
 

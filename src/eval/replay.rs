@@ -83,7 +83,13 @@ pub fn run(
     out
 }
 
-/// The body of a successful answer, or an error naming the request.
+/// Sends of one request while the server answers `busy`, as the widget does.
+const BUSY_TRIES: usize = 3;
+
+/// The body of a successful answer, or an error naming the request. A
+/// `busy` refusal (admission control; nothing was done) is sent again after
+/// its `Retry-After`, as any well-behaved client does: replays measure what
+/// Errand understands, and a turn shed under load is not a misunderstanding.
 pub(super) fn ok(
     client: &Client,
     method: &str,
@@ -91,7 +97,15 @@ pub(super) fn ok(
     token: &str,
     body: Option<&Value>,
 ) -> anyhow::Result<Value> {
-    let r = client.call(method, path, Some(token), body)?;
+    let mut r = client.call(method, path, Some(token), body)?;
+    for _ in 1..BUSY_TRIES {
+        if r.status != 503 || r.json()["error"]["code"] != "busy" {
+            break;
+        }
+        let secs = r.header("retry-after").and_then(|v| v.parse().ok());
+        std::thread::sleep(std::time::Duration::from_secs(secs.unwrap_or(1)));
+        r = client.call(method, path, Some(token), body)?;
+    }
     anyhow::ensure!(
         (200..300).contains(&r.status),
         "{method} {path} answered {}: {}",

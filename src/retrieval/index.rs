@@ -131,33 +131,15 @@ pub async fn open(
         );
         b
     });
-    let chunks: Vec<&[usize]> = changed.chunks(BATCH).collect();
-    let embed = |chunk: &[usize]| {
-        let texts: Vec<String> = chunk.iter().map(|&i| docs[i].embedding_text()).collect();
-        let emb = embedder.clone();
-        tokio::task::spawn_blocking(move || emb.embed_batch(&texts))
-    };
-    let mut next = chunks.first().map(|c| embed(c));
-    for (k, &chunk) in chunks.iter().enumerate() {
-        let vecs = next
-            .take()
-            .context("an embedding batch was lost")?
-            .await??;
-        // The next batch is embedded while this one is written.
-        next = chunks.get(k + 1).map(|c| embed(c));
-        let points = chunk
-            .iter()
-            .zip(vecs)
-            .map(|(&i, v)| VectorPoint::new(&docs[i], v))
-            .collect();
-        vectors.upsert(points).await?;
-        for &i in chunk {
+    let changed: Vec<&Doc> = changed.iter().map(|&i| &docs[i]).collect();
+    embed_and_store(&embedder, vectors.as_ref(), &changed, |batch| {
+        for d in batch {
             manifest
                 .vectors
-                .insert(docs[i].id.clone(), hashes[i].clone());
+                .insert(d.id.clone(), live[d.id.as_str()].to_string());
         }
         if let Some(b) = &bar {
-            b.inc(chunk.len() as u64);
+            b.inc(batch.len() as u64);
         } else {
             tracing::info!(
                 done = manifest.vectors.len(),
@@ -165,7 +147,8 @@ pub async fn open(
                 "embedding documents"
             );
         }
-    }
+    })
+    .await?;
     if let Some(b) = bar {
         b.finish();
     }
@@ -197,6 +180,38 @@ pub async fn open(
         rrf_k: config.retrieval.rrf_k,
     };
     Ok((retriever, report))
+}
+
+/// Embeds `docs` and writes them to `store` in batches, the next batch
+/// embedded while one is written; `done` hears of each batch once written.
+pub async fn embed_and_store<'d>(
+    embedder: &Arc<Embedder>,
+    store: &dyn VectorStore,
+    docs: &[&'d Doc],
+    mut done: impl FnMut(&[&'d Doc]),
+) -> anyhow::Result<()> {
+    let embed = |batch: &[&Doc]| {
+        let texts: Vec<String> = batch.iter().map(|d| d.embedding_text()).collect();
+        let emb = embedder.clone();
+        tokio::task::spawn_blocking(move || emb.embed_batch(&texts))
+    };
+    let batches: Vec<&[&Doc]> = docs.chunks(BATCH).collect();
+    let mut next = batches.first().map(|b| embed(b));
+    for (k, &batch) in batches.iter().enumerate() {
+        let vecs = next
+            .take()
+            .context("an embedding batch was lost")?
+            .await??;
+        next = batches.get(k + 1).map(|b| embed(b));
+        let points = batch
+            .iter()
+            .zip(vecs)
+            .map(|(d, v)| VectorPoint::new(d, v))
+            .collect();
+        store.upsert(points).await?;
+        done(batch);
+    }
+    Ok(())
 }
 
 fn read_manifest(dir: &Path) -> Manifest {

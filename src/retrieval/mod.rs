@@ -26,7 +26,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use docs::{Doc, Kind};
-pub use index::{open, IndexReport};
+pub use index::{embed_and_store, open, IndexReport};
 
 use embed::Embedder;
 use keyword::{KeywordIndex, KeywordResult};

@@ -241,6 +241,29 @@ const scenarios = {
     await page.getByRole("alert").filter({ hasText: "cannot reach the assistant" }).waitFor();
   },
 
+  async "a busy assistant is asked again after Retry-After, with no error shown"(page, base) {
+    // The server's admission control answers `busy` as a 503 before a turn
+    // starts, or as an error event when a streamed turn waited too long.
+    const busy = { error: { code: "busy", message: "the assistant is answering as many messages as it can; retry in a moment" } };
+    const sent = [];
+    await page.route("**/v1/chat", (route) => {
+      sent.push(Date.now());
+      if (sent.length === 1) {
+        return route.fulfill({ status: 503, headers: { "retry-after": "1" }, contentType: "application/json", body: JSON.stringify(busy) });
+      }
+      if (sent.length === 2) {
+        return route.fulfill({ status: 200, contentType: "text/event-stream", body: `event: error\ndata: ${JSON.stringify(busy)}\n\n` });
+      }
+      return route.continue();
+    });
+    await openWidget(page, base);
+    const answer = await say(page, "snacks for a rainy day");
+    check(sent.length === 3, `the message was sent ${sent.length} times`);
+    check(sent[1] - sent[0] >= 900, `the second send came ${sent[1] - sent[0]} ms after the 503 asked for 1 s`);
+    check((await page.getByRole("alert").count()) === 0, "no error was shown");
+    await answer.locator(".ew-product").first().waitFor();
+  },
+
   async "order tracker: where is my order shows the lifecycle timeline"(page, base) {
     await openWidget(page, base);
     const answer = await say(page, "where is my order?");

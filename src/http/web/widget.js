@@ -558,6 +558,9 @@ function failure(e) {
 }
 
 // ---- chat over server-sent events ----
+// Sends of one message while the assistant answers `busy`.
+const BUSY_TRIES = 3;
+
 async function send(text) {
   text = (text || "").trim();
   if (!text || busy) return;
@@ -569,15 +572,31 @@ async function send(text) {
   b.setAttribute("aria-busy", "true");
   b.append(el("span", { class: "ew-typing", "aria-label": "Errand is typing" }, el("span"), el("span"), el("span")));
   try {
-    const res = await fetch(api + "/v1/chat", {
-      method: "POST",
-      headers: headers({ accept: "text/event-stream" }),
-      body: JSON.stringify(session ? { session_id: session, message: text } : { message: text }),
-    }).catch((e) => {
-      throw new Error("cannot reach the assistant (" + e.message + ")");
-    });
-    if (!res.ok) throw new Error(await problem(res));
-    await readEvents(res, b);
+    // A busy assistant (code `busy`, as a 503 or inside the stream) has done
+    // nothing with the message: it is sent again once `Retry-After` (1 s when
+    // unreadable) has passed, a few times, with the typing bubble still up.
+    for (let tries = 1; ; tries++) {
+      const res = await fetch(api + "/v1/chat", {
+        method: "POST",
+        headers: headers({ accept: "text/event-stream" }),
+        body: JSON.stringify(session ? { session_id: session, message: text } : { message: text }),
+      }).catch((e) => {
+        throw new Error("cannot reach the assistant (" + e.message + ")");
+      });
+      try {
+        if (!res.ok) {
+          const err = new Error(await problem(res.clone()));
+          err.code = await res.json().then((v) => v.error.code, () => null);
+          err.wait = Number(res.headers.get("retry-after")) || 1;
+          throw err;
+        }
+        await readEvents(res, b);
+        break;
+      } catch (e) {
+        if (e.code !== "busy" || tries >= BUSY_TRIES) throw e;
+        await new Promise((done) => setTimeout(done, (e.wait || 1) * 1000));
+      }
+    }
   } catch (e) {
     b.remove();
     failure(e);
@@ -619,7 +638,7 @@ async function readEvents(res, b) {
         text.textContent += v.text;
         log.scrollTop = log.scrollHeight;
       } else if (name === "error") {
-        throw new Error(v.error.message);
+        throw Object.assign(new Error(v.error.message), { code: v.error.code });
       } else if (name === "cart") {
         showCart(v);
       } else if (name === "done") {
