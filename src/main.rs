@@ -263,6 +263,20 @@ enum BenchWhat {
         #[arg(long)]
         json: bool,
     },
+    /// Checkout throughput and p50/p99 over HTTP with that many customers
+    /// checking out at once, on a private copy of the data (nothing is
+    /// written to yours); the store is the configured one.
+    Store {
+        /// Concurrent customers per level.
+        #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
+        concurrency: Vec<usize>,
+        /// Checkouts per level (at least one per customer).
+        #[arg(long, default_value_t = 640)]
+        checkouts: usize,
+        /// Print one JSON object instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
     /// Recommendation latency per kind against a history grown `--scale` times,
     /// on a private copy of the database (nothing is written to yours).
     Recs {
@@ -300,6 +314,25 @@ enum BenchWhat {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// A fresh fixture customer of a private bench server: (id, bearer token).
+fn fixture_customer(client: &errand::eval::client::Client) -> anyhow::Result<(String, String)> {
+    let fx = client.call(
+        "POST",
+        "/v1/test_helpers/fixtures",
+        None,
+        Some(&serde_json::json!({})),
+    )?;
+    anyhow::ensure!(fx.status == 201, "creating a bench customer: {}", fx.body);
+    let fx = fx.json();
+    let field = |k: &str| {
+        fx[k]
+            .as_str()
+            .map(str::to_string)
+            .context("fixture customer")
+    };
+    Ok((field("customer_id")?, field("customer_token")?))
 }
 
 /// Writes one JSON object per line (the `--failures` files).
@@ -780,6 +813,58 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Bench {
             what:
+                BenchWhat::Store {
+                    concurrency,
+                    checkouts,
+                    json,
+                },
+        } => {
+            // Groceries that meet their store's minimum order alone, most
+            // stock first, so checkouts rarely run out.
+            let k = errand::knowledge::Knowledge::load(&cfg.paths.knowledge)?;
+            let mut products: Vec<&errand::knowledge::Product> = k
+                .products
+                .iter()
+                .filter(|p| {
+                    k.merchants.iter().any(|m| {
+                        m.id == p.merchant_id
+                            && m.kind == "grocery"
+                            && p.price_minor >= m.min_order_minor
+                    })
+                })
+                .collect();
+            products.sort_by_key(|p| std::cmp::Reverse(p.stock));
+            let products: Vec<String> = products.iter().take(200).map(|p| p.id.clone()).collect();
+            let server = EvalServer::start(cfg, None)?;
+            let client = errand::eval::client::Client::new(&server.base)?;
+            let most = concurrency.iter().copied().max().unwrap_or(1).max(1);
+            let tokens: Vec<String> = (0..most)
+                .map(|_| fixture_customer(&client).map(|(_, token)| token))
+                .collect::<anyhow::Result<_>>()?;
+            let each = |n: usize| checkouts.div_ceil(n.max(1));
+            let total: usize = concurrency.iter().map(|&n| n.max(1) * each(n)).sum();
+            let bar = errand::eval::progress(json, total, "checkouts");
+            let mut levels = Vec::new();
+            for &n in &concurrency {
+                let tick = || bar.inc(1);
+                levels.push(errand::eval::bench::store(
+                    &client,
+                    &tokens[..n.max(1)],
+                    &products,
+                    each(n),
+                    &tick,
+                )?);
+            }
+            bar.finish_and_clear();
+            if json {
+                println!("{}", serde_json::to_string(&levels)?);
+            } else {
+                print!("{}", errand::eval::bench::store_summary("sqlite", &levels));
+            }
+            Ok(())
+        }
+        Command::Bench {
+            what:
                 BenchWhat::Chat {
                     turns,
                     concurrency,
@@ -789,24 +874,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let server = EvalServer::start(cfg, None)?;
             let (rt, app) = server.local()?;
             let client = errand::eval::client::Client::new(&server.base)?;
-            // A fresh fixture customer: (id, bearer token).
-            let customer = || -> anyhow::Result<(String, String)> {
-                let fx = client.call(
-                    "POST",
-                    "/v1/test_helpers/fixtures",
-                    None,
-                    Some(&serde_json::json!({})),
-                )?;
-                anyhow::ensure!(fx.status == 201, "creating a bench customer: {}", fx.body);
-                let fx = fx.json();
-                let field = |k: &str| {
-                    fx[k]
-                        .as_str()
-                        .map(str::to_string)
-                        .context("fixture customer")
-                };
-                Ok((field("customer_id")?, field("customer_token")?))
-            };
+            let customer = || fixture_customer(&client);
             if !concurrency.is_empty() {
                 let most = concurrency.iter().copied().max().unwrap_or(1);
                 let tokens: Vec<String> = (0..most)

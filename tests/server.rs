@@ -102,6 +102,44 @@ fn acknowledged_write_survives_kill_9() {
     );
 }
 
+/// `errand bench store` places real checkouts on a private copy of the data,
+/// every one answered, at each level asked for.
+#[test]
+fn bench_store_checks_out_at_each_level() {
+    let data = data_with_index("bench-store");
+    let out = common::errand()
+        .args([
+            "bench",
+            "store",
+            "--concurrency",
+            "1,4",
+            "--checkouts",
+            "8",
+            "--json",
+            "--data",
+        ])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let levels: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let levels = levels.as_array().unwrap();
+    assert_eq!(levels.len(), 2, "{levels:?}");
+    for (l, clients) in levels.iter().zip([1, 4]) {
+        assert_eq!(l["clients"], clients, "{l}");
+        assert_eq!(
+            (l["checkouts"].as_u64(), l["out_of_stock"].as_u64()),
+            (Some(8), Some(0)),
+            "{l}"
+        );
+        assert!(l["p99_ms"].as_f64().unwrap() >= l["p50_ms"].as_f64().unwrap());
+    }
+}
+
 /// `errand bench chat` runs on a private copy of the data and reports both
 /// paths; the figures themselves belong in the README, not in a test.
 #[test]

@@ -555,6 +555,120 @@ pub fn load(
     })
 }
 
+/// Checkouts over HTTP with `tokens.len()` customers at once.
+#[derive(Debug, Serialize)]
+pub struct StoreLevel {
+    pub clients: usize,
+    /// Checkouts answered 201 (each of one item just added to the cart).
+    pub checkouts: usize,
+    /// Checkouts refused 409 for stock another client took first.
+    pub out_of_stock: usize,
+    /// Per second of the level's wall time, which includes each item's add.
+    pub checkouts_per_s: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+/// `tokens.len()` customers on their own threads, each `each` times adding
+/// one unit of a product (taken in turn from `products`) to its cart and
+/// checking out with a fresh idempotency key; only the checkout is timed.
+/// Loopback only: `client` is the private server.
+pub fn store(
+    client: &super::client::Client,
+    tokens: &[String],
+    products: &[String],
+    each: usize,
+    tick: &(dyn Fn() + Sync),
+) -> anyhow::Result<StoreLevel> {
+    anyhow::ensure!(!products.is_empty(), "no products to buy");
+    let start = Instant::now();
+    let results: Vec<anyhow::Result<(Vec<f64>, usize)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = tokens
+            .iter()
+            .enumerate()
+            .map(|(i, token)| {
+                scope.spawn(move || {
+                    let (mut ms, mut out_of_stock) = (Vec::with_capacity(each), 0);
+                    for k in 0..each {
+                        let product = &products[(i * each + k) % products.len()];
+                        let item = serde_json::json!({ "product_id": product, "quantity": 1 });
+                        let r = client.call("POST", "/v1/cart/items", Some(token), Some(&item))?;
+                        if r.status == 409 {
+                            out_of_stock += 1;
+                            continue;
+                        }
+                        anyhow::ensure!(
+                            r.status == 200,
+                            "adding {product}: {} {}",
+                            r.status,
+                            r.body
+                        );
+                        let key = format!("bench-store-{}", uuid::Uuid::new_v4());
+                        let auth = format!("Bearer {token}");
+                        let at = Instant::now();
+                        let r = client.send(
+                            "POST",
+                            "/v1/checkout",
+                            &[("Authorization", &auth), ("Idempotency-Key", &key)],
+                            None,
+                        )?;
+                        match r.status {
+                            201 => ms.push(at.elapsed().as_secs_f64() * 1000.0),
+                            409 => {
+                                out_of_stock += 1;
+                                client.call("DELETE", "/v1/cart", Some(token), None)?;
+                            }
+                            other => {
+                                anyhow::bail!("POST /v1/checkout answered {other}: {}", r.body)
+                            }
+                        }
+                        tick();
+                    }
+                    Ok((ms, out_of_stock))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a checkout thread panicked")))
+            })
+            .collect()
+    });
+    let wall = start.elapsed().as_secs_f64();
+    let (mut ms, mut out_of_stock) = (Vec::new(), 0);
+    for r in results {
+        let (m, o) = r?;
+        ms.extend(m);
+        out_of_stock += o;
+    }
+    ms.sort_by(f64::total_cmp);
+    Ok(StoreLevel {
+        clients: tokens.len(),
+        checkouts: ms.len(),
+        out_of_stock,
+        checkouts_per_s: ms.len() as f64 / wall.max(1e-9),
+        p50_ms: quantile(&ms, 0.5),
+        p99_ms: quantile(&ms, 0.99),
+    })
+}
+
+/// A readable table of checkout levels.
+pub fn store_summary(backend: &str, levels: &[StoreLevel]) -> String {
+    let mut out = format!(
+        "store: {backend}\n{:>8} {:>10} {:>13} {:>12} {:>8} {:>8}\n",
+        "clients", "checkouts", "out of stock", "checkouts/s", "p50 ms", "p99 ms"
+    );
+    for l in levels {
+        out += &format!(
+            "{:>8} {:>10} {:>13} {:>12.1} {:>8.1} {:>8.1}\n",
+            l.clients, l.checkouts, l.out_of_stock, l.checkouts_per_s, l.p50_ms, l.p99_ms
+        );
+    }
+    out
+}
+
 /// A readable table of load levels.
 pub fn load_summary(levels: &[LoadLevel]) -> String {
     let mut out = format!(
