@@ -335,6 +335,38 @@ fn fixture_customer(client: &errand::eval::client::Client) -> anyhow::Result<(St
     Ok((field("customer_id")?, field("customer_token")?))
 }
 
+/// Runs `level` once per concurrency level, with that many fixture
+/// customers (their tokens) each doing `each(n)` units of work, then prints
+/// the levels as JSON or as `summary` puts them.
+fn bench_levels<L: serde::Serialize>(
+    client: &errand::eval::client::Client,
+    concurrency: &[usize],
+    json: bool,
+    unit: &str,
+    each: impl Fn(usize) -> usize,
+    level: impl Fn(&[String], usize, &(dyn Fn() + Sync)) -> anyhow::Result<L>,
+    summary: impl FnOnce(&[L]) -> String,
+) -> anyhow::Result<()> {
+    let most = concurrency.iter().copied().max().unwrap_or(1).max(1);
+    let tokens: Vec<String> = (0..most)
+        .map(|_| fixture_customer(client).map(|(_, token)| token))
+        .collect::<anyhow::Result<_>>()?;
+    let total: usize = concurrency.iter().map(|&n| n.max(1) * each(n.max(1))).sum();
+    let bar = errand::eval::progress(json, total, unit);
+    let mut levels = Vec::new();
+    for &n in concurrency {
+        let n = n.max(1);
+        levels.push(level(&tokens[..n], each(n), &|| bar.inc(1))?);
+    }
+    bar.finish_and_clear();
+    if json {
+        println!("{}", serde_json::to_string(&levels)?);
+    } else {
+        print!("{}", summary(&levels));
+    }
+    Ok(())
+}
+
 /// Writes one JSON object per line (the `--failures` files).
 fn write_jsonl<T: serde::Serialize>(
     path: &std::path::Path,
@@ -837,31 +869,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let products: Vec<String> = products.iter().take(200).map(|p| p.id.clone()).collect();
             let server = EvalServer::start(cfg, None)?;
             let client = errand::eval::client::Client::new(&server.base)?;
-            let most = concurrency.iter().copied().max().unwrap_or(1).max(1);
-            let tokens: Vec<String> = (0..most)
-                .map(|_| fixture_customer(&client).map(|(_, token)| token))
-                .collect::<anyhow::Result<_>>()?;
-            let each = |n: usize| checkouts.div_ceil(n.max(1));
-            let total: usize = concurrency.iter().map(|&n| n.max(1) * each(n)).sum();
-            let bar = errand::eval::progress(json, total, "checkouts");
-            let mut levels = Vec::new();
-            for &n in &concurrency {
-                let tick = || bar.inc(1);
-                levels.push(errand::eval::bench::store(
-                    &client,
-                    &tokens[..n.max(1)],
-                    &products,
-                    each(n),
-                    &tick,
-                )?);
-            }
-            bar.finish_and_clear();
-            if json {
-                println!("{}", serde_json::to_string(&levels)?);
-            } else {
-                print!("{}", errand::eval::bench::store_summary("sqlite", &levels));
-            }
-            Ok(())
+            bench_levels(
+                &client,
+                &concurrency,
+                json,
+                "checkouts",
+                |n| checkouts.div_ceil(n),
+                |tokens, each, tick| {
+                    errand::eval::bench::store(&client, tokens, &products, each, tick)
+                },
+                |levels| errand::eval::bench::store_summary("sqlite", levels),
+            )
         }
         Command::Bench {
             what:
@@ -876,35 +894,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let client = errand::eval::client::Client::new(&server.base)?;
             let customer = || fixture_customer(&client);
             if !concurrency.is_empty() {
-                let most = concurrency.iter().copied().max().unwrap_or(1);
-                let tokens: Vec<String> = (0..most)
-                    .map(|_| customer().map(|(_, token)| token))
-                    .collect::<anyhow::Result<_>>()?;
                 // Each level sends at least `turns` turns and a whole visit per customer.
-                let each = |n: usize| {
-                    turns
-                        .div_ceil(n)
-                        .max(errand::eval::bench::chat_visit().len())
-                };
-                let total: usize = concurrency.iter().map(|&n| n * each(n)).sum();
-                let bar = errand::eval::progress(json, total, "turns");
-                let mut levels = Vec::new();
-                for &n in &concurrency {
-                    let tick = || bar.inc(1);
-                    levels.push(errand::eval::bench::load(
-                        &client,
-                        &tokens[..n.max(1)],
-                        each(n),
-                        &tick,
-                    )?);
-                }
-                bar.finish_and_clear();
-                if json {
-                    println!("{}", serde_json::to_string(&levels)?);
-                } else {
-                    print!("{}", errand::eval::bench::load_summary(&levels));
-                }
-                return Ok(());
+                let visit = errand::eval::bench::chat_visit().len();
+                return bench_levels(
+                    &client,
+                    &concurrency,
+                    json,
+                    "turns",
+                    |n| turns.div_ceil(n).max(visit),
+                    |tokens, each, tick| errand::eval::bench::load(&client, tokens, each, tick),
+                    errand::eval::bench::load_summary,
+                );
             }
             let (customer, token) = customer()?;
             let (customer, token) = (customer.as_str(), token.as_str());
