@@ -6,7 +6,7 @@ CARGO ?= cargo
 export ERRAND_MODELS ?= $(CURDIR)/.models
 BIN := $(or $(CARGO_TARGET_DIR),target)/release/errand
 
-.PHONY: serve test browser openai mcp setup build index lint bench
+.PHONY: serve test postgres postgres-suite browser openai mcp setup build index lint bench
 
 serve: index
 	$(BIN) serve
@@ -15,10 +15,22 @@ test: index
 	python3 knowledge/generate.py --check
 	$(CARGO) test --release --locked
 	$(BIN) eval --thresholds evals/thresholds.toml
+	$(MAKE) --no-print-directory postgres
 	$(MAKE) --no-print-directory browser
 	$(MAKE) --no-print-directory openai
 	$(MAKE) --no-print-directory mcp
 	$(CARGO) fmt --all -- --check
+
+# The same suite and dialogues with the store on PostgreSQL: a throwaway
+# server (Debian's postgresql, installed if absent) on a free port, removed
+# afterwards. Each test gets a schema of its own; tests/replicas.rs runs two
+# servers on one.
+postgres: index
+	bash .ci/with-postgres $(MAKE) --no-print-directory postgres-suite
+
+postgres-suite:
+	$(CARGO) test --release --locked --tests
+	ERRAND_STORE_URL=$$ERRAND_TEST_POSTGRES ERRAND_STORE_SCHEMA=eval $(BIN) eval --thresholds evals/thresholds.toml
 
 # The widget and console scenarios alone, in headless Chromium.
 browser: index

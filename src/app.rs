@@ -39,9 +39,17 @@ impl App {
             places = knowledge.places.len(),
             "knowledge loaded"
         );
-        let db = config.paths.data.join("errand.db");
-        let store =
-            Store::open(&db).with_context(|| format!("opening database {}", db.display()))?;
+        let store = if config.store.url.is_empty() {
+            let db = config.paths.data.join("errand.db");
+            Store::open(&db).with_context(|| format!("opening database {}", db.display()))?
+        } else {
+            Store::connect(
+                &config.store.url,
+                &config.store.schema,
+                config.store.pool_size,
+            )
+            .context("connecting to PostgreSQL (store.url)")?
+        };
         store.seed(&knowledge).context("seeding the database")?;
         let tokens = Tokens::new(load_secret(&config)?);
         let triage = Triage::load(&config.paths.prompts.join("triage.toml"))?;

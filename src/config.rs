@@ -15,6 +15,7 @@ use serde::Deserialize;
 pub struct Config {
     pub server: ServerConfig,
     pub paths: PathsConfig,
+    pub store: StoreConfig,
     pub retrieval: RetrievalConfig,
     pub commerce: CommerceConfig,
     pub auth: AuthConfig,
@@ -50,6 +51,29 @@ pub struct ServerConfig {
     /// A streamed answer with nothing to send yet (its turn waiting for a
     /// slot, or a model revising it) sends an SSE comment this often.
     pub sse_keep_alive_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// `postgres://user@host:port/db` for PostgreSQL, shared by any number
+    /// of replicas. Empty: SQLite at `<data>/errand.db`.
+    pub url: String,
+    /// PostgreSQL schema holding Errand's tables (created if missing);
+    /// empty: the server's default search path.
+    pub schema: String,
+    /// PostgreSQL connections per process.
+    pub pool_size: u32,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            url: String::new(),
+            schema: String::new(),
+            pool_size: 8,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

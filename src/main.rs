@@ -43,6 +43,13 @@ struct Global {
     /// Folder holding the model files fetched by `make setup`.
     #[arg(long, env = "ERRAND_MODELS", global = true)]
     models: Option<PathBuf>,
+    /// PostgreSQL URL for the store (`postgres://user@host:port/db`);
+    /// unset: SQLite in the data folder.
+    #[arg(long, env = "ERRAND_STORE_URL", global = true)]
+    store_url: Option<String>,
+    /// PostgreSQL schema for the store's tables.
+    #[arg(long, env = "ERRAND_STORE_SCHEMA", global = true)]
+    store_schema: Option<String>,
     /// Log format: text or json.
     #[arg(long, env = "ERRAND_LOG_FORMAT", global = true)]
     log_format: Option<String>,
@@ -449,6 +456,12 @@ fn config(global: &Global) -> anyhow::Result<Config> {
     }
     if let Some(m) = &global.models {
         cfg.paths.models = m.clone();
+    }
+    if let Some(u) = &global.store_url {
+        cfg.store.url = u.clone();
+    }
+    if let Some(s) = &global.store_schema {
+        cfg.store.schema = s.clone();
     }
     if let Some(f) = &global.log_format {
         cfg.log.format = f.clone();
@@ -867,6 +880,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .collect();
             products.sort_by_key(|p| std::cmp::Reverse(p.stock));
             let products: Vec<String> = products.iter().take(200).map(|p| p.id.clone()).collect();
+            let backend = if cfg.store.url.is_empty() {
+                "sqlite"
+            } else {
+                "postgres"
+            };
             let server = EvalServer::start(cfg, None)?;
             let client = errand::eval::client::Client::new(&server.base)?;
             bench_levels(
@@ -878,7 +896,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 |tokens, each, tick| {
                     errand::eval::bench::store(&client, tokens, &products, each, tick)
                 },
-                |levels| errand::eval::bench::store_summary("sqlite", levels),
+                |levels| errand::eval::bench::store_summary(backend, levels),
             )
         }
         Command::Bench {

@@ -110,8 +110,8 @@ fn segments_are_computed_by_the_command_and_read_by_agents_only() {
         .unwrap()
         .contains("errand segments"));
 
-    let mut cmd = common::errand();
-    cmd.args(["segments", "--json", "--data"]).arg(&s.data);
+    let mut cmd = common::errand_on(&s.data);
+    cmd.args(["segments", "--json"]);
     let run: Value = serde_json::from_slice(&common::run_ok(&mut cmd)).unwrap();
 
     let (status, got) = s.get("/v1/ops/segments", Some(&agent));

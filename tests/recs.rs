@@ -314,7 +314,7 @@ fn the_evaluation_reads_back_what_it_exports() {
 fn similar_ranks_what_the_callers_segment_orders() {
     let s = common::start_without_drivers("recs-similar");
     let catalog = catalog();
-    common::run_ok(common::errand().args(["segments", "--data"]).arg(&s.data));
+    common::run_ok(common::errand_on(&s.data).arg("segments"));
     let agent = common::token(&s.data, &["--agent", "agent-7"]);
     let (_, run) = s.get("/v1/ops/segments", Some(&agent));
     let names: Vec<&str> = run["segments"]

@@ -4,7 +4,7 @@
 //! checkout. The only total `complete` may charge is the one last returned
 //! to the agent: if the cart changed since, it is refused as `terms_changed`.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::cart::{replace_lines, view, CartView};

@@ -1,6 +1,6 @@
 //! The customer's one open cart, across merchants.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::pricing::{self, Context, Line, Priced};
@@ -136,7 +136,7 @@ fn quantity_in_cart(
     except: Option<&str>,
 ) -> Result<u32> {
     Ok(conn.query_row(
-        "SELECT COALESCE(SUM(quantity), 0) FROM cart_items WHERE cart_id = ?1 AND product_id = ?2 AND options IS NOT ?3",
+        "SELECT COALESCE(SUM(quantity), 0) FROM cart_items WHERE cart_id = ?1 AND product_id = ?2 AND options IS DISTINCT FROM ?3",
         params![cart, product, except],
         |r| r.get(0),
     )?)
@@ -146,7 +146,7 @@ fn quantity_in_cart(
 fn add_units(conn: &Connection, cart: &str, line: &Line, added_at: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO cart_items (cart_id, product_id, options, quantity, added_at) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT(cart_id, product_id, options) DO UPDATE SET quantity = quantity + excluded.quantity",
+         ON CONFLICT(cart_id, product_id, options) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity",
         params![cart, line.product_id, line.options, line.quantity, added_at],
     )?;
     Ok(())
@@ -273,9 +273,9 @@ impl Commerce {
     ) -> Result<std::collections::HashMap<String, u32>> {
         self.tx(move |c, conn| {
             products
-                .into_iter()
+                .iter()
                 .filter(|p| c.knowledge.product(p).is_some())
-                .map(|p| Ok((p.clone(), available(c, conn, &p)?)))
+                .map(|p| Ok((p.clone(), available(c, conn, p)?)))
                 .collect()
         })
         .await
@@ -301,7 +301,7 @@ impl Commerce {
             let total = quantity_in_cart(conn, &cart, &product, None)?.saturating_add(quantity);
             check_stock(c, conn, &product, total)?;
             let line = Line {
-                product_id: product,
+                product_id: product.clone(),
                 options: key,
                 quantity,
             };
@@ -352,7 +352,7 @@ impl Commerce {
         self.tx(move |c, conn| {
             let cart = open_cart(conn, &customer)?;
             let mut l = find_line(conn, &cart, &reference)?;
-            if let Some(asked) = asked {
+            if let Some(asked) = asked.clone() {
                 let mut merged = parse_key(&l.options);
                 merged.extend(asked);
                 let key = options_key(c, &l.product_id, &merged)?;

@@ -1,7 +1,7 @@
 //! Pay once for a cart across merchants: one payment, one order per merchant,
 //! and the breakup of who gets what.
 
-use rusqlite::{params, Connection};
+use crate::store::{params, Connection};
 use serde::{Deserialize, Serialize};
 
 use super::cart::view;
@@ -226,7 +226,7 @@ pub(super) fn place(
                 params![o.order_id, it.product_id, it.options_key(), it.title, it.quantity, it.unit_price_minor],
             )?;
             conn.execute(
-                "INSERT INTO stock_sold (product_id, sold) VALUES (?1, ?2) ON CONFLICT(product_id) DO UPDATE SET sold = sold + excluded.sold",
+                "INSERT INTO stock_sold (product_id, sold) VALUES (?1, ?2) ON CONFLICT(product_id) DO UPDATE SET sold = stock_sold.sold + excluded.sold",
                 params![it.product_id, it.quantity],
             )?;
         }

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, Connection};
+use crate::store::{params, Connection};
 use serde::Serialize;
 
 use super::simulator::unit;
@@ -103,8 +103,8 @@ fn kind_name(kind: RecsKind) -> String {
 /// Records that `customer` was shown `products` in `arm` (first time only).
 pub(super) fn shown(conn: &Connection, arm: &Arm, customer: &str, products: &[&str]) -> Result<()> {
     let mut st = conn.prepare_cached(
-        "INSERT OR IGNORE INTO experiment_exposures (experiment, variant, customer_id, product_id, at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO experiment_exposures (experiment, variant, customer_id, product_id, at)
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
     )?;
     let t = now();
     for p in products {
@@ -143,9 +143,9 @@ pub(super) fn followed(
     outcome: Outcome,
 ) -> Result<usize> {
     let mut st = conn.prepare_cached(
-        "INSERT OR IGNORE INTO experiment_outcomes (experiment, variant, customer_id, product_id, kind, at)
+        "INSERT INTO experiment_outcomes (experiment, variant, customer_id, product_id, kind, at)
          SELECT experiment, variant, customer_id, product_id, ?3, ?4 FROM experiment_exposures
-         WHERE customer_id = ?1 AND product_id = ?2",
+         WHERE customer_id = ?1 AND product_id = ?2 ON CONFLICT DO NOTHING",
     )?;
     let t = now();
     let mut n = 0;
@@ -215,7 +215,7 @@ fn result(c: &Commerce, conn: &Connection, e: &ExperimentConfig) -> Result<Exper
     for v in &e.variants {
         let exposed = count(
             "SELECT count(DISTINCT customer_id) FROM experiment_exposures
-             WHERE experiment = ?1 AND variant = ?2 AND ?3 IS NULL",
+             WHERE experiment = ?1 AND variant = ?2 AND CAST(?3 AS TEXT) IS NULL",
             &v.ranking,
             None,
         )?;

@@ -7,7 +7,7 @@
 //! the order's open one. Stored verdicts name the rules' version; a change
 //! to the rules re-triages them at start ([`Commerce::retriage`]).
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use crate::store::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::{invalid, new_id, Commerce, CommerceError, Result};
@@ -99,7 +99,7 @@ impl Commerce {
                 owned("SELECT customer_id FROM conversations WHERE id = ?1", s, "session")?;
             }
             type Earlier = (String, String, Option<i64>, String);
-            let row = |r: &rusqlite::Row| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
+            let row = |r: &crate::store::Row| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
             let existing: Option<Earlier> = match &req.order_id {
                 Some(o) => tx
                     .query_row(
@@ -125,14 +125,14 @@ impl Commerce {
             let text = if req.add_to_text && !said.is_empty() && !said.contains(&text) {
                 format!("{said}\n{text}")
             } else {
-                text
+                text.clone()
             };
             // The conversation stays the one given first when a resend names none.
             let session_id: Option<String> = tx.query_row(
                 "INSERT INTO feedback (id, customer_id, order_id, session_id, rating, text, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT(id) DO UPDATE SET rating = excluded.rating, text = excluded.text,
-                   session_id = coalesce(excluded.session_id, session_id), updated_at = excluded.updated_at
+                   session_id = coalesce(excluded.session_id, feedback.session_id), updated_at = excluded.updated_at
                  RETURNING session_id",
                 params![id, customer, req.order_id, req.session_id, rating, text, created_at, t],
                 |r| r.get(0),
@@ -238,7 +238,7 @@ impl Commerce {
             let tx = conn.transaction()?;
             let stale: Vec<(String, String, Option<i64>)> = {
                 let mut st = tx.prepare(
-                    "SELECT id, text, rating FROM feedback WHERE triaged_with IS NOT ?1",
+                    "SELECT id, text, rating FROM feedback WHERE triaged_with IS DISTINCT FROM ?1",
                 )?;
                 let rows = st.query_map([self.triage.digest()], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?))

@@ -5,8 +5,8 @@
 //! Fixture orders are marked as history (`seeded`), so the simulator leaves
 //! them where they were put and a replayed dialogue sees the same state.
 
+use crate::store::params;
 use chrono::{Duration, Utc};
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use super::orders::{record, FLOW};
@@ -111,7 +111,7 @@ impl Commerce {
 
 fn fixture_order(
     c: &Commerce,
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Connection,
     customer: &str,
     address: &str,
     o: &FixtureOrder,

@@ -7,8 +7,8 @@
 
 use std::sync::Mutex;
 
+use crate::store::{params, Connection};
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
-use rusqlite::{params, Connection};
 use serde::Serialize;
 
 use super::{invalid, Commerce, Result};
@@ -150,8 +150,6 @@ pub fn policy(k: &Knowledge) -> FleetPolicy {
 pub(super) struct FleetState {
     /// The heatmap for a day, and when it was built.
     heat: Option<(NaiveDate, DateTime<Utc>, std::sync::Arc<Heatmap>)>,
-    /// The city hour last rebalanced.
-    rebalanced: Option<(NaiveDate, u32)>,
 }
 
 fn heatmap(
@@ -331,12 +329,15 @@ impl Commerce {
 pub(super) fn rebalance(c: &Commerce, conn: &Connection, at: DateTime<Utc>) -> Result<usize> {
     let local = city_time(at);
     let hour = (local.date_naive(), local.hour());
-    {
-        let mut s = c.fleet.lock().unwrap_or_else(|p| p.into_inner());
-        if s.rebalanced == Some(hour) {
-            return Ok(0);
-        }
-        s.rebalanced = Some(hour);
+    // The hour done is kept in the database, so the simulator's next
+    // leader (another replica) does not move the fleet again this hour.
+    let first = conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('fleet_rebalanced', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE meta.value != excluded.value",
+        [format!("{}T{:02}", hour.0, hour.1)],
+    )?;
+    if first == 0 {
+        return Ok(0);
     }
     let areas = areas(&c.knowledge);
     let heat = heatmap(c, conn, &areas, hour.0)?;

@@ -43,7 +43,7 @@ mod tickets;
 
 use std::sync::Arc;
 
-use rusqlite::Connection;
+use crate::store::{Connection, DbError, Transaction};
 
 pub use agentic::{SessionItem, SessionStatus, SessionView};
 pub use cart::CartView;
@@ -104,8 +104,8 @@ pub enum CommerceError {
     Store(#[from] StoreError),
 }
 
-impl From<rusqlite::Error> for CommerceError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<DbError> for CommerceError {
+    fn from(e: DbError) -> Self {
         CommerceError::Store(StoreError::from(e))
     }
 }
@@ -145,8 +145,11 @@ pub struct Commerce {
     triage: Arc<Triage>,
     /// Forecast demand per store category, and the outlook per product.
     demand: Arc<ops::Demand>,
-    /// The fleet heatmap and the hour last rebalanced.
+    /// The fleet heatmap, cached for the day.
     fleet: Arc<std::sync::Mutex<fleet::FleetState>>,
+    /// This process among the replicas sharing the database (who holds
+    /// the simulator's lease).
+    replica: Arc<str>,
 }
 
 impl Commerce {
@@ -168,9 +171,11 @@ impl Commerce {
             triage,
             demand: Arc::default(),
             fleet: Arc::default(),
+            replica: uuid::Uuid::new_v4().to_string().into(),
         };
-        c.store
-            .call_blocking(|conn| Ok(simulator::place_drivers(conn, &c.knowledge, &c.config)))??;
+        c.store.call_blocking(|conn| {
+            store_errors_out(simulator::place_drivers(conn, &c.knowledge, &c.config))
+        })??;
         Ok(c)
     }
 
@@ -181,25 +186,34 @@ impl Commerce {
     /// Runs `f` in one transaction on the store's blocking thread.
     async fn tx<R: Send + 'static>(
         &self,
-        f: impl FnOnce(&Commerce, &rusqlite::Transaction) -> Result<R> + Send + 'static,
+        mut f: impl FnMut(&Commerce, &Transaction) -> Result<R> + Send + 'static,
     ) -> Result<R> {
         let this = self.clone();
         self.store
             .call(move |conn: &mut Connection| {
-                Ok((|| {
-                    let tx = conn.transaction()?;
-                    let out = f(&this, &tx)?;
+                let tx = conn.transaction()?;
+                let out = store_errors_out(f(&this, &tx))?;
+                if out.is_ok() {
                     tx.commit()?;
-                    Ok(out)
-                })())
+                }
+                Ok(out)
             })
             .await?
     }
 }
 
+/// Lifts the store's own errors out of a domain result, so the store sees
+/// them: a PostgreSQL serialization failure then runs the call again.
+fn store_errors_out<R>(r: Result<R>) -> Result<Result<R>, StoreError> {
+    match r {
+        Err(CommerceError::Store(e)) => Err(e),
+        other => Ok(other),
+    }
+}
+
 /// The customer segment (`new`, `regular`, `gold`) offers are targeted by.
 fn segment(conn: &Connection, customer: &str) -> Result<String> {
-    use rusqlite::OptionalExtension;
+    use crate::store::OptionalExtension;
     conn.query_row(
         "SELECT segment FROM customers WHERE id = ?1",
         [customer],
@@ -211,7 +225,7 @@ fn segment(conn: &Connection, customer: &str) -> Result<String> {
 
 /// A customer as the database knows them: seeded ones and any created since.
 fn customer_row(conn: &Connection, id: &str) -> Result<crate::knowledge::Customer> {
-    use rusqlite::OptionalExtension;
+    use crate::store::OptionalExtension;
     let row: Option<(crate::knowledge::Customer, String)> = conn
         .query_row(
             "SELECT id, name, area, diet, language, segment, addresses FROM customers WHERE id = ?1",
@@ -262,7 +276,7 @@ fn idempotent<T: serde::Serialize + serde::de::DeserializeOwned>(
     request: &impl serde::Serialize,
     f: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
-    use rusqlite::OptionalExtension;
+    use crate::store::OptionalExtension;
     use sha2::Digest;
     if key.is_empty() || key.len() > 200 {
         return Err(invalid("Idempotency-Key", "must be 1 to 200 characters"));
@@ -287,7 +301,7 @@ fn idempotent<T: serde::Serialize + serde::de::DeserializeOwned>(
     let out = f()?;
     conn.execute(
         "INSERT INTO idempotency (scope, key, request_hash, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        rusqlite::params![scope, key, hash, serde_json::to_string(&out)?, crate::store::now()],
+        crate::store::params![scope, key, hash, serde_json::to_string(&out)?, crate::store::now()],
     )?;
     Ok(out)
 }

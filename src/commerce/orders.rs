@@ -1,8 +1,8 @@
 //! Orders: their lifecycle as events, what is wrong with one (diagnosis), and
 //! the care actions policy allows (cancel, refund, reblast a driver).
 
+use crate::store::{params, Connection, OptionalExtension};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::money::{format_inr, percent_of};

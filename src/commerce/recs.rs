@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::experiments::Ranking;

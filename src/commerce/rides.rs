@@ -1,8 +1,8 @@
 //! Ride quotes and bookings: distance, traffic-aware ETA, fare breakdown with
 //! surge from local demand and supply, and the ride's own lifecycle.
 
+use crate::store::{params, Connection, OptionalExtension};
 use chrono::{DateTime, Duration, Timelike, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::geo::{haversine_km, resolve, Point};
@@ -421,7 +421,7 @@ impl Commerce {
                     "SELECT id FROM rides WHERE customer_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2",
                 )?
                 .query_map(params![customer, limit as i64], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<Result<_, crate::store::DbError>>()?;
             ids.iter().map(|id| load(conn, &customer, id)).collect()
         })
         .await

@@ -2,8 +2,8 @@
 //! `ops::segments`, stored as a run so every reader sees the same segments
 //! until the next `errand segments`.
 
+use crate::store::{params, Connection, OptionalExtension};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -71,9 +71,9 @@ impl Commerce {
         };
         let stored = s.clone();
         self.tx(move |_, conn| {
-            conn.execute(
+            let run: i64 = conn.query_row(
                 "INSERT INTO segment_runs (computed_at, k, silhouette, tried, segments)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
                 params![
                     now(),
                     stored.k as i64,
@@ -81,8 +81,8 @@ impl Commerce {
                     serde_json::to_string(&stored.tried)?,
                     serde_json::to_string(&stored.segments)?
                 ],
+                |r| r.get(0),
             )?;
-            let run = conn.last_insert_rowid();
             conn.execute("DELETE FROM customer_segments", [])?;
             let mut st = conn.prepare(
                 "INSERT INTO customer_segments (customer_id, run_id, segment) VALUES (?1, ?2, ?3)",

@@ -2,8 +2,8 @@
 //! a seeded fleet of drivers and configured rates of orders that get stuck.
 //! Seeded orders (history) are never touched.
 
+use crate::store::{params, Connection};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection};
 
 use super::geo::haversine_km;
 use super::orders::record;
@@ -160,6 +160,9 @@ impl Commerce {
     /// One simulator step at `at`; returns how many transitions happened.
     pub async fn simulate(&self, at: DateTime<Utc>) -> Result<usize> {
         self.tx(move |c, conn| {
+            if !lead(c, conn, at)? {
+                return Ok(0);
+            }
             if c.config.simulator.rebalance {
                 super::fleet::rebalance(c, conn, at)?;
             }
@@ -167,6 +170,22 @@ impl Commerce {
         })
         .await
     }
+}
+
+/// Whether this replica runs the simulator's step: it holds the lease (and
+/// renews it), or takes it over once its holder has let it lapse, so with
+/// several replicas on one database each step runs exactly once.
+fn lead(c: &Commerce, conn: &Connection, at: DateTime<Utc>) -> Result<bool> {
+    let tick = c.config.simulator.tick_ms.max(50) as i64;
+    let ttl = chrono::Duration::milliseconds((5 * tick).max(2_000));
+    let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let took = conn.execute(
+        "INSERT INTO leases (name, holder, expires_at) VALUES ('simulator', ?1, ?2)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+         WHERE leases.holder = excluded.holder OR leases.expires_at < ?3",
+        params![&*c.replica, stamp(at + ttl), stamp(at)],
+    )?;
+    Ok(took == 1)
 }
 
 /// Lifecycle minutes spent in `status` before the next state.

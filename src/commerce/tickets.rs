@@ -1,7 +1,7 @@
 //! Support tickets and the actions assist mode proposes for them. A proposed
 //! action runs only when a care agent approves it, exactly once.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -53,7 +53,7 @@ pub struct Proposal {
     pub reason: String,
 }
 
-fn ticket_row(r: &rusqlite::Row) -> rusqlite::Result<Ticket> {
+fn ticket_row(r: &crate::store::Row) -> Result<Ticket, crate::store::DbError> {
     Ok(Ticket {
         id: r.get(0)?,
         customer_id: r.get(1)?,
@@ -193,7 +193,7 @@ impl Commerce {
         self.tx(move |_, conn| {
             let (sql, arg) = match &actor {
                 Actor::Customer(me) => (format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE customer_id = ?1 ORDER BY created_at DESC LIMIT 100"), Some(me.clone())),
-                _ => (format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE status != 'closed' AND (?1 IS NULL OR team = ?1) ORDER BY created_at DESC LIMIT 100"), team),
+                _ => (format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE status != 'closed' AND (CAST(?1 AS TEXT) IS NULL OR team = ?1) ORDER BY created_at DESC LIMIT 100"), team.clone()),
             };
             let mut st = conn.prepare(&sql)?;
             let rows = st.query_map([arg], ticket_row)?;
@@ -213,6 +213,7 @@ impl Commerce {
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<_, _>>()?;
             Ok(teams
+                .clone()
                 .into_iter()
                 .map(|(id, label)| {
                     let n = counts.get(&id).copied().unwrap_or(0);
@@ -281,7 +282,7 @@ impl Commerce {
         self.tx(move |_, conn| {
             if actions(conn, &ticket)?.is_empty() {
                 let at = now();
-                for p in proposals {
+                for p in &proposals {
                     conn.execute(
                         "INSERT INTO ticket_actions (id, ticket_id, kind, params, reason, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                         params![new_id("act"), ticket, p.kind, p.params.to_string(), p.reason, at],

@@ -112,6 +112,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(what) => ApiError::not_found(format!("{what} not found")),
             StoreError::Conflict(msg) => ApiError::new(StatusCode::CONFLICT, "conflict", msg),
+            StoreError::Invalid(msg) => ApiError::bad_request(msg),
             StoreError::Unavailable(e) => ApiError::store_unavailable(e),
             other => ApiError::internal(other),
         }

@@ -1,6 +1,6 @@
 //! Conversations and their messages: the chat history a session resumes from.
 
-use rusqlite::{params, OptionalExtension};
+use crate::store::{params, OptionalExtension};
 use serde::Serialize;
 
 use super::{now, Store, StoreError};
@@ -54,7 +54,7 @@ impl Store {
                 "INSERT INTO conversations (id, customer_id, agent_id, ticket_id, mode, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
                 params![id, customer_id, agent_id, ticket_id, mode, at],
             )?;
-            Ok(Conversation { id, customer_id, agent_id, mode: mode.into(), ticket_id, created_at: at, messages: vec![] })
+            Ok(Conversation { id, customer_id: customer_id.clone(), agent_id: agent_id.clone(), mode: mode.into(), ticket_id: ticket_id.clone(), created_at: at, messages: vec![] })
         })
         .await
     }

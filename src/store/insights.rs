@@ -197,8 +197,8 @@ impl Store {
                 ratings,
                 days: days.into_iter().map(|(d, t)| t.finish(d)).collect(),
                 handover_intents,
-                from,
-                to,
+                from: from.clone(),
+                to: to.clone(),
             })
         })
         .await
@@ -219,10 +219,10 @@ impl Store {
                  LEFT JOIN orders o ON o.id = f.order_id
                  JOIN customers cu ON cu.id = f.customer_id
                  WHERE f.class = 'complaint' AND substr(f.created_at, 1, 10) BETWEEN ?1 AND ?2
-                   AND (?3 IS NULL OR o.merchant_id = ?3)
+                   AND (CAST(?3 AS TEXT) IS NULL OR o.merchant_id = ?3)
                  ORDER BY f.created_at, f.id",
             )?;
-            let rows = st.query_map(rusqlite::params![from, to, merchant], |r| {
+            let rows = st.query_map(crate::store::params![from, to, merchant], |r| {
                 Ok((
                     r.get(0)?,
                     r.get(1)?,

@@ -1,6 +1,9 @@
-//! Durable state in SQLite: versioned migrations, WAL with `synchronous=FULL`
-//! (a committed write survives `kill -9` and power loss), and a blocking
-//! connection driven from async code through [`Store::call`].
+//! Durable state, in SQLite (the default: one file, WAL with
+//! `synchronous=FULL`, so a committed write survives `kill -9` and power
+//! loss) or PostgreSQL (`store.url = "postgres://..."`, shared by several
+//! replicas). Both run the same versioned migrations, one file per dialect,
+//! and domain code reaches either through one [`Connection`] API from
+//! [`Store::call`].
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), errand::store::StoreError> {
@@ -10,54 +13,55 @@
 //! ```
 
 mod conversations;
+mod db;
 mod insights;
 mod seed;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use rusqlite::Connection;
+use postgres::NoTls;
+
+pub(crate) use db::params;
+pub use db::{
+    Connection, Error as DbError, FromSql, OptionalExtension, Row, ToSql, Transaction, Value,
+};
 
 pub use conversations::{Conversation, Exchange, Message};
 pub use insights::{AssistantReport, Complaint, IntentCount, Outcomes};
 
 /// How long a write waits for another writer before it is refused.
-const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Migrations in order; `PRAGMA user_version` records how many have run.
-const MIGRATIONS: &[(&str, &str)] = &[
-    ("0001_init", include_str!("migrations/0001_init.sql")),
-    (
-        "0002_commerce",
-        include_str!("migrations/0002_commerce.sql"),
-    ),
-    (
-        "0003_ticket_actions",
-        include_str!("migrations/0003_ticket_actions.sql"),
-    ),
-    (
-        "0004_refund_policy",
-        include_str!("migrations/0004_refund_policy.sql"),
-    ),
-    ("0005_options", include_str!("migrations/0005_options.sql")),
-    (
-        "0006_checkout_sessions",
-        include_str!("migrations/0006_checkout_sessions.sql"),
-    ),
-    (
-        "0007_feedback",
-        include_str!("migrations/0007_feedback.sql"),
-    ),
-    ("0008_triage", include_str!("migrations/0008_triage.sql")),
-    (
-        "0009_segments",
-        include_str!("migrations/0009_segments.sql"),
-    ),
-    (
-        "0010_experiments",
-        include_str!("migrations/0010_experiments.sql"),
-    ),
-];
+/// A PostgreSQL transaction that lost a serialization race runs again, at
+/// most this many times, after a short, growing, jittered pause.
+const SERIALIZATION_RETRIES: u32 = 12;
+
+macro_rules! migrations {
+    ($($name:literal),* $(,)?) => {
+        /// Migrations in order, each in both dialects; SQLite records how
+        /// many have run in `PRAGMA user_version`, PostgreSQL in
+        /// `schema_migrations`.
+        const MIGRATIONS: &[(&str, &str, &str)] = &[$(
+            ($name, include_str!(concat!("migrations/", $name, ".sql")),
+             include_str!(concat!("migrations/postgres/", $name, ".sql"))),
+        )*];
+    };
+}
+migrations!(
+    "0001_init",
+    "0002_commerce",
+    "0003_ticket_actions",
+    "0004_refund_policy",
+    "0005_options",
+    "0006_checkout_sessions",
+    "0007_feedback",
+    "0008_triage",
+    "0009_segments",
+    "0010_experiments",
+    "0011_leases",
+);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -65,92 +69,197 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A value the database cannot hold (text with a NUL character).
+    #[error("{0}")]
+    Invalid(String),
     /// The database refuses writes (locked, read-only, full or failing
-    /// disk): a retry later may succeed, and reads still work.
+    /// disk, unreachable): a retry later may succeed, and reads may still work.
     #[error("the database refuses writes: {0}")]
-    Unavailable(rusqlite::Error),
+    Unavailable(DbError),
     #[error("database error: {0}")]
-    Sqlite(rusqlite::Error),
+    Db(DbError),
     #[error("stored JSON is invalid: {0}")]
     Json(#[from] serde_json::Error),
     #[error("database task failed: {0}")]
     Task(String),
 }
 
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        use rusqlite::ErrorCode::*;
-        match e.sqlite_error_code() {
-            Some(
-                DatabaseBusy | DatabaseLocked | ReadOnly | DiskFull | SystemIoFailure | CannotOpen,
-            ) => StoreError::Unavailable(e),
-            _ => StoreError::Sqlite(e),
+impl From<DbError> for StoreError {
+    fn from(e: DbError) -> Self {
+        if matches!(e, DbError::Nul) {
+            StoreError::Invalid(e.to_string())
+        } else if e.is_unavailable() {
+            StoreError::Unavailable(e)
+        } else {
+            StoreError::Db(e)
         }
     }
+}
+
+type PgPool = r2d2::Pool<db::PgManager>;
+
+#[derive(Clone)]
+enum Backend {
+    /// One connection: SQLite has one writer anyway, and this keeps each
+    /// call's statements together without a transaction.
+    Sqlite(Arc<Mutex<Connection>>),
+    /// A pool; each call is one SERIALIZABLE transaction, run again when
+    /// PostgreSQL reports a serialization failure.
+    Postgres(PgPool),
 }
 
 /// A handle to the database; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    conn: Arc<Mutex<Connection>>,
+    backend: Backend,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and runs pending migrations.
+    /// Opens (creating if needed) the SQLite database at `path` and runs
+    /// pending migrations.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::Task(format!("creating {}: {e}", dir.display())))?;
         }
-        let conn = Connection::open(path)?;
+        let conn = rusqlite::Connection::open(path).map_err(DbError::from)?;
         Store::init(conn)
     }
 
-    /// A private in-memory database, for tests.
+    /// A private in-memory SQLite database, for tests.
     pub fn open_in_memory() -> Result<Store, StoreError> {
-        Store::init(Connection::open_in_memory()?)
+        Store::init(rusqlite::Connection::open_in_memory().map_err(DbError::from)?)
     }
 
-    fn init(mut conn: Connection) -> Result<Store, StoreError> {
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        migrate(&mut conn)?;
+    fn init(conn: rusqlite::Connection) -> Result<Store, StoreError> {
+        let pragmas = || -> rusqlite::Result<()> {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+            conn.busy_timeout(BUSY_TIMEOUT)
+        };
+        pragmas().map_err(DbError::from)?;
+        let mut conn = Connection::sqlite(conn);
+        migrate_sqlite(&mut conn)?;
         Ok(Store {
-            conn: Arc::new(Mutex::new(conn)),
+            backend: Backend::Sqlite(Arc::new(Mutex::new(conn))),
         })
     }
 
-    /// Runs `f` on the connection in a blocking thread.
+    /// Connects to PostgreSQL at `url` (`postgres://user@host:port/db`),
+    /// with its tables in `schema` (created if missing; empty: the server's
+    /// default), and runs pending migrations, one replica at a time.
+    pub fn connect(url: &str, schema: &str, pool_size: u32) -> Result<Store, StoreError> {
+        let mut config: postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::Task(format!("store.url: {e}")))?;
+        if !schema.is_empty() {
+            if !schema
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                return Err(StoreError::Task(format!(
+                    "store.schema `{schema}`: use letters, digits and _"
+                )));
+            }
+            let admin = config.clone();
+            off_runtime(move || {
+                admin
+                    .connect(NoTls)?
+                    .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+            })
+            .map_err(|e| StoreError::Unavailable(DbError::Postgres(e)))?;
+            config.options(&format!("-c search_path={schema}"));
+        }
+        // The pool and the driver block: build them off any async runtime.
+        let pool = off_runtime(move || {
+            r2d2::Pool::builder()
+                .max_size(pool_size.max(1))
+                .connection_timeout(BUSY_TIMEOUT)
+                // A closed connection is dropped when it comes back; a ping
+                // on every checkout would add a round trip to every call.
+                .test_on_check_out(false)
+                .build(db::PgManager(config))
+                .map_err(|e| StoreError::Unavailable(DbError::Pool(e)))
+        })?;
+        let store = Store {
+            backend: Backend::Postgres(pool),
+        };
+        store.call_blocking(migrate_postgres)?;
+        Ok(store)
+    }
+
+    /// Runs `f` on a connection in a blocking thread. On PostgreSQL `f` is
+    /// one transaction and may run more than once (see
+    /// [`SERIALIZATION_RETRIES`]), so it must not act outside the database
+    /// except idempotently.
     pub async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<R, StoreError> + Send + 'static,
+        F: FnMut(&mut Connection) -> Result<R, StoreError> + Send + 'static,
     {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || f(&mut conn.lock().unwrap_or_else(|p| p.into_inner())))
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || this.run(f))
             .await
             .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
-    /// Runs `f` on the connection from synchronous code (CLI, tests).
-    pub fn call_blocking<R>(
+    /// Runs `f` on a connection from synchronous code (CLI, start-up, tests).
+    pub fn call_blocking<R: Send>(
         &self,
-        f: impl FnOnce(&mut Connection) -> Result<R, StoreError>,
+        f: impl FnMut(&mut Connection) -> Result<R, StoreError> + Send,
     ) -> Result<R, StoreError> {
-        f(&mut self.conn.lock().unwrap_or_else(|p| p.into_inner()))
+        match &self.backend {
+            Backend::Sqlite(_) => self.run(f),
+            Backend::Postgres(_) => off_runtime(|| self.run(f)),
+        }
     }
 
-    /// Whether the database takes writes now: takes the write lock for a
-    /// moment without waiting long for it, and lets go. `/readyz` reports
-    /// a store that refuses as degraded.
+    fn run<R>(
+        &self,
+        mut f: impl FnMut(&mut Connection) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(conn) => f(&mut conn.lock().unwrap_or_else(|p| p.into_inner())),
+            Backend::Postgres(pool) => {
+                let mut conn = Connection::postgres(
+                    pool.get()
+                        .map_err(|e| StoreError::Unavailable(DbError::Pool(e)))?,
+                );
+                let mut attempt = 0;
+                loop {
+                    let out = serializable(&mut conn, &mut f);
+                    match out {
+                        Err(StoreError::Db(e))
+                            if attempt < SERIALIZATION_RETRIES && e.is_serialization_failure() =>
+                        {
+                            attempt += 1;
+                            std::thread::sleep(backoff(attempt));
+                        }
+                        out => return out,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether the database takes writes now. `/readyz` reports a store
+    /// that refuses as degraded.
     pub async fn writable(&self) -> bool {
-        self.call(|c| {
-            c.busy_timeout(std::time::Duration::from_millis(200))?;
-            let took = c.execute_batch("BEGIN IMMEDIATE; ROLLBACK;");
-            c.busy_timeout(BUSY_TIMEOUT)?;
-            Ok(took.is_ok())
+        self.call(|c| match c.as_sqlite() {
+            // Takes SQLite's write lock for a moment, without waiting long.
+            Some(s) => {
+                let probe = || -> rusqlite::Result<bool> {
+                    s.busy_timeout(Duration::from_millis(200))?;
+                    let took = s.execute_batch("BEGIN IMMEDIATE; ROLLBACK;");
+                    s.busy_timeout(BUSY_TIMEOUT)?;
+                    Ok(took.is_ok())
+                };
+                Ok(probe().map_err(DbError::from)?)
+            }
+            None => Ok(c.query_row("SELECT NOT pg_is_in_recovery()", [], |r| {
+                r.get::<_, bool>(0)
+            })?),
         })
         .await
         .unwrap_or(false)
@@ -158,19 +267,78 @@ impl Store {
 
     /// Number of migrations applied.
     pub fn schema_version(&self) -> Result<usize, StoreError> {
-        self.call_blocking(|c| {
-            Ok(c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize)
-        })
+        self.call_blocking(|c| Ok(applied(c)? as usize))
     }
 }
 
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let done: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(done as usize) {
+/// One attempt of a PostgreSQL call: `f` inside a SERIALIZABLE transaction,
+/// committed if it succeeds, rolled back if it fails or panics (so a pooled
+/// connection never goes back mid-transaction).
+fn serializable<R>(
+    conn: &mut Connection,
+    f: &mut impl FnMut(&mut Connection) -> Result<R, StoreError>,
+) -> Result<R, StoreError> {
+    conn.begin_call("BEGIN ISOLATION LEVEL SERIALIZABLE")?;
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
+    let commit = matches!(out, Ok(Ok(_)));
+    let ended = conn.end_call(commit);
+    match out {
+        Err(panic) => std::panic::resume_unwind(panic),
+        Ok(Ok(v)) => ended.map(|()| v).map_err(StoreError::from),
+        Ok(Err(e)) => Err(e),
+    }
+}
+
+fn backoff(attempt: u32) -> Duration {
+    let base = 2u64 << attempt.min(6);
+    Duration::from_millis(base + (uuid::Uuid::new_v4().as_u128() as u64) % base)
+}
+
+/// Runs `f` on a thread with no async runtime: the PostgreSQL driver's
+/// blocking calls refuse to run inside one.
+fn off_runtime<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    std::thread::scope(|s| {
+        s.spawn(f)
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })
+}
+
+fn applied(c: &Connection) -> Result<i64, StoreError> {
+    Ok(match c.as_sqlite() {
+        Some(s) => s
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(DbError::from)?,
+        None => c.query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))?,
+    })
+}
+
+fn migrate_sqlite(conn: &mut Connection) -> Result<(), StoreError> {
+    let done = applied(conn)?;
+    for (i, (name, sql, _)) in MIGRATIONS.iter().enumerate().skip(done as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
         tx.commit()?;
+        tracing::info!(migration = name, "applied migration");
+    }
+    Ok(())
+}
+
+/// Runs inside the call's transaction; the advisory lock makes replicas
+/// starting together migrate one after the other.
+fn migrate_postgres(conn: &mut Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "SELECT pg_advisory_xact_lock(7142023);
+         CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
+    )?;
+    let done = applied(conn)?;
+    for (name, _, sql) in MIGRATIONS.iter().skip(done as usize) {
+        conn.execute_batch(sql)?;
+        conn.execute(
+            "INSERT INTO schema_migrations (name, applied_at) VALUES (?1, ?2)",
+            params![name, now()],
+        )?;
         tracing::info!(migration = name, "applied migration");
     }
     Ok(())
@@ -206,7 +374,7 @@ mod tests {
             .unwrap();
         assert!(tables >= 14, "{tables} tables");
         let mode: String = store
-            .call_blocking(|c| Ok(c.pragma_query_value(None, "journal_mode", |r| r.get(0))?))
+            .call_blocking(|c| Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?))
             .unwrap();
         assert_eq!(mode, "wal");
         std::fs::remove_dir_all(dir).ok();

@@ -1,7 +1,7 @@
 //! Loads the seed customers, past orders and their feedback into the database, once per
 //! version of the seed files (a digest of their contents is kept in `meta`).
 
-use rusqlite::{params, OptionalExtension};
+use crate::store::{params, OptionalExtension};
 use sha2::{Digest, Sha256};
 
 use super::{Store, StoreError};
@@ -34,8 +34,8 @@ impl Store {
                 let total = o.total_minor();
                 let refunded = if o.status == "refunded" { total } else { 0 };
                 let n = tx.execute(
-                    "INSERT OR IGNORE INTO orders (id, customer_id, merchant_id, address, status, total_minor, refunded_minor, placed_at, updated_at, seeded)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)",
+                    "INSERT INTO orders (id, customer_id, merchant_id, address, status, total_minor, refunded_minor, placed_at, updated_at, seeded)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1) ON CONFLICT DO NOTHING",
                     params![o.id, o.customer_id, o.merchant_id, o.address, o.status, total, refunded, placed, updated],
                 )?;
                 if n == 0 {
@@ -63,8 +63,8 @@ impl Store {
             }
             for f in &k.feedback {
                 tx.execute(
-                    "INSERT OR IGNORE INTO feedback (id, customer_id, order_id, rating, text, created_at, updated_at, seeded)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 1)",
+                    "INSERT INTO feedback (id, customer_id, order_id, rating, text, created_at, updated_at, seeded)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 1) ON CONFLICT DO NOTHING",
                     params![f.id, f.customer_id, f.order_id, f.rating, f.text, f.at],
                 )?;
             }

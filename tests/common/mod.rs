@@ -33,6 +33,39 @@ pub fn errand() -> Command {
     cmd
 }
 
+/// Under `make test`'s PostgreSQL pass (`ERRAND_TEST_POSTGRES` holds the
+/// throwaway server's URL) the store is PostgreSQL, in a schema of its
+/// own per data folder: each test keeps its private database, and servers
+/// started on one data folder share one, as replicas do.
+pub fn on_test_postgres(cmd: &mut Command, data: &Path) {
+    if let Some(url) = test_postgres() {
+        cmd.env("ERRAND_STORE_URL", url)
+            .env("ERRAND_STORE_SCHEMA", schema_for(data));
+    }
+}
+
+pub fn test_postgres() -> Option<String> {
+    std::env::var("ERRAND_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// A schema name for a data folder: `t_` and a hash of its path.
+pub fn schema_for(data: &Path) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    data.hash(&mut h);
+    format!("t_{:016x}", h.finish())
+}
+
+/// `errand --data <data>`, on that folder's database whichever backend.
+pub fn errand_on(data: &Path) -> Command {
+    let mut cmd = errand();
+    on_test_postgres(&mut cmd, data);
+    cmd.arg("--data").arg(data);
+    cmd
+}
+
 pub struct Server {
     pub child: Child,
     pub base: String,
@@ -42,7 +75,15 @@ pub struct Server {
 impl Server {
     /// Starts `errand serve` on a free port with `data` as its data folder and waits for /readyz.
     pub fn start(data: &Path, extra: &[&str]) -> Server {
-        let mut child = errand()
+        Server::start_on(data, data, extra)
+    }
+
+    /// Like `start`, with the database of the folder `db_of` (the same one
+    /// under PostgreSQL: a second replica of the server started there).
+    pub fn start_on(data: &Path, db_of: &Path, extra: &[&str]) -> Server {
+        let mut cmd = errand();
+        on_test_postgres(&mut cmd, db_of);
+        let mut child = cmd
             .args([
                 "serve",
                 "--addr",
