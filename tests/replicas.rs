@@ -124,6 +124,19 @@ fn two_replicas_share_customers_and_lose_oversell_or_duplicate_nothing() {
         paid.len()
     );
 
+    // Each replica counts the store calls it ran again after a
+    // serialization failure (how contended the scramble above was).
+    for r in replicas {
+        let (status, metrics) = r.raw("GET", "/metrics", None, &[], None);
+        assert_eq!(status, 200);
+        assert!(
+            metrics
+                .lines()
+                .any(|l| l.starts_with("errand_store_serialization_retries_total ")),
+            "{metrics}"
+        );
+    }
+
     // A retried checkout on the other replica replays the first: same
     // checkout, no second charge.
     for (i, (who, key, checkout_id)) in paid.iter().enumerate() {

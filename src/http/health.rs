@@ -38,6 +38,7 @@ pub async fn readyz(State(s): State<AppState>) -> Result<Json<serde_json::Value>
 pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        s.metrics.render(s.app.is_ready()),
+        s.metrics
+            .render(s.app.is_ready(), s.app.store.serialization_retries()),
     )
 }

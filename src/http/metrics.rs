@@ -43,10 +43,11 @@ impl Metrics {
         }
     }
 
-    pub fn render(&self, ready: bool) -> String {
+    pub fn render(&self, ready: bool, store_retries: u64) -> String {
         let map = self.series.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = String::new();
         let _ = writeln!(out, "# HELP errand_ready 1 when indexes and models are loaded.\n# TYPE errand_ready gauge\nerrand_ready {}", u8::from(ready));
+        let _ = writeln!(out, "# HELP errand_store_serialization_retries_total Store calls run again after PostgreSQL gave up a transaction to keep concurrent ones serializable.\n# TYPE errand_store_serialization_retries_total counter\nerrand_store_serialization_retries_total {store_retries}");
         let _ = writeln!(out, "# HELP errand_http_requests_total HTTP requests by route and status.\n# TYPE errand_http_requests_total counter");
         for ((m, r, st), s) in map.iter() {
             let _ = writeln!(

@@ -18,6 +18,7 @@ mod insights;
 mod seed;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -112,6 +113,8 @@ enum Backend {
 #[derive(Clone)]
 pub struct Store {
     backend: Backend,
+    /// PostgreSQL calls run again after a serialization failure, since start.
+    retries: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -143,6 +146,7 @@ impl Store {
         migrate_sqlite(&mut conn)?;
         Ok(Store {
             backend: Backend::Sqlite(Arc::new(Mutex::new(conn))),
+            retries: Arc::default(),
         })
     }
 
@@ -184,6 +188,7 @@ impl Store {
         })?;
         let store = Store {
             backend: Backend::Postgres(pool),
+            retries: Arc::default(),
         };
         store.call_blocking(migrate_postgres)?;
         Ok(store)
@@ -228,12 +233,18 @@ impl Store {
                 );
                 let mut attempt = 0;
                 loop {
-                    let out = serializable(&mut conn, &mut f);
-                    match out {
-                        Err(StoreError::Db(e))
-                            if attempt < SERIALIZATION_RETRIES && e.is_serialization_failure() =>
-                        {
+                    match serializable(&mut conn, &mut f) {
+                        Err(StoreError::Db(e)) if e.is_serialization_failure() => {
+                            if attempt == SERIALIZATION_RETRIES {
+                                // Contention this long passes: a client may retry later.
+                                return Err(StoreError::Unavailable(e));
+                            }
                             attempt += 1;
+                            self.retries.fetch_add(1, Ordering::Relaxed);
+                            tracing::debug!(
+                                attempt,
+                                "serialization failure: running the store call again"
+                            );
                             std::thread::sleep(backoff(attempt));
                         }
                         out => return out,
@@ -241,6 +252,12 @@ impl Store {
                 }
             }
         }
+    }
+
+    /// How many store calls ran again after a serialization failure
+    /// (PostgreSQL; always 0 on SQLite), for `/metrics`.
+    pub fn serialization_retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
     }
 
     /// Whether the database takes writes now. `/readyz` reports a store
