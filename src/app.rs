@@ -43,12 +43,7 @@ impl App {
             let db = config.paths.data.join("errand.db");
             Store::open(&db).with_context(|| format!("opening database {}", db.display()))?
         } else {
-            Store::connect(
-                &config.store.url,
-                &config.store.schema,
-                config.store.pool_size,
-            )
-            .context("connecting to PostgreSQL (store.url)")?
+            Store::connect(&config.store).context("connecting to PostgreSQL (store.url)")?
         };
         store.seed(&knowledge).context("seeding the database")?;
         let tokens = Tokens::new(load_secret(&config)?);

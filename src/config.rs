@@ -64,6 +64,9 @@ pub struct StoreConfig {
     pub schema: String,
     /// PostgreSQL connections per process.
     pub pool_size: u32,
+    /// With `sslmode=require` in `url`: PEM file of the CA the server's
+    /// certificate must chain to; empty: the system's roots.
+    pub ca_file: PathBuf,
 }
 
 impl Default for StoreConfig {
@@ -72,6 +75,7 @@ impl Default for StoreConfig {
             url: String::new(),
             schema: String::new(),
             pool_size: 8,
+            ca_file: PathBuf::new(),
         }
     }
 }

@@ -50,6 +50,9 @@ struct Global {
     /// PostgreSQL schema for the store's tables.
     #[arg(long, env = "ERRAND_STORE_SCHEMA", global = true)]
     store_schema: Option<String>,
+    /// CA certificate (PEM) for a store URL with `sslmode=require`.
+    #[arg(long, env = "ERRAND_STORE_CA_FILE", global = true)]
+    store_ca_file: Option<PathBuf>,
     /// Log format: text or json.
     #[arg(long, env = "ERRAND_LOG_FORMAT", global = true)]
     log_format: Option<String>,
@@ -462,6 +465,9 @@ fn config(global: &Global) -> anyhow::Result<Config> {
     }
     if let Some(s) = &global.store_schema {
         cfg.store.schema = s.clone();
+    }
+    if let Some(c) = &global.store_ca_file {
+        cfg.store.ca_file = c.clone();
     }
     if let Some(f) = &global.log_format {
         cfg.log.format = f.clone();

@@ -227,4 +227,40 @@ fn two_replicas_share_customers_and_lose_oversell_or_duplicate_nothing() {
         "the simulator never moved an order"
     );
     assert_eq!(count(&mut db, "SELECT count(*) FROM leases"), 1);
+    if std::env::var("ERRAND_TEST_POSTGRES_CA").is_ok() {
+        let plain = count(
+            &mut db,
+            "SELECT count(*) FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid)
+             WHERE a.application_name = 'errand' AND NOT s.ssl",
+        );
+        assert_eq!(plain, 0, "a replica's connection is not TLS");
+    }
+}
+
+#[test]
+fn a_store_over_tls_refuses_a_server_whose_certificate_it_cannot_check() {
+    let (Some(url), Ok(_)) = (
+        common::test_postgres(),
+        std::env::var("ERRAND_TEST_POSTGRES_CA"),
+    ) else {
+        eprintln!("skipped: no PostgreSQL with TLS (make test starts one)");
+        return;
+    };
+    // The server's certificate was made for this run: the system's roots
+    // do not vouch for it, so the store must not connect.
+    let out = common::errand()
+        .arg("segments")
+        .arg("--data")
+        .arg(common::temp_dir("tls-unchecked"))
+        .env("ERRAND_STORE_URL", format!("{url}?sslmode=require"))
+        .env("ERRAND_STORE_SCHEMA", "tls_unchecked")
+        .env_remove("ERRAND_STORE_CA_FILE")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("PostgreSQL") && (err.contains("certificate") || err.contains("CA")),
+        "{err}"
+    );
 }

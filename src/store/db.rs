@@ -14,12 +14,16 @@ use postgres::NoTls;
 
 pub(super) type PgPooled = r2d2::PooledConnection<PgManager>;
 
-/// Opens PostgreSQL connections for the pool; each keeps the statements it
-/// has prepared, so a statement is parsed once per connection, not per run.
-pub(super) struct PgManager(pub(super) postgres::Config);
+/// Opens PostgreSQL connections for the pool, over TLS when the URL says
+/// `sslmode=require`; each keeps the statements it has prepared, so a
+/// statement is parsed once per connection, not per run.
+pub(super) struct PgManager {
+    pub(super) config: postgres::Config,
+    pub(super) tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
+}
 
 pub(super) struct PgClient {
-    client: postgres::Client,
+    pub(super) client: postgres::Client,
     prepared: HashMap<String, postgres::Statement>,
 }
 
@@ -28,8 +32,12 @@ impl r2d2::ManageConnection for PgManager {
     type Error = postgres::Error;
 
     fn connect(&self) -> Result<PgClient, postgres::Error> {
+        let client = match &self.tls {
+            Some(tls) => self.config.connect(tls.clone())?,
+            None => self.config.connect(NoTls)?,
+        };
         Ok(PgClient {
-            client: self.0.connect(NoTls)?,
+            client,
             prepared: HashMap::new(),
         })
     }
@@ -125,7 +133,11 @@ fn pg_message(e: &postgres::Error) -> String {
             d.message(),
             d.detail().map(|x| format!(" ({x})")).unwrap_or_default()
         ),
-        None => e.to_string(),
+        // Connection and TLS failures keep their cause one level down.
+        None => match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
     }
 }
 

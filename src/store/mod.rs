@@ -22,8 +22,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use postgres::NoTls;
-
 pub(crate) use db::params;
 pub use db::{
     Connection, Error as DbError, FromSql, OptionalExtension, Row, ToSql, Transaction, Value,
@@ -150,13 +148,20 @@ impl Store {
         })
     }
 
-    /// Connects to PostgreSQL at `url` (`postgres://user@host:port/db`),
-    /// with its tables in `schema` (created if missing; empty: the server's
-    /// default), and runs pending migrations, one replica at a time.
-    pub fn connect(url: &str, schema: &str, pool_size: u32) -> Result<Store, StoreError> {
-        let mut config: postgres::Config = url
+    /// Connects to PostgreSQL as `config` says (`store.url`, `store.schema`
+    /// created if missing, `store.ca_file`) and runs pending migrations, one
+    /// replica at a time.
+    pub fn connect(config: &crate::config::StoreConfig) -> Result<Store, StoreError> {
+        let mut pg: postgres::Config = config
+            .url
             .parse()
             .map_err(|e| StoreError::Task(format!("store.url: {e}")))?;
+        pg.application_name("errand");
+        let tls = match pg.get_ssl_mode() {
+            postgres::config::SslMode::Require => Some(tls(&config.ca_file)?),
+            _ => None,
+        };
+        let schema = config.schema.as_str();
         if !schema.is_empty() {
             if !schema
                 .chars()
@@ -166,24 +171,29 @@ impl Store {
                     "store.schema `{schema}`: use letters, digits and _"
                 )));
             }
-            let admin = config.clone();
-            off_runtime(move || {
-                admin
-                    .connect(NoTls)?
-                    .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
-            })
-            .map_err(|e| StoreError::Unavailable(DbError::Postgres(e)))?;
-            config.options(&format!("-c search_path={schema}"));
+            pg.options(&format!("-c search_path={schema}"));
         }
+        let manager = db::PgManager { config: pg, tls };
+        let pool_size = config.pool_size;
         // The pool and the driver block: build them off any async runtime.
         let pool = off_runtime(move || {
+            if !schema.is_empty() {
+                use r2d2::ManageConnection;
+                manager
+                    .connect()
+                    .and_then(|mut c| {
+                        c.client
+                            .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                    })
+                    .map_err(|e| StoreError::Unavailable(DbError::Postgres(e)))?;
+            }
             r2d2::Pool::builder()
                 .max_size(pool_size.max(1))
                 .connection_timeout(BUSY_TIMEOUT)
                 // A closed connection is dropped when it comes back; a ping
                 // on every checkout would add a round trip to every call.
                 .test_on_check_out(false)
-                .build(db::PgManager(config))
+                .build(manager)
                 .map_err(|e| StoreError::Unavailable(DbError::Pool(e)))
         })?;
         let store = Store {
@@ -304,6 +314,36 @@ fn serializable<R>(
         Ok(Ok(v)) => ended.map(|()| v).map_err(StoreError::from),
         Ok(Err(e)) => Err(e),
     }
+}
+
+/// TLS for `sslmode=require`: the server's certificate must chain to the
+/// PEM certificates in `ca_file`, or to the system's roots when it is empty.
+fn tls(ca_file: &Path) -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    let bad = |what: String| StoreError::Task(format!("store.ca_file: {what}"));
+    let mut roots = rustls::RootCertStore::empty();
+    if ca_file.as_os_str().is_empty() {
+        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    } else {
+        for cert in CertificateDer::pem_file_iter(ca_file)
+            .map_err(|e| bad(format!("{}: {e}", ca_file.display())))?
+        {
+            roots
+                .add(cert.map_err(|e| bad(format!("{}: {e}", ca_file.display())))?)
+                .map_err(|e| bad(format!("{}: {e}", ca_file.display())))?;
+        }
+    }
+    if roots.is_empty() {
+        return Err(bad("no CA certificate to check the server's against".into()));
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| bad(e.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
 fn backoff(attempt: u32) -> Duration {

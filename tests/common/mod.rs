@@ -37,10 +37,17 @@ pub fn errand() -> Command {
 /// throwaway server's URL) the store is PostgreSQL, in a schema of its
 /// own per data folder: each test keeps its private database, and servers
 /// started on one data folder share one, as replicas do.
+/// When the throwaway server has TLS (`ERRAND_TEST_POSTGRES_CA`), every
+/// server connects with `sslmode=require` and that CA.
 pub fn on_test_postgres(cmd: &mut Command, data: &Path) {
     if let Some(url) = test_postgres() {
-        cmd.env("ERRAND_STORE_URL", url)
-            .env("ERRAND_STORE_SCHEMA", schema_for(data));
+        cmd.env("ERRAND_STORE_SCHEMA", schema_for(data));
+        match std::env::var("ERRAND_TEST_POSTGRES_CA") {
+            Ok(ca) => cmd
+                .env("ERRAND_STORE_URL", format!("{url}?sslmode=require"))
+                .env("ERRAND_STORE_CA_FILE", ca),
+            Err(_) => cmd.env("ERRAND_STORE_URL", url),
+        };
     }
 }
 
