@@ -33,9 +33,9 @@ pub use insights::{AssistantReport, Complaint, IntentCount, Outcomes};
 /// How long a write waits for another writer before it is refused.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A PostgreSQL transaction that lost a serialization race runs again, at
-/// most this many times, after a short, growing, jittered pause.
-const SERIALIZATION_RETRIES: u32 = 12;
+/// A PostgreSQL transaction that lost a serialization race runs again,
+/// after a short, growing, jittered pause, for up to this long in all.
+const SERIALIZATION_BUDGET: Duration = Duration::from_secs(3);
 
 macro_rules! migrations {
     ($($name:literal),* $(,)?) => {
@@ -206,7 +206,7 @@ impl Store {
 
     /// Runs `f` on a connection in a blocking thread. On PostgreSQL `f` is
     /// one transaction and may run more than once (see
-    /// [`SERIALIZATION_RETRIES`]), so it must not act outside the database
+    /// [`SERIALIZATION_BUDGET`]), so it must not act outside the database
     /// except idempotently.
     pub async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
     where
@@ -241,11 +241,11 @@ impl Store {
                     pool.get()
                         .map_err(|e| StoreError::Unavailable(DbError::Pool(e)))?,
                 );
-                let mut attempt = 0;
+                let (started, mut attempt) = (std::time::Instant::now(), 0);
                 loop {
                     match serializable(&mut conn, &mut f) {
                         Err(StoreError::Db(e)) if e.is_serialization_failure() => {
-                            if attempt == SERIALIZATION_RETRIES {
+                            if started.elapsed() >= SERIALIZATION_BUDGET {
                                 // Contention this long passes: a client may retry later.
                                 return Err(StoreError::Unavailable(e));
                             }
@@ -346,8 +346,9 @@ fn tls(ca_file: &Path) -> Result<tokio_postgres_rustls::MakeRustlsConnect, Store
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
+/// 2 to 4 ms after the first failure, doubling to at most 32 to 64 ms.
 fn backoff(attempt: u32) -> Duration {
-    let base = 2u64 << attempt.min(6);
+    let base = 1u64 << attempt.min(5);
     Duration::from_millis(base + (uuid::Uuid::new_v4().as_u128() as u64) % base)
 }
 
