@@ -5,6 +5,9 @@
 CARGO ?= cargo
 export ERRAND_MODELS ?= $(CURDIR)/.models
 BIN := $(or $(CARGO_TARGET_DIR),target)/release/errand
+# Test servers each copy the search index into a data folder of their own
+# (about 190 MB); the suite's folders go in one scratch folder, removed after.
+TESTS_IN_SCRATCH := bash .ci/in-scratch
 
 .PHONY: serve test postgres postgres-suite browser openai mcp setup build index lint bench
 
@@ -13,7 +16,7 @@ serve: index
 
 test: index
 	python3 knowledge/generate.py --check
-	$(CARGO) test --release --locked
+	$(TESTS_IN_SCRATCH) $(CARGO) test --release --locked
 	$(BIN) eval --thresholds evals/thresholds.toml
 	$(MAKE) --no-print-directory postgres
 	$(MAKE) --no-print-directory browser
@@ -29,7 +32,7 @@ postgres: index
 	bash .ci/with-postgres $(MAKE) --no-print-directory postgres-suite
 
 postgres-suite:
-	$(CARGO) test --release --locked --tests
+	$(TESTS_IN_SCRATCH) $(CARGO) test --release --locked --tests
 	ERRAND_STORE_URL=$$ERRAND_TEST_POSTGRES ERRAND_STORE_SCHEMA=eval $(BIN) eval --thresholds evals/thresholds.toml
 
 # The widget and console scenarios alone, in headless Chromium.
