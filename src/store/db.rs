@@ -562,14 +562,17 @@ pub struct Transaction<'c> {
 }
 
 impl Transaction<'_> {
+    /// A commit that fails (a deferred constraint, a busy database) rolls
+    /// back as the guard drops, so the connection is never left inside it.
     pub fn commit(mut self) -> Result<(), Error> {
-        self.done = true;
-        self.conn.depth.set(self.depth);
         self.conn.execute_batch(&if self.depth == 0 {
             "COMMIT".to_string()
         } else {
             format!("RELEASE sp{}", self.depth)
-        })
+        })?;
+        self.done = true;
+        self.conn.depth.set(self.depth);
+        Ok(())
     }
 }
 
@@ -816,5 +819,29 @@ mod tests {
             .optional()
             .unwrap();
         assert_eq!(none, None);
+    }
+
+    #[test]
+    fn a_failed_commit_rolls_back_and_leaves_no_transaction_open() {
+        let mut c = Connection::sqlite(rusqlite::Connection::open_in_memory().unwrap());
+        c.execute_batch(
+            "PRAGMA foreign_keys = ON;
+             CREATE TABLE p (id INTEGER PRIMARY KEY);
+             CREATE TABLE k (p INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED);",
+        )
+        .unwrap();
+        let tx = c.transaction().unwrap();
+        tx.execute("INSERT INTO k VALUES (?1)", [7]).unwrap();
+        // The deferred foreign key is checked, and fails, at COMMIT.
+        assert!(tx.commit().is_err());
+        assert!(c.as_sqlite().unwrap().is_autocommit());
+        let n: i64 = c
+            .query_row("SELECT count(*) FROM k", [], |r| r.get(0usize))
+            .unwrap();
+        assert_eq!(n, 0);
+        // The next transaction is a fresh BEGIN, not a savepoint.
+        let tx = c.transaction().unwrap();
+        tx.commit().unwrap();
+        assert!(c.as_sqlite().unwrap().is_autocommit());
     }
 }
