@@ -178,12 +178,15 @@ impl Commerce {
 fn lead(c: &Commerce, conn: &Connection, at: DateTime<Utc>) -> Result<bool> {
     let tick = c.config.simulator.tick_ms.max(50) as i64;
     let ttl = chrono::Duration::milliseconds((5 * tick).max(2_000));
-    let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let took = conn.execute(
         "INSERT INTO leases (name, holder, expires_at) VALUES ('simulator', ?1, ?2)
          ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
          WHERE leases.holder = excluded.holder OR leases.expires_at < ?3",
-        params![&*c.replica, stamp(at + ttl), stamp(at)],
+        params![
+            &*c.replica,
+            crate::store::stamp(at + ttl),
+            crate::store::stamp(at)
+        ],
     )?;
     Ok(took == 1)
 }

@@ -405,7 +405,12 @@ fn migrate_postgres(conn: &mut Connection) -> Result<(), StoreError> {
 /// Current time as RFC 3339 UTC with milliseconds, the format stored everywhere
 /// (the lifecycle simulator runs scaled time, where a second is minutes).
 pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    stamp(chrono::Utc::now())
+}
+
+/// `t` in the stored format (see [`now`]), so stored times compare as text.
+pub fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 #[cfg(test)]
