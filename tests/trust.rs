@@ -1,6 +1,6 @@
 //! Probes from outside, as an attacker or a crash would make them: another
 //! customer's idempotency key, panics and error shapes from every layer,
-//! agent-only policy in customer chat.
+//! agent-only policy in customer chat and public search.
 
 mod common;
 
@@ -119,16 +119,22 @@ fn every_error_has_the_documented_json_shape_and_no_panic_text() {
     }
 }
 
-#[test]
-fn customer_chat_never_quotes_or_cites_agent_only_articles() {
-    let s = Server::start(&common::data_with_index("trust-help"), &[]);
+/// The shipped help articles customers must never see.
+fn agent_only_articles() -> Vec<errand::knowledge::HelpArticle> {
     let k = errand::knowledge::Knowledge::load(&common::repo().join("knowledge")).unwrap();
-    let hidden: Vec<&errand::knowledge::HelpArticle> = k
+    let hidden: Vec<_> = k
         .help
-        .iter()
+        .into_iter()
         .filter(|a| a.audience != errand::knowledge::Audience::Customer)
         .collect();
     assert!(!hidden.is_empty());
+    hidden
+}
+
+#[test]
+fn customer_chat_never_quotes_or_cites_agent_only_articles() {
+    let s = Server::start(&common::data_with_index("trust-help"), &[]);
+    let hidden = agent_only_articles();
     let questions = [
         "how can I check the termination fee?",
         "what are your refund abuse checks?",
@@ -165,6 +171,37 @@ fn customer_chat_never_quotes_or_cites_agent_only_articles() {
                 "{q}: quotes {}",
                 a.id
             );
+        }
+    }
+}
+
+#[test]
+fn public_search_never_finds_agent_only_articles() {
+    let s = Server::start(&common::data_with_index("trust-search"), &[]);
+    let hidden = agent_only_articles();
+    let hidden_ids: Vec<&str> = hidden.iter().map(|a| a.id.as_str()).collect();
+    for a in &hidden {
+        // Its own title and tags: the query that finds it if anything does.
+        let q: String = format!("{} {}", a.title, a.tags.join(" "))
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { '+' })
+            .collect();
+        for kind in ["&kind=help", ""] {
+            for who in [None, Some(A)] {
+                let (status, r) = s.get(&format!("/v1/search?q={q}&limit=50{kind}"), who);
+                assert_eq!(status, 200, "{r}");
+                let ids: Vec<&str> = r["hits"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter_map(|h| h["id"].as_str())
+                    .collect();
+                assert!(!ids.is_empty(), "{q}: nothing found");
+                assert!(
+                    !ids.iter().any(|id| hidden_ids.contains(id)),
+                    "{q}{kind}: found {ids:?}"
+                );
+            }
         }
     }
 }

@@ -148,6 +148,7 @@ impl Agent {
         let query = format!("{} {}", ticket.subject, problem.replace('_', " "));
         let filters = Filters {
             kind: Some(Kind::Help),
+            agent_view: true,
             ..Default::default()
         };
         for h in env

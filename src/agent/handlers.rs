@@ -602,6 +602,10 @@ impl Tool for MerchantInfo {
 #[serde(deny_unknown_fields)]
 pub struct HelpArgs {
     query: String,
+    /// An article already known to answer (the router's nearest labelled
+    /// example): listed first when the caller may read it.
+    #[serde(default)]
+    article: Option<String>,
 }
 
 struct SearchHelp;
@@ -612,6 +616,7 @@ impl Tool for SearchHelp {
     async fn run(ctx: &Ctx<'_>, a: HelpArgs) -> anyhow::Result<Value> {
         let filters = Filters {
             kind: Some(Kind::Help),
+            agent_view: ctx.agent.is_some(),
             ..Default::default()
         };
         let hits = ctx
@@ -623,11 +628,17 @@ impl Tool for SearchHelp {
                 limit: 10,
             })
             .await?;
+        let named = a.article.as_deref();
+        let found = hits
+            .iter()
+            .map(|h| h.id.as_str())
+            .filter(|id| Some(*id) != named);
         // Agent-only policy (abuse checks, approval limits) never
         // reaches a customer's chat: filtered before anything is quoted.
-        let articles: Vec<Value> = hits
-            .iter()
-            .filter_map(|h| ctx.knowledge.help.iter().find(|a| a.id == h.id))
+        let articles: Vec<Value> = named
+            .into_iter()
+            .chain(found)
+            .filter_map(|id| ctx.knowledge.help.iter().find(|a| a.id == id))
             .filter(|a| ctx.agent.is_some() || a.audience == Audience::Customer)
             .take(3)
             .map(|a| json!({ "id": a.id, "title": a.title, "summary": super::summary(&a.body) }))

@@ -523,6 +523,7 @@ impl Agent {
             state.pending = None;
         }
         let mut t = TurnBuilder::new(self, env, customer, session, &intent);
+        t.article = route.article.clone();
         let flowing = std::time::Instant::now();
         let reply = t.run(&intent, text, &slots, &mut state).await?;
         let (flow_ms, tools_ms) = (since(flowing), t.tools_ms);
@@ -888,6 +889,8 @@ struct TurnBuilder<'a> {
     refused: std::sync::Mutex<Option<String>>,
     /// Time spent inside tool handlers so far, in milliseconds.
     tools_ms: f64,
+    /// The help article the router read this turn's message as asking for.
+    article: Option<String>,
 }
 
 impl<'a> TurnBuilder<'a> {
@@ -912,6 +915,7 @@ impl<'a> TurnBuilder<'a> {
             cart: None,
             refused: Default::default(),
             tools_ms: 0.0,
+            article: None,
         }
     }
 }
@@ -1326,12 +1330,14 @@ impl TurnBuilder<'_> {
         Ok(reply)
     }
 
-    /// The customer-visible help article nearest to `text`, summarised and cited.
+    /// The customer-visible help article the router read `text` as asking
+    /// for, else the nearest one by search, summarised and cited.
     async fn help(&mut self, text: &str, key: String) -> String {
-        match self
-            .tool("search_help", json!({ "query": text }), key)
-            .await
-        {
+        let mut args = json!({ "query": text });
+        if let Some(a) = &self.article {
+            args["article"] = json!(a);
+        }
+        match self.tool("search_help", args, key).await {
             Ok(r) => match r["articles"].as_array().and_then(|a| a.first()) {
                 Some(a) => {
                     let id = a["id"].as_str().unwrap_or_default().to_string();

@@ -8,13 +8,20 @@ use std::path::Path;
 
 use anyhow::Context;
 
+use super::training::Example;
 use crate::retrieval::embed::Embedder;
 
 pub struct Router {
-    /// (intent, normalised example embedding)
-    examples: Vec<(String, Vec<f32>)>,
+    examples: Vec<Learnt>,
     /// Intent -> cue words or phrases, one of which the message must contain.
     cues: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// An example as the router keeps it: its labels and its normalised vector.
+struct Learnt {
+    intent: String,
+    article: Option<String>,
+    vector: Vec<f32>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -22,7 +29,17 @@ pub struct Route {
     pub intent: String,
     /// Cosine similarity to the nearest example.
     pub score: f32,
+    /// The help article of the nearest example, when it has one and is near
+    /// enough ([`ARTICLE_MIN_SCORE`]) to answer with it.
+    pub article: Option<String>,
 }
+
+/// How near the nearest example must be for its help article to be the
+/// answer. Measured leaving each tuning-part Bitext request out of the
+/// examples: at 0.7 the nearest example's article is the labelled one for
+/// 99.85% of the 98.6% of requests it covers (99.6% over all of them),
+/// where search alone cites it for 72%.
+pub const ARTICLE_MIN_SCORE: f32 = 0.7;
 
 /// Embeddings of the examples, saved by `errand index` beside the search
 /// index so that a server starts without re-embedding thousands of them.
@@ -60,15 +77,14 @@ impl Router {
             .with_context(|| format!("reading {}", path.display()))?;
         let file: File =
             toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-        let mut texts: Vec<(String, String)> = Vec::new();
+        let mut texts: Vec<Example> = Vec::new();
         let mut cues = std::collections::BTreeMap::new();
         for intent in file.intent {
-            texts.extend(
-                intent
-                    .examples
-                    .iter()
-                    .map(|e| (intent.name.clone(), e.clone())),
-            );
+            texts.extend(intent.examples.iter().map(|e| Example {
+                intent: intent.name.clone(),
+                article: None,
+                text: e.clone(),
+            }));
             if !intent.cues.is_empty() {
                 let normal = intent.cues.iter().map(|c| normalise(c)).collect();
                 cues.insert(intent.name, normal);
@@ -77,7 +93,7 @@ impl Router {
         let map = super::training::Map::load(prompts)?;
         for intent in map.bitext.values().map(|r| &r.intent) {
             anyhow::ensure!(
-                texts.iter().any(|(i, _)| i == intent),
+                texts.iter().any(|e| &e.intent == intent),
                 "prompts/real.toml maps to intent {intent}, which prompts/intents.toml does not have"
             );
         }
@@ -88,10 +104,10 @@ impl Router {
             // Vectors of another model are other vectors.
             h.update(embedder.fingerprint.as_bytes());
             h.update([0]);
-            for (i, t) in &texts {
-                h.update(i.as_bytes());
+            for e in &texts {
+                h.update(e.intent.as_bytes());
                 h.update([0]);
-                h.update(t.as_bytes());
+                h.update(e.text.as_bytes());
                 h.update([0]);
             }
             hex::encode(h.finalize())
@@ -103,7 +119,7 @@ impl Router {
         let vectors = match cached {
             Some(c) => c.vectors,
             None => {
-                let plain: Vec<String> = texts.iter().map(|(_, t)| t.clone()).collect();
+                let plain: Vec<String> = texts.iter().map(|e| e.text.clone()).collect();
                 let mut vectors = Vec::with_capacity(plain.len());
                 for chunk in plain.chunks(256) {
                     vectors.extend(embedder.embed_batch(chunk)?);
@@ -115,7 +131,15 @@ impl Router {
                 c.vectors
             }
         };
-        let examples = texts.into_iter().map(|(i, _)| i).zip(vectors).collect();
+        let examples = texts
+            .into_iter()
+            .zip(vectors)
+            .map(|(e, vector)| Learnt {
+                intent: e.intent,
+                article: e.article,
+                vector,
+            })
+            .collect();
         Ok(Router { examples, cues })
     }
 
@@ -124,7 +148,7 @@ impl Router {
     }
 
     pub fn intents(&self) -> impl Iterator<Item = &str> {
-        self.examples.iter().map(|(i, _)| i.as_str())
+        self.examples.iter().map(|e| e.intent.as_str())
     }
 
     /// The nearest example's intent among those whose cues `text` has, from
@@ -136,20 +160,25 @@ impl Router {
                 .get(intent)
                 .is_none_or(|cs| cs.iter().any(|c| text.contains(c.as_str())))
         };
-        let mut best = Route {
-            intent: "off_topic".into(),
-            score: f32::MIN,
-        };
-        for (intent, v) in self.examples.iter().filter(|(i, _)| eligible(i)) {
-            let score: f32 = v.iter().zip(message).map(|(a, b)| a * b).sum();
-            if score > best.score {
-                best = Route {
-                    intent: intent.clone(),
-                    score,
-                };
+        let mut best: Option<(&Learnt, f32)> = None;
+        for e in self.examples.iter().filter(|e| eligible(&e.intent)) {
+            let score: f32 = e.vector.iter().zip(message).map(|(a, b)| a * b).sum();
+            if best.is_none_or(|(_, s)| score > s) {
+                best = Some((e, score));
             }
         }
-        best
+        match best {
+            Some((e, score)) => Route {
+                intent: e.intent.clone(),
+                score,
+                article: e.article.clone().filter(|_| score >= ARTICLE_MIN_SCORE),
+            },
+            None => Route {
+                intent: "off_topic".into(),
+                score: f32::MIN,
+                article: None,
+            },
+        }
     }
 }
 
@@ -196,6 +225,44 @@ mod tests {
         e.fingerprint.push_str("-other");
         super::Router::load(&prompts, &dir, &cache, &e).unwrap();
         assert_ne!(digest(), first, "another model's vectors were reused");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn a_near_labelled_example_names_its_help_article() {
+        use crate::agent::training::{part, Part, BITEXT};
+        use crate::retrieval::embed::{test_models, Embedder};
+        let dir = std::env::temp_dir().join(format!("errand-router-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // Only the tuning part is learnt from, so only its rows can be found.
+        let asks: Vec<&str> = [
+            "I need a copy of my invoice",
+            "where can I download my invoice",
+            "how do I get the invoice for my purchase",
+            "send me the invoice please",
+            "can you help me find my invoice",
+            "I want to check my invoice",
+        ]
+        .into_iter()
+        .filter(|u| part(u) == Part::Tune)
+        .collect();
+        assert!(!asks.is_empty());
+        let mut csv = String::from("flags,utterance,category,intent\n");
+        for u in &asks {
+            csv.push_str(&format!("B,{u},INVOICE,check_invoice\n"));
+        }
+        std::fs::write(dir.join(BITEXT), csv).unwrap();
+        let prompts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("prompts");
+        let e = Embedder::load(&test_models(), 1, 2, 8).expect("`make setup` fetches the model");
+        let r = super::Router::load(&prompts, &dir, &dir.join("router.json"), &e).unwrap();
+        let route = |t: &str| r.route(t, &e.embed_query(t).unwrap());
+        // prompts/real.toml: check_invoice is answered by help-invoice.
+        let near = route(asks[0]);
+        assert_eq!(near.intent, "help");
+        assert_eq!(near.article.as_deref(), Some("help-invoice"), "{near:?}");
+        // Examples from prompts/intents.toml name no article.
+        let hello = route("hello there");
+        assert_eq!((hello.intent.as_str(), hello.article), ("greeting", None));
         std::fs::remove_dir_all(dir).ok();
     }
 }

@@ -81,10 +81,18 @@ impl Map {
 pub const BITEXT: &str = "bitext-customer-service.dev.csv";
 pub const SGD: &str = "sgd-ridesharing.dev.jsonl";
 
-/// (intent, utterance) pairs from the tuning part of every set found in
-/// `dir`; none when the folder is absent (a machine without the sets learns
-/// from `prompts/` alone).
-pub fn examples(dir: &Path, map: &Map) -> anyhow::Result<Vec<(String, String)>> {
+/// A labelled utterance the router learns from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    pub intent: String,
+    /// The help article its label is answered with, if any.
+    pub article: Option<String>,
+    pub text: String,
+}
+
+/// Examples from the tuning part of every set found in `dir`; none when the
+/// folder is absent (a machine without the sets learns from `prompts/` alone).
+pub fn examples(dir: &Path, map: &Map) -> anyhow::Result<Vec<Example>> {
     let mut out = Vec::new();
     let read = |name: &str| -> anyhow::Result<Option<String>> {
         let p = dir.join(name);
@@ -107,7 +115,11 @@ pub fn examples(dir: &Path, map: &Map) -> anyhow::Result<Vec<(String, String)>> 
             // about an order ("I want to speak to a human about my order").
             if let Some(r) = map.bitext.get(label).filter(|r| r.intent != "shop") {
                 if part(utterance) == Part::Tune {
-                    out.push((r.intent.clone(), placeholder_free(utterance)));
+                    out.push(Example {
+                        intent: r.intent.clone(),
+                        article: r.article.clone(),
+                        text: placeholder_free(utterance),
+                    });
                 }
             }
         }
@@ -130,10 +142,11 @@ pub fn examples(dir: &Path, map: &Map) -> anyhow::Result<Vec<(String, String)>> 
                         })
                 });
                 if asks && t["speaker"] == "USER" {
-                    out.push((
-                        "ride_quote".into(),
-                        t["utterance"].as_str().unwrap_or_default().to_string(),
-                    ));
+                    out.push(Example {
+                        intent: "ride_quote".into(),
+                        article: None,
+                        text: t["utterance"].as_str().unwrap_or_default().to_string(),
+                    });
                 }
             }
         }

@@ -82,6 +82,8 @@ impl LabelledQuery {
             tags: self.filters.tags.clone(),
             price_max: self.filters.price_max,
             in_stock: self.filters.in_stock,
+            // Queries tagged `agent` are a care agent's, who may read agent-only policy.
+            agent_view: self.tags.iter().any(|t| t == "agent"),
             ..Filters::default()
         };
         SearchRequest {

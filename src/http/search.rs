@@ -127,6 +127,8 @@ fn parse(p: &HashMap<String, String>) -> Result<SearchRequest, ApiError> {
         price_min,
         price_max,
         in_stock,
+        // A public endpoint: agent-only policy is found through assist mode.
+        agent_view: false,
     };
     Ok(SearchRequest {
         query,

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::knowledge::Knowledge;
+use crate::knowledge::{Audience, Knowledge};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -48,6 +48,10 @@ pub struct Doc {
     pub tags: Vec<String>,
     pub price_minor: i64,
     pub in_stock: bool,
+    /// A help article for care agents only. Left out of the content hash
+    /// when false, so adding it re-embedded nothing else.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub agent_only: bool,
 }
 
 impl Doc {
@@ -104,6 +108,7 @@ pub fn build(k: &Knowledge) -> Vec<Doc> {
             tags: p.tags.clone(),
             price_minor: p.price_minor,
             in_stock: p.stock > 0,
+            agent_only: false,
         });
     }
     for r in &k.recipes {
@@ -121,6 +126,7 @@ pub fn build(k: &Knowledge) -> Vec<Doc> {
             tags: r.tags.clone(),
             price_minor: 0,
             in_stock: true,
+            agent_only: false,
         });
     }
     for h in &k.help {
@@ -134,6 +140,7 @@ pub fn build(k: &Knowledge) -> Vec<Doc> {
             tags: h.tags.clone(),
             price_minor: 0,
             in_stock: true,
+            agent_only: h.audience != Audience::Customer,
         });
     }
     docs

@@ -33,7 +33,8 @@ use keyword::{KeywordIndex, KeywordResult};
 use synonyms::Synonyms;
 use vector::VectorStore;
 
-/// Restrictions both keyword and vector search apply.
+/// Restrictions both keyword and vector search apply (the audience: search,
+/// after fusion).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filters {
     pub kind: Option<Kind>,
@@ -44,12 +45,17 @@ pub struct Filters {
     pub price_min: Option<i64>,
     pub price_max: Option<i64>,
     pub in_stock: bool,
+    /// The caller is a care agent: agent-only articles may be found. Off by
+    /// default, so a search that forgets to say who asks hides them.
+    pub agent_view: bool,
 }
 
 impl Filters {
-    /// Whether `d` passes, as the vector stores' payload filters decide.
+    /// Whether `d` passes, as the vector stores' payload filters and then
+    /// the audience check decide.
     pub fn admits(&self, d: &Doc) -> bool {
-        self.kind.is_none_or(|k| k == d.kind)
+        (self.agent_view || !d.agent_only)
+            && self.kind.is_none_or(|k| k == d.kind)
             && self.merchant.as_ref().is_none_or(|m| *m == d.merchant_id)
             && self
                 .category
@@ -181,6 +187,11 @@ impl Retriever {
             .into_iter()
             .filter_map(|f| {
                 let doc = &self.docs[*self.by_id.get(&f.id)?];
+                // Agent-only policy is indexed with the rest (assist mode
+                // searches it) and dropped here for everyone else.
+                if doc.agent_only && !req.filters.agent_view {
+                    return None;
+                }
                 let is_product = doc.kind == Kind::Product;
                 let kw = bm25_scores.get(f.id.as_str()).copied();
                 Some(Hit {
@@ -290,6 +301,7 @@ mod tests {
             tags: vec!["vegan".into()],
             price_minor: 19900,
             in_stock: false,
+            agent_only: false,
         };
         let f = |f: Filters| f.admits(&doc);
         assert!(f(Filters::default()));
@@ -315,5 +327,16 @@ mod tests {
             merchant: Some("m-quickmart".into()),
             ..Filters::default()
         }));
+        let policy = Doc {
+            kind: Kind::Help,
+            agent_only: true,
+            ..doc
+        };
+        assert!(!Filters::default().admits(&policy));
+        assert!(Filters {
+            agent_view: true,
+            ..Filters::default()
+        }
+        .admits(&policy));
     }
 }

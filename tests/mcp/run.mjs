@@ -164,6 +164,14 @@ async function scenarios(base) {
   check(hidden, "an agent-only article reached a customer");
   check(!page.resources.concat(next.resources).some((r) => r.uri.endsWith("-agent")), "agent-only article listed");
 
+  // search_help: an article named by id comes first, unless the caller may not read it.
+  const named = await call(client, "search_help", { query: "how do refunds work", article: "help-invoice" });
+  check(named.articles[0]?.id === "help-invoice", `named article not first: ${JSON.stringify(named)}`);
+  check(new Set(named.articles.map((a) => a.id)).size === named.articles.length, "an article listed twice");
+  const naming = await call(client, "search_help", { query: "cancellation fee", article: "help-cancel-rules-agent" });
+  check(naming.articles.length > 0, "naming a hidden article emptied the search");
+  check(!naming.articles.some((a) => a.id.endsWith("-agent")), `an agent-only article reached a customer: ${JSON.stringify(naming)}`);
+
   // No token, or an agent's: no MCP session at all.
   for (const [who, token, status] of [["no token", null, 401], ["an agent token", me.agent_token, 403]]) {
     let failed = null;
