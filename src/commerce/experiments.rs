@@ -313,10 +313,7 @@ fn drift(
     recent_days: u32,
 ) -> Result<Drift> {
     let now = chrono::Utc::now();
-    let at = |days: u32| {
-        (now - chrono::Duration::days(i64::from(days)))
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-    };
+    let at = |days: u32| crate::store::stamp(now - chrono::Duration::days(i64::from(days)));
     let window = |from: String, to: String| -> Result<BTreeMap<String, u64>> {
         let mut st = conn.prepare(sql)?;
         let rows = st.query_map(params![from, to], |r| {

@@ -180,9 +180,9 @@ impl Commerce {
             tx.query_row("SELECT placed_at FROM orders WHERE id = ?1", [order], |r| {
                 r.get(0)
             })?;
-        let since = (chrono::Utc::now()
-            - chrono::Duration::days(self.knowledge.policy.feedback_ticket_days))
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let since = crate::store::stamp(
+            chrono::Utc::now() - chrono::Duration::days(self.knowledge.policy.feedback_ticket_days),
+        );
         if placed < since {
             return Ok(None);
         }

@@ -173,9 +173,7 @@ fn fixture_order(
         path.push(&o.state);
     }
     let start = entered - Duration::minutes(path.len() as i64 - 1);
-    let at = |i: usize| {
-        (start + Duration::minutes(i as i64)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-    };
+    let at = |i: usize| crate::store::stamp(start + Duration::minutes(i as i64));
     let id = new_id("o");
     conn.execute(
         "INSERT INTO orders (id, customer_id, merchant_id, address, status, total_minor, refunded_minor, placed_at, updated_at, seeded)

@@ -146,8 +146,7 @@ fn surge_tenths(
         22..=23 | 0..=5 => 1,
         _ => 2,
     };
-    let since =
-        (Utc::now() - Duration::minutes(30)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let since = crate::store::stamp(Utc::now() - Duration::minutes(30));
     let mut st = conn.prepare("SELECT origin FROM rides WHERE created_at >= ?1")?;
     let recent = st
         .query_map([since], |r| r.get::<_, String>(0))?
@@ -266,9 +265,10 @@ pub(super) fn quote(
         to,
         distance_km: (km * 10.0).round() / 10.0,
         traffic: profile.into(),
-        depart_at: depart.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        expires_at: (Utc::now() + Duration::seconds(c.config.quote_ttl_secs as i64))
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        depart_at: crate::store::stamp(depart),
+        expires_at: crate::store::stamp(
+            Utc::now() + Duration::seconds(c.config.quote_ttl_secs as i64),
+        ),
         currency: super::pricing::CURRENCY.into(),
         riders,
         options,
