@@ -107,7 +107,11 @@ impl KeywordIndex {
         std::fs::create_dir_all(dir)?;
         let (schema, f) = schema();
         let index = Index::create_in_dir(dir, schema)?;
-        let mut writer = index.writer::<TantivyDocument>(50_000_000)?;
+        // One indexing thread: one segment in the documents' order, so equal
+        // scores rank alike on every machine. Several threads share documents
+        // out by timing, and a tie near a threshold then decided a turn
+        // differently from one build to the next. It costs well under 0.1 s.
+        let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 50_000_000)?;
         for d in docs {
             let mut td = doc!(
                 f.id => d.id.as_str(),
