@@ -51,10 +51,16 @@ pub struct Filters {
 }
 
 impl Filters {
+    /// Whether the caller may see `d` at all: agent-only articles only
+    /// for a care agent.
+    pub fn shows(&self, d: &Doc) -> bool {
+        self.agent_view || !d.agent_only
+    }
+
     /// Whether `d` passes, as the vector stores' payload filters and then
     /// the audience check decide.
     pub fn admits(&self, d: &Doc) -> bool {
-        (self.agent_view || !d.agent_only)
+        self.shows(d)
             && self.kind.is_none_or(|k| k == d.kind)
             && self.merchant.as_ref().is_none_or(|m| *m == d.merchant_id)
             && self
@@ -189,7 +195,7 @@ impl Retriever {
                 let doc = &self.docs[*self.by_id.get(&f.id)?];
                 // Agent-only policy is indexed with the rest (assist mode
                 // searches it) and dropped here for everyone else.
-                if doc.agent_only && !req.filters.agent_view {
+                if !req.filters.shows(doc) {
                     return None;
                 }
                 let is_product = doc.kind == Kind::Product;
