@@ -115,8 +115,8 @@ impl App {
         if let Some(l) = &llm {
             tracing::info!(model = %l.describe(), "unsure turns go to a language model");
         }
-        let agent =
-            Agent::load(&self.config.paths, retriever, llm).context("loading the assistant")?;
+        let agent = Agent::load(&self.config.paths, &self.knowledge, retriever, llm)
+            .context("loading the assistant")?;
         if self.agent.set(agent).is_err() {
             anyhow::bail!("the assistant was already loaded");
         }

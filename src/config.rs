@@ -93,8 +93,9 @@ pub struct PathsConfig {
     pub prompts: PathBuf,
     /// One JSON schema per assistant tool.
     pub tools: PathBuf,
-    /// The real development dialogues (see prompts/real.toml); their tuning
-    /// part trains the router. Absent: the router learns from prompts/ alone.
+    /// The real development dialogues (see prompts/real.toml), which `errand
+    /// eval real` replays. The reader never learns from here: it learns from
+    /// the tuning parts shipped in `prompts/training/`.
     pub real_dialogues: PathBuf,
 }
 

@@ -94,6 +94,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Copy the tuning part of the development sets into prompts/training/,
+    /// the shipped examples the reader learns from (`errand index` fits it).
+    Training {
+        /// The development sets' folder (holding real-dialogues/ and out-of-scope/).
+        #[arg(long, default_value = "../shared/data")]
+        from: PathBuf,
+    },
     /// Chat with the assistant in the terminal, as a seeded customer (same engine as /v1/chat).
     Chat {
         /// The customer to act as.
@@ -188,6 +195,29 @@ enum EvalWhat {
         #[arg(long)]
         failures: Option<PathBuf>,
     },
+    /// The reader's intent classifier alone, in-process: tuning, validation
+    /// and leave-one-source-out routing per source (Errand's own examples,
+    /// Bitext, SGD, Taskmaster-4, CLINC150), with out-of-scope recall.
+    Reader {
+        /// The development sets' folder, whose validation parts are scored.
+        #[arg(long, default_value = "../shared/data")]
+        shared: PathBuf,
+        /// Try another L2 penalty than the shipped one (refits; ships nothing).
+        #[arg(long)]
+        alpha: Option<f64>,
+        /// Try another iteration limit than the shipped one.
+        #[arg(long)]
+        iterations: Option<u64>,
+        /// Try another weight for Errand's own examples.
+        #[arg(long)]
+        own_weight: Option<usize>,
+        /// Try learning another share (one in N) of CLINC150's off-topic requests.
+        #[arg(long)]
+        off_topic_every: Option<u64>,
+        /// Print one JSON object instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
     /// Next-basket scores (Recall@k, NDCG@k, hit rate, coverage, diversity) of
     /// each recommendation method and the popularity and repeat baselines,
     /// each customer's last basket held out: over the database's orders, or
@@ -255,6 +285,8 @@ enum RealSet {
     Taskmaster4,
     Sgd,
     Bitext,
+    /// CLINC150's development part (../shared/data/out-of-scope/clinc150.dev.json).
+    Clinc150,
 }
 
 #[derive(Subcommand)]
@@ -565,9 +597,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let report = tokio::runtime::Runtime::new()?.block_on(app.load_retrieval(true))?;
             let examples = errand::agent::Agent::train_router(
                 &app.config.paths,
+                &app.knowledge,
                 app.retriever().context("retrieval not loaded")?,
             )?;
-            println!("intent router: {examples} examples embedded or cached");
+            let (given, learnt) = examples
+                .values()
+                .fold((0, 0), |(g, l), (a, b)| (g + a, l + b));
+            let by: Vec<String> = examples
+                .iter()
+                .map(|(s, (g, l))| format!("{s:?} {l} of {g}"))
+                .collect();
+            println!(
+                "reader: learnt from {learnt} of {given} shipped examples ({})",
+                by.join(", ")
+            );
             let rt = tokio::runtime::Runtime::new()?;
             match rt.block_on(app.commerce.resegment(segment_names(&app.config)?))? {
                 Some(s) => println!(
@@ -653,6 +696,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 RealSet::Taskmaster4 => real::Set::Taskmaster4,
                 RealSet::Sgd => real::Set::Sgd,
                 RealSet::Bitext => real::Set::Bitext,
+                RealSet::Clinc150 => real::Set::Clinc150,
             };
             let map = real::Map::load(&cfg.paths.prompts)?;
             let knowledge = errand::knowledge::Knowledge::load(&cfg.paths.knowledge)?;
@@ -763,6 +807,54 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             if let Some(path) = failures {
                 write_jsonl(&path, &misses)?;
+            }
+            Ok(())
+        }
+        Command::Training { from } => {
+            let dir = cfg.paths.prompts.join("training");
+            for (name, lines) in errand::agent::training::export_all(&from, &dir)? {
+                println!("{}: {lines} lines", dir.join(name).display());
+            }
+            Ok(())
+        }
+        Command::Eval {
+            what:
+                Some(EvalWhat::Reader {
+                    shared,
+                    alpha,
+                    iterations,
+                    own_weight,
+                    off_topic_every,
+                    json,
+                }),
+            ..
+        } => {
+            use errand::eval::reader;
+            let app = App::open(cfg)?;
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(app.load_retrieval(false))?;
+            let r = app.retriever().context("retrieval not loaded")?;
+            let report = reader::run(
+                &app.config.paths.prompts,
+                &app.knowledge,
+                &shared,
+                &errand::agent::router_cache(&app.config.paths),
+                r.embedder(),
+                {
+                    let d = errand::agent::router::SETTINGS;
+                    errand::agent::router::Settings {
+                        alpha: alpha.unwrap_or(d.alpha),
+                        max_iterations: iterations.unwrap_or(d.max_iterations),
+                        own_weight: own_weight.unwrap_or(d.own_weight),
+                        off_topic_every: off_topic_every.unwrap_or(d.off_topic_every),
+                    }
+                },
+                &|step| eprintln!("{step}"),
+            )?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{}", reader::table(&report));
             }
             Ok(())
         }

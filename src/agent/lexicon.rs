@@ -106,6 +106,13 @@ impl Lexicon {
         })
     }
 
+    /// Whether `text` names a kind of product ("eggs", "chips").
+    pub fn names_kind(&self, text: &str) -> bool {
+        crate::agent::slots::words(text)
+            .iter()
+            .any(|w| self.nouns.contains(&singular(w)))
+    }
+
     /// The id of the store `text` names, if it names one.
     pub fn merchant_named(&self, text: &str) -> Option<&str> {
         let text = padded(text);

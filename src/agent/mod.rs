@@ -18,8 +18,10 @@ mod basket;
 mod choices;
 mod discover;
 mod handlers;
-mod lexicon;
-mod router;
+mod intent_model;
+pub(crate) mod lexicon;
+mod phrases;
+pub mod router;
 pub mod slots;
 mod steps;
 pub mod tools;
@@ -50,6 +52,11 @@ use tools::Tools;
 const SURE_ROUTE_SCORE: f32 = 0.85;
 /// Below this similarity the router is not trusted; the turn falls back to search or a refusal.
 const MIN_ROUTE_SCORE: f32 = 0.45;
+/// At or above this probability of the off-topic class a message is not
+/// Errand's job, before any keyword rule (see `errand eval reader`).
+const OFF_TOPIC_SCORE: f32 = 0.5;
+/// At or above this, naming a kind of product is not enough to be Errand's.
+const SURE_OFF_TOPIC_SCORE: f32 = 0.9;
 /// An unsure message this similar to a product (or, asked as a question, to a
 /// help article) is about it.
 const MIN_SIMILARITY: f32 = 0.6;
@@ -298,7 +305,7 @@ fn since(t: std::time::Instant) -> f64 {
 
 /// Where the router's example embeddings are cached: derived data, beside
 /// the search index.
-fn router_cache(paths: &crate::config::PathsConfig) -> std::path::PathBuf {
+pub fn router_cache(paths: &crate::config::PathsConfig) -> std::path::PathBuf {
     paths.data.join("index").join("intents.json")
 }
 
@@ -317,6 +324,7 @@ impl Agent {
 
     pub fn load(
         paths: &crate::config::PathsConfig,
+        knowledge: &Knowledge,
         retriever: &Retriever,
         llm: Option<Arc<dyn Interpreter>>,
     ) -> anyhow::Result<Agent> {
@@ -336,7 +344,8 @@ impl Agent {
         let tools = Tools::load(tools)?;
         let router = Router::load(
             prompts,
-            &paths.real_dialogues,
+            &paths.prompts.join("training"),
+            knowledge,
             &router_cache(paths),
             retriever.embedder(),
         )?;
@@ -483,19 +492,28 @@ impl Agent {
         }
     }
 
-    /// Embeds the router's examples into its cache (for `errand index`);
-    /// returns how many there are.
+    /// Embeds the reader's examples and fits its classifier into the cache
+    /// (for `errand index`); returns how many examples each source gave and
+    /// how many of them the classifier learnt from.
     pub fn train_router(
         paths: &crate::config::PathsConfig,
+        knowledge: &Knowledge,
         retriever: &Retriever,
-    ) -> anyhow::Result<usize> {
-        let r = Router::load(
+    ) -> anyhow::Result<BTreeMap<training::Source, (usize, usize)>> {
+        let l = router::Learning::load(
             &paths.prompts,
-            &paths.real_dialogues,
+            &paths.prompts.join("training"),
+            knowledge,
             &router_cache(paths),
             retriever.embedder(),
         )?;
-        Ok(r.len())
+        let mut counts: BTreeMap<training::Source, (usize, usize)> = BTreeMap::new();
+        for e in &l.examples {
+            let c = counts.entry(e.source).or_default();
+            c.0 += 1;
+            c.1 += usize::from(router::learnt(e, router::SETTINGS));
+        }
+        Ok(counts)
     }
 
     /// One customer turn in `session`, which the caller has checked they own.
@@ -514,8 +532,11 @@ impl Agent {
         let embedding = std::time::Instant::now();
         let vector = env.retriever.embedder().embed_query_async(text).await?;
         let embed_ms = since(embedding);
-        let route = self.router.route(text, &vector);
-        let (intent, sure) = self.decide(env, &route, &slots, text, &state).await?;
+        let signals = router::signals(env.knowledge, self.lexicon(env.knowledge), text);
+        let route = self.router.route(text, &vector, signals);
+        let (intent, sure) = self
+            .decide(env, &route, signals, &slots, text, &state)
+            .await?;
         let understand_ms = since(understanding);
         // A proposal is answered in the next turn or not at all: after "remove
         // the chips", a "yes" must not pay for a cart the customer never saw.
@@ -579,6 +600,7 @@ impl Agent {
         &self,
         env: &Env<'_>,
         route: &router::Route,
+        signals: router::Signals,
         slots: &Slots,
         text: &str,
         state: &DialogueState,
@@ -633,6 +655,30 @@ impl Agent {
         if turns::edits_options(env.knowledge, text, state) {
             return Ok(("options".into(), true));
         }
+        // Not Errand's job ("cancel my seven am alarm", "remove everything
+        // from the calendar", "what is one plus one"): the classifier's
+        // off-topic class decides before any keyword rule may act, unless
+        // the message names something of Errand's world (its cart, an
+        // order, a product, a place) or answers about the trip being
+        // planned ("just me", "at Domlur", "the cheapest?").
+        let in_trip = Trip::last(state).is_some()
+            && (says_trip(slots) || slots.servings.is_some() || says(&d.quote_picks));
+        // A kind of product ("atta", "chips") is weaker evidence: it also
+        // names things people ask a general assistant about ("change my oil").
+        let names_ours = says(&d.errand_objects)
+            || signals.product
+            || signals.store
+            || signals.place
+            || slots.order_id.is_some()
+            || slots.coupon.is_some()
+            || signals.kind && route.score < SURE_OFF_TOPIC_SCORE;
+        let off_topic = route.intent == "off_topic";
+        if off_topic && route.score >= OFF_TOPIC_SCORE && !in_trip && !names_ours {
+            return Ok(("off_topic".into(), true));
+        }
+        // Past here the classifier's off-topic answer is no answer: what the
+        // message names is Errand's, so the rules and search decide.
+        let trusted = |min: f32| route.score >= min && !off_topic;
         if slots.coupon.is_some() {
             return Ok(("offers".into(), true));
         }
@@ -743,7 +789,7 @@ impl Agent {
         // A message this close to an example, among thousands of real ones,
         // is read as that example: "I have to edit my account" is no recipe
         // and "how do I cancel?" no cancellation, whatever the keywords say.
-        if route.score >= SURE_ROUTE_SCORE {
+        if trusted(SURE_ROUTE_SCORE) {
             return Ok((route.intent.clone(), true));
         }
         if let Some(intent) = trouble {
@@ -755,7 +801,7 @@ impl Agent {
             && !ridey
             && !confident("more")
             && !confident("merchant_info")
-            && (says(&d.sells_asks) || names_merchant && route.score < MIN_ROUTE_SCORE)
+            && (says(&d.sells_asks) || names_merchant && !trusted(MIN_ROUTE_SCORE))
         {
             return Ok(("shop".into(), true));
         }
@@ -768,7 +814,7 @@ impl Agent {
             // "what kinds of rides do you offer?" asks about rides, not for one.
             return Ok(("help".into(), true));
         }
-        if route.score >= MIN_ROUTE_SCORE {
+        if trusted(MIN_ROUTE_SCORE) {
             return Ok((route.intent.clone(), true));
         }
         Ok((self.fallback(env, text, &w).await?, false))

@@ -325,6 +325,16 @@ fn places(lower: &str, k: &Knowledge) -> (Option<String>, Option<String>) {
         });
         return (clean(rest), goal);
     }
+    // "pick me up at Domlur", "I'm at the station": where the ride starts.
+    let padded = format!(" {lower}");
+    let origin = lexicon().origin_marks.iter().find_map(|m| {
+        let at = padded.find(&format!(" {m} "))? + m.len() + 2;
+        let place = clean(&padded[at..])?;
+        // "a cab at 5 pm" is a time.
+        let timed = place.starts_with(|c: char| c.is_ascii_digit())
+            || place.split_whitespace().next().and_then(number).is_some();
+        (!timed).then_some(place)
+    });
     // "I want to book a cab to Kanpai": of the words after each "to", a
     // place the gazetteer knows, else the last that is not a verb phrase
     // ("to get there" names no place).
@@ -349,13 +359,19 @@ fn places(lower: &str, k: &Knowledge) -> (Option<String>, Option<String>) {
             goals.extend(clean(&lower[i + cue.len()..]));
         }
     }
+    goals.retain(|g| Some(g) != origin.as_ref());
     let known = goals
         .iter()
         .find(|g| crate::commerce::resolve_place(k, g).is_ok())
         .cloned()
-        // A known place named anywhere, without a "to".
-        .or_else(|| crate::commerce::spot_place(k, lower).map(|p| p.to_lowercase()));
-    (None, known.or(goals.last().cloned()))
+        // A known place named anywhere, without a "to", that is not where
+        // the ride starts.
+        .or_else(|| {
+            crate::commerce::spot_place(k, lower)
+                .map(|p| p.to_lowercase())
+                .filter(|p| origin.as_ref().is_none_or(|o| !o.contains(p.as_str())))
+        });
+    (origin, known.or(goals.last().cloned()))
 }
 
 /// Word lists from `prompts/lexicon.toml`, compiled in.
@@ -403,6 +419,7 @@ pub(crate) struct Words {
     not_codes: Vec<String>,
     distance_asks: Vec<String>,
     goal_marks: Vec<String>,
+    origin_marks: Vec<String>,
     place_ends: Vec<String>,
     pub(crate) saved_places: std::collections::BTreeMap<String, String>,
     range_marks: Vec<String>,
@@ -458,6 +475,7 @@ struct Party {
 #[serde(deny_unknown_fields)]
 pub(crate) struct Decide {
     pub(crate) refusals: Vec<String>,
+    pub(crate) errand_objects: Vec<String>,
     pub(crate) clear_cart: Vec<String>,
     pub(crate) remove_verbs: Vec<String>,
     pub(crate) remove_phrases: Vec<String>,
@@ -845,6 +863,16 @@ mod tests {
             (s.from.as_deref(), s.to.as_deref()),
             (Some("central mall"), Some("airport"))
         );
+        // Where the ride starts, said without "from".
+        let s = extract("I need the ride at Domlur", k());
+        assert_eq!((s.from.as_deref(), s.to.as_deref()), (Some("domlur"), None));
+        let s = extract("a cab to the airport, pick me up at Central Mall", k());
+        assert_eq!(
+            (s.from.as_deref(), s.to.as_deref()),
+            (Some("central mall"), Some("airport"))
+        );
+        let s = extract("I need a cab at 5 pm to the airport", k());
+        assert_eq!((s.from, s.to.as_deref()), (None, Some("airport")));
         let s = extract("vegan snacks under Rs 200", k());
         assert_eq!(
             (s.max_price_minor, s.tags.clone()),

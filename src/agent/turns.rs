@@ -580,6 +580,7 @@ impl TurnBuilder<'_> {
         if let Some(n) = riders {
             args["riders"] = json!(n);
         }
+        let booking_key = format!("{key}:book");
         match self.tool("quote_ride", args.clone(), key).await {
             Ok(q) => {
                 let options: Vec<String> = q["options"]
@@ -626,6 +627,28 @@ impl TurnBuilder<'_> {
                 let minutes = q["options"][0]["duration_minutes"].to_string();
                 self.cards = json!({ "ride_quote": q });
                 self.citations.push("help-ride-fares".into());
+                // The quote is a proposal: the option asked for (else the
+                // only or the cheapest one) at the fare shown, which a yes
+                // books.
+                let offer = state.quote.as_ref().and_then(|sq| {
+                    offered(sq["options"].as_array()?, ride_type.as_deref()).cloned()
+                });
+                let proposal = match offer {
+                    Some(o) => {
+                        let kind = o["ride_type"].as_str().unwrap_or_default().to_string();
+                        state.pending = Some(Pending {
+                            tool: "book_ride".into(),
+                            args: json!({ "quote_id": q["quote_id"], "ride_type": kind }),
+                            key: booking_key,
+                            terms: None,
+                        });
+                        self.say(
+                            "ride_offer",
+                            &[("ride_type", kind), ("fare", money(&o["total_minor"]))],
+                        )
+                    }
+                    None => String::new(),
+                };
                 self.say(
                     "ride_quote",
                     &[
@@ -635,6 +658,7 @@ impl TurnBuilder<'_> {
                         ("minutes", minutes),
                         ("traffic", q["traffic"].as_str().unwrap_or_default().into()),
                         ("options", options.join("\n")),
+                        ("offer", proposal),
                     ],
                 )
             }
@@ -668,14 +692,7 @@ impl TurnBuilder<'_> {
             return self.say("no_quote", &[]);
         };
         let options = q["options"].as_array().cloned().unwrap_or_default();
-        let chosen = match &slots.ride_type {
-            Some(t) => options.iter().find(|o| o["ride_type"] == t.as_str()),
-            None if options.len() == 1 => options.first(),
-            // No type said: the cheapest.
-            None => options
-                .iter()
-                .min_by_key(|o| o["total_minor"].as_i64().unwrap_or(i64::MAX)),
-        };
+        let chosen = offered(&options, slots.ride_type.as_deref());
         let Some(chosen) = chosen else {
             return self.say(
                 "not_allowed",
@@ -1727,5 +1744,17 @@ impl TurnBuilder<'_> {
             }
             Err(e) => self.say("not_allowed", &[("reason", e)]),
         }
+    }
+}
+
+/// The option of a quote a booking takes: the ride type named, else the
+/// only option, else the cheapest.
+fn offered<'q>(options: &'q [Value], ride_type: Option<&str>) -> Option<&'q Value> {
+    match ride_type {
+        Some(t) => options.iter().find(|o| o["ride_type"] == t),
+        None if options.len() == 1 => options.first(),
+        None => options
+            .iter()
+            .min_by_key(|o| o["total_minor"].as_i64().unwrap_or(i64::MAX)),
     }
 }

@@ -7,6 +7,7 @@ pub mod dialogues;
 pub mod feedback;
 pub mod fleet;
 pub mod forecast;
+pub mod reader;
 pub mod real;
 pub mod recs;
 pub mod replay;

@@ -31,6 +31,7 @@ pub enum Set {
     Taskmaster4,
     Sgd,
     Bitext,
+    Clinc150,
 }
 
 /// One dialogue to replay: the customer's turns and what should come of them.
@@ -57,6 +58,8 @@ pub enum Gold {
         to: String,
         riders: Option<u32>,
         shared: bool,
+        /// The set's agent booked the ride (a GetRide call): the customer agreed.
+        booked: bool,
     },
 }
 
@@ -70,6 +73,7 @@ pub fn load(set: Set, file: &Path, map: &Map, k: &Knowledge) -> anyhow::Result<(
         Set::Bitext => bitext(&text, map),
         Set::Taskmaster4 => taskmaster4(&text, map, k),
         Set::Sgd => sgd(&text, k),
+        Set::Clinc150 => clinc150(&text, map),
     }
 }
 
@@ -100,6 +104,53 @@ fn bitext(text: &str, map: &Map) -> anyhow::Result<(Vec<Case>, usize)> {
     }
     Ok((cases, skipped))
 }
+
+/// CLINC150's development part: `train` and `oos_train` are its tuning
+/// part, `val` and `oos_val` its validation part (the set's own split).
+fn clinc150(text: &str, map: &Map) -> anyhow::Result<(Vec<Case>, usize)> {
+    let d: BTreeMap<String, Vec<(String, String)>> =
+        serde_json::from_str(text).context("reading the CLINC150 set")?;
+    let mut cases = Vec::new();
+    for (key, part) in [
+        ("train", Part::Tune),
+        ("oos_train", Part::Tune),
+        ("val", Part::Validate),
+        ("oos_val", Part::Validate),
+    ] {
+        for (utterance, label) in d.get(key).into_iter().flatten() {
+            let label = if key.starts_with("oos") { "oos" } else { label };
+            cases.push(Case {
+                id: format!("{key}:{utterance}"),
+                part,
+                turns: vec![utterance.clone()],
+                gold: Gold::Route {
+                    label: label.to_string(),
+                    intent: crate::agent::training::clinc150_intent(map, utterance, label),
+                    article: None,
+                },
+            });
+        }
+    }
+    Ok((cases, 0))
+}
+
+/// Tools that change what the customer has or owes: a request that is not
+/// Errand's job must never reach one, nor leave one waiting for a yes.
+const WRITES: [&str; 13] = [
+    "add_to_cart",
+    "remove_from_cart",
+    "clear_cart",
+    "set_cart_quantity",
+    "set_cart_options",
+    "recipe_basket",
+    "apply_coupon",
+    "cancel_order",
+    "request_refund",
+    "create_ticket",
+    "checkout",
+    "book_ride",
+    "give_feedback",
+];
 
 /// A gold order line: the product (if the cafe sells it), quantity, (group, choice) pairs.
 type GoldLine = (Option<String>, u32, Vec<(String, String)>);
@@ -273,8 +324,14 @@ fn sgd(text: &str, k: &Knowledge) -> anyhow::Result<(Vec<Case>, usize)> {
         let mut dest: Option<String> = None;
         let mut riders = None;
         let mut shared = false;
+        let mut booked = false;
         for t in d["turns"].as_array().into_iter().flatten() {
             if t["speaker"] != "USER" {
+                booked |= t["frames"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|f| f["service_call"]["method"] == "GetRide");
                 continue;
             }
             let ride_frames: Vec<&Value> = t["frames"]
@@ -341,7 +398,12 @@ fn sgd(text: &str, k: &Knowledge) -> anyhow::Result<(Vec<Case>, usize)> {
                 part: part(&id),
                 id,
                 turns,
-                gold: Gold::Ride { to, riders, shared },
+                gold: Gold::Ride {
+                    to,
+                    riders,
+                    shared,
+                    booked,
+                },
             }),
             _ => skipped += 1,
         }
@@ -357,8 +419,8 @@ pub struct Outcome {
     /// The Bitext label, or the set's name for dialogue sets.
     pub label: String,
     pub passed: bool,
-    /// Taskmaster-4: item precision and recall over units; SGD: riders and
-    /// shared honoured; Bitext: the article cited.
+    /// Taskmaster-4: item precision and recall over units; SGD: riders,
+    /// shared honoured and booked where the set booked; Bitext: the article cited.
     pub scores: BTreeMap<String, f64>,
     pub turns: Vec<(String, String, String)>,
     /// Taskmaster-4: the gold basket and the one the customer ended with,
@@ -435,6 +497,19 @@ fn replay(c: &Client, k: &Knowledge, case: &Case, order_product: &str) -> anyhow
             article,
         } => {
             let a = &answers[0];
+            if intent == "off_topic" {
+                let wrote = a["tool_calls"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|c| WRITES.iter().any(|w| c["name"] == *w));
+                let proposed = a["suggestions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|x| x.as_str().is_some_and(|x| x.eq_ignore_ascii_case("yes")));
+                scores.insert("no_write".into(), f64::from(u8::from(!wrote && !proposed)));
+            }
             if let Some(article) = article {
                 let cited = a["citations"]
                     .as_array()
@@ -478,7 +553,12 @@ fn replay(c: &Client, k: &Knowledge, case: &Case, order_product: &str) -> anyhow
             baskets = Some([gold.clone(), got]);
             ("taskmaster4".into(), passed)
         }
-        Gold::Ride { to, riders, shared } => {
+        Gold::Ride {
+            to,
+            riders,
+            shared,
+            booked,
+        } => {
             let quotes: Vec<&Value> = answers
                 .iter()
                 .flat_map(|a| a["tool_calls"].as_array().into_iter().flatten())
@@ -498,6 +578,13 @@ fn replay(c: &Client, k: &Knowledge, case: &Case, order_product: &str) -> anyhow
                         .is_some_and(|o| o.len() == 1 && o[0]["ride_type"] == "shared")
                 });
                 scores.insert("shared".into(), f64::from(u8::from(ok)));
+            }
+            if *booked {
+                let made = answers
+                    .iter()
+                    .flat_map(|a| a["tool_calls"].as_array().into_iter().flatten())
+                    .any(|c| c["name"] == "book_ride" && c["ok"] == true);
+                scores.insert("booked".into(), f64::from(u8::from(made)));
             }
             ("sgd".into(), reached)
         }
@@ -664,7 +751,7 @@ fn headline(set: Set) -> &'static str {
     match set {
         Set::Taskmaster4 => "exact basket (products, options, quantities)",
         Set::Sgd => "destination quoted",
-        Set::Bitext => "routed right",
+        Set::Bitext | Set::Clinc150 => "routed right",
     }
 }
 
