@@ -169,7 +169,7 @@ fn unsure_turns_follow_a_validated_model_proposal_and_never_a_forbidden_one() {
         "/v1/chat",
         me,
         &[("Accept", "text/event-stream")],
-        Some(&json!({ "message": "vvgrk delivry feez snorp" }).to_string()),
+        Some(&json!({ "message": "how mch delivry fee" }).to_string()),
     );
     assert_eq!(status, 200, "{text}");
     let events: Vec<(String, Value)> = text
@@ -201,7 +201,7 @@ fn unsure_turns_follow_a_validated_model_proposal_and_never_a_forbidden_one() {
     assert_eq!(last["payload"]["correction"], true, "{last}");
     assert_eq!(
         messages[messages.len() - 3]["content"],
-        "vvgrk delivry feez snorp"
+        "how mch delivry fee"
     );
 
     // A proposal that shares no word with the message is the model talking:
@@ -236,7 +236,7 @@ fn a_streamed_answer_is_kept_alive_while_a_slow_model_revises_it() {
         "/v1/chat",
         Some("demo:c-0001"),
         &[("Accept", "text/event-stream")],
-        Some(&json!({ "message": "vvgrk delivry feez snorp" }).to_string()),
+        Some(&json!({ "message": "how mch delivry fee" }).to_string()),
     );
     assert_eq!(status, 200, "{text}");
     // Between the first answer and the model's correction, nearly a second

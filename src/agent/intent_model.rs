@@ -45,7 +45,8 @@ pub const BUCKETS: usize = 1024;
 
 /// The layout [`features`] writes; part of the cache's digest, so a model
 /// fitted to other features is never read as this one.
-pub const LAYOUT: &str = "embedding, 1024 hashed words and word pairs, 4 signals";
+pub const LAYOUT: &str =
+    "embedding, 1024 hashed words and word pairs, 4 signals (kind: nouns and name words)";
 
 /// What the knowledge recognises in a message.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

@@ -106,11 +106,13 @@ impl Lexicon {
         })
     }
 
-    /// Whether `text` names a kind of product ("eggs", "chips").
+    /// Whether `text` names a kind of product ("eggs", "chips") or says a
+    /// word of some product's name ("atta", "biryani").
     pub fn names_kind(&self, text: &str) -> bool {
-        crate::agent::slots::words(text)
-            .iter()
-            .any(|w| self.nouns.contains(&singular(w)))
+        crate::agent::slots::words(text).iter().any(|w| {
+            let w = singular(w);
+            self.nouns.contains(&w) || w.len() >= 4 && self.word_uses.contains_key(&w)
+        })
     }
 
     /// The id of the store `text` names, if it names one.

@@ -55,8 +55,14 @@ const MIN_ROUTE_SCORE: f32 = 0.45;
 /// At or above this probability of the off-topic class a message is not
 /// Errand's job, before any keyword rule (see `errand eval reader`).
 const OFF_TOPIC_SCORE: f32 = 0.5;
-/// At or above this, naming a kind of product is not enough to be Errand's.
-const SURE_OFF_TOPIC_SCORE: f32 = 0.9;
+/// At or above this, naming a product, store or place the knowledge knows
+/// is not enough to make a message Errand's.
+const SURE_OFF_TOPIC_SCORE: f32 = 0.97;
+/// Below this probability a reading left to the classifier is unsure: a
+/// configured language model may revise the turn ("vrrm potato chps plz").
+const CONFIDENT_SCORE: f32 = 0.9;
+/// At or above this, a word of some product's name is not enough.
+const FAIRLY_OFF_TOPIC_SCORE: f32 = 0.9;
 /// An unsure message this similar to a product (or, asked as a question, to a
 /// help article) is about it.
 const MIN_SIMILARITY: f32 = 0.6;
@@ -535,7 +541,7 @@ impl Agent {
         let signals = router::signals(env.knowledge, self.lexicon(env.knowledge), text);
         let route = self.router.route(text, &vector, signals);
         let (intent, sure) = self
-            .decide(env, &route, signals, &slots, text, &state)
+            .decide(env, &route, &vector, signals, &slots, text, &state)
             .await?;
         let understand_ms = since(understanding);
         // A proposal is answered in the next turn or not at all: after "remove
@@ -596,10 +602,12 @@ impl Agent {
 
     /// The router's answer, corrected by what the slots and the dialogue make
     /// certain, and whether it is sure (false when only the fallback decided).
+    #[allow(clippy::too_many_arguments)]
     async fn decide(
         &self,
         env: &Env<'_>,
         route: &router::Route,
+        vector: &[f32],
         signals: router::Signals,
         slots: &Slots,
         text: &str,
@@ -617,7 +625,9 @@ impl Agent {
             let negated = says(&d.refusals);
             // Only an unhedged yes accepts: "ok wait, let me check my cart
             // first" or "yes, but is it paid now?" is not one.
-            let hedged = slots::hedged(text);
+            // "Yes, that's correct. How much is it?" asks again about terms
+            // already shown, and accepts them.
+            let hedged = slots::hedged(text) && !slots::yes_asking_terms(text);
             if !negated
                 && !hedged
                 && (slots::listed(&slots::lexicon().yes, first) || confident("confirm"))
@@ -663,22 +673,38 @@ impl Agent {
         // planned ("just me", "at Domlur", "the cheapest?").
         let in_trip = Trip::last(state).is_some()
             && (says_trip(slots) || slots.servings.is_some() || says(&d.quote_picks));
-        // A kind of product ("atta", "chips") is weaker evidence: it also
-        // names things people ask a general assistant about ("change my oil").
+        // How sure the classifier must be to overrule what the message
+        // names: its cart, an order id or a coupon code always count; a
+        // product, store or place the knowledge knows counts unless it is
+        // nearly certain ("how long to get to the airport in dallas"); a
+        // word of a product's name counts only against a doubtful reading
+        // ("atta 5 kg" does, "give me the date today" does not).
+        let p_off = if route.intent == "off_topic" {
+            route.score
+        } else {
+            0.0
+        };
         let names_ours = says(&d.errand_objects)
-            || signals.product
-            || signals.store
-            || signals.place
             || slots.order_id.is_some()
             || slots.coupon.is_some()
-            || signals.kind && route.score < SURE_OFF_TOPIC_SCORE;
-        let off_topic = route.intent == "off_topic";
-        if off_topic && route.score >= OFF_TOPIC_SCORE && !in_trip && !names_ours {
-            return Ok(("off_topic".into(), true));
+            || (signals.product || signals.store || signals.place) && p_off < SURE_OFF_TOPIC_SCORE
+            || signals.kind && p_off < FAIRLY_OFF_TOPIC_SCORE;
+        if route.intent == "off_topic" && route.score >= OFF_TOPIC_SCORE && !in_trip && !names_ours
+        {
+            // Doubtful ones ("vrrm potato chps plz") a configured model may
+            // still read, with tools that change nothing.
+            return Ok(("off_topic".into(), route.score >= FAIRLY_OFF_TOPIC_SCORE));
         }
-        // Past here the classifier's off-topic answer is no answer: what the
-        // message names is Errand's, so the rules and search decide.
-        let trusted = |min: f32| route.score >= min && !off_topic;
+        // What the message names is Errand's: it asks for the likeliest of
+        // Errand's own intents, whatever the off-topic class thought.
+        let in_scope;
+        let route = if route.intent == "off_topic" && (names_ours || in_trip) {
+            in_scope = self.router.route_in_scope(text, vector, signals);
+            &in_scope
+        } else {
+            route
+        };
+        let trusted = |min: f32| route.score >= min;
         if slots.coupon.is_some() {
             return Ok(("offers".into(), true));
         }
@@ -701,7 +727,7 @@ impl Agent {
             return Ok(("add".into(), true));
         }
         // "make it for one" right after a ride quote is the party, not a count.
-        let party = slots.riders.is_some() && Trip::last(state).is_some();
+        let party = (slots.riders.is_some() || says_trip(slots)) && Trip::last(state).is_some();
         if opens(&d.set_verbs) && slots.quantity.is_some() && slots.servings.is_none() && !party {
             return Ok(("set_quantity".into(), true));
         }
@@ -726,9 +752,12 @@ impl Agent {
             }
             // "just 2 of us", "a pool ride for 1", "make that for 2": the
             // same trip quoted again for that party or ride.
+            // "I'm okay sharing a ride" after a quote: quoted again for that
+            // ride (a question, "and by car?", only shows the option).
+            let asks_about = says(&d.alternatives) || text.trim_end().ends_with('?');
             if slots.riders.is_some()
                 || slots.servings.is_some()
-                || slots.ride_type.is_some() && trip.to.is_none()
+                || slots.ride_type.is_some() && (trip.to.is_none() || !asks_about && !books)
             {
                 return Ok(("ride_quote".into(), true));
             }
@@ -815,7 +844,7 @@ impl Agent {
             return Ok(("help".into(), true));
         }
         if trusted(MIN_ROUTE_SCORE) {
-            return Ok((route.intent.clone(), true));
+            return Ok((route.intent.clone(), route.score >= CONFIDENT_SCORE));
         }
         Ok((self.fallback(env, text, &w).await?, false))
     }

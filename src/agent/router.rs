@@ -236,12 +236,31 @@ impl Router {
     /// has, from the already embedded message and what the knowledge
     /// recognises in it, and the nearest example's article.
     pub fn route(&self, text: &str, message: &[f32], signals: Signals) -> Route {
+        self.route_among(text, message, signals, |_| true)
+    }
+
+    /// [`Self::route`] among Errand's own intents only: what a message that
+    /// names Errand's world most likely asks, when the classifier's first
+    /// answer was that it is not Errand's job.
+    pub fn route_in_scope(&self, text: &str, message: &[f32], signals: Signals) -> Route {
+        self.route_among(text, message, signals, |intent| intent != "off_topic")
+    }
+
+    fn route_among(
+        &self,
+        text: &str,
+        message: &[f32],
+        signals: Signals,
+        allowed: impl Fn(&str) -> bool,
+    ) -> Route {
         let p = self.model.probabilities(&features(text, message, signals));
         let text = normalise(text);
         let eligible = |intent: &str| {
-            self.cues
-                .get(intent)
-                .is_none_or(|cs| cs.iter().any(|c| text.contains(c.as_str())))
+            allowed(intent)
+                && self
+                    .cues
+                    .get(intent)
+                    .is_none_or(|cs| cs.iter().any(|c| text.contains(c.as_str())))
         };
         let candidates = self.model.classes().iter().zip(&p);
         let total: f32 = candidates
@@ -370,6 +389,9 @@ fn normalise(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::{signals, Lexicon};
+    use crate::knowledge::Knowledge;
+
     #[test]
     fn cues_match_whole_words_and_phrases() {
         let t = super::normalise("Please, TAKE OUT the milk!");

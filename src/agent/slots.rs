@@ -420,6 +420,7 @@ pub(crate) struct Words {
     distance_asks: Vec<String>,
     goal_marks: Vec<String>,
     origin_marks: Vec<String>,
+    term_asks: Vec<String>,
     place_ends: Vec<String>,
     pub(crate) saved_places: std::collections::BTreeMap<String, String>,
     range_marks: Vec<String>,
@@ -545,6 +546,24 @@ pub fn is_question(text: &str) -> bool {
 /// A yes held back: "ok wait, let me check first", "yes, but...", a question.
 pub fn hedged(text: &str) -> bool {
     is_question(text) || says_any(text, &lexicon().hedges)
+}
+
+/// A yes, then a question about the terms on screen and nothing held back:
+/// "Yes, that is correct. How much will it cost?" ("yes?" alone, or "yes,
+/// but first tell me the total" are no such thing).
+pub fn yes_asking_terms(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    let Some(cut) = lower.find(['.', ',', '!', ';']) else {
+        return false;
+    };
+    let (first, rest) = (&lower[..cut], &lower[cut + 1..]);
+    let yes = words(first)
+        .first()
+        .is_some_and(|w| listed(&lexicon().yes, w));
+    yes && !words(first).iter().any(|w| listed(&lexicon().no, w))
+        && !says_any(&lower, &lexicon().hedges)
+        && is_question(rest.trim())
+        && says_any(rest, &lexicon().term_asks)
 }
 
 /// Someone else's words pasted in: quotation marks or "the customer said".
@@ -846,6 +865,27 @@ mod tests {
         assert_eq!((s.quantity, s.ordinals), (None, vec![1, 2]));
         let s = extract("add the first one", k());
         assert_eq!((s.quantity, s.ordinals), (Some(1), vec![1]));
+    }
+
+    #[test]
+    fn a_yes_asking_about_terms_shown_still_accepts() {
+        assert!(yes_asking_terms(
+            "Yes, that is correct. How much will it cost?"
+        ));
+        assert!(yes_asking_terms(
+            "Yes, that's perfect. How much is it and how long will it take?"
+        ));
+        for held in [
+            "yes?",
+            "sure, but first tell me the total again",
+            "confirm what the delivery fee is first",
+            "yes. no wait",
+            "Yes! (just kidding)",
+            "yes, is the driver nice?",
+            "no, how much is it?",
+        ] {
+            assert!(!yes_asking_terms(held), "{held}");
+        }
     }
 
     #[test]

@@ -630,8 +630,13 @@ impl TurnBuilder<'_> {
                 // The quote is a proposal: the option asked for (else the
                 // only or the cheapest one) at the fare shown, which a yes
                 // books.
+                // A ride type the quote lacks ("shared" for four) offers the
+                // cheapest that goes instead.
                 let offer = state.quote.as_ref().and_then(|sq| {
-                    offered(sq["options"].as_array()?, ride_type.as_deref()).cloned()
+                    let options = sq["options"].as_array()?;
+                    offered(options, ride_type.as_deref())
+                        .or_else(|| offered(options, None))
+                        .cloned()
                 });
                 let proposal = match offer {
                     Some(o) => {
