@@ -85,7 +85,7 @@ pub fn features(text: &str, embedding: &[f32], s: Signals) -> Vec<f32> {
         .collect();
     let grams = words
         .iter()
-        .map(|w| w.clone())
+        .cloned()
         .chain(words.windows(2).map(|p| format!("{} {}", p[0], p[1])));
     for g in grams {
         out[base + (super::training::fnv(&g) % BUCKETS as u64) as usize] = 1.0;

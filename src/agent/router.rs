@@ -64,7 +64,9 @@ struct Cache {
 /// `off_topic` requests (one in `off_topic_every`, chosen by a hash of the
 /// text, so every build keeps the same ones).
 pub fn learnt(e: &Example, s: Settings) -> bool {
-    e.source != Source::Clinc150 || e.intent != "off_topic" || fnv(&e.text) % s.off_topic_every == 0
+    e.source != Source::Clinc150
+        || e.intent != "off_topic"
+        || fnv(&e.text).is_multiple_of(s.off_topic_every)
 }
 
 /// What the router is built from: every example, its embedding, and the

@@ -275,16 +275,7 @@ pub fn export(shared: &Path, source: Source, want: Part) -> anyhow::Result<Strin
                     continue;
                 }
                 for t in d["turns"].as_array().into_iter().flatten() {
-                    let frames: Vec<&Value> = t["frames"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter(|f| {
-                            f["service"]
-                                .as_str()
-                                .is_some_and(|s| s.starts_with("RideSharing"))
-                        })
-                        .collect();
+                    let frames = ride_frames(t);
                     if t["speaker"] != "USER" || frames.is_empty() {
                         continue;
                     }
@@ -381,6 +372,20 @@ pub fn export_all(shared: &Path, dir: &Path) -> anyhow::Result<Vec<(&'static str
         out.push((name, text.lines().count()));
     }
     Ok(out)
+}
+
+/// The frames of an SGD turn that belong to a ride service.
+pub fn ride_frames(turn: &Value) -> Vec<&Value> {
+    turn["frames"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| {
+            f["service"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("RideSharing"))
+        })
+        .collect()
 }
 
 /// One shipped record as a line of JSON.

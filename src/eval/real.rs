@@ -334,16 +334,7 @@ fn sgd(text: &str, k: &Knowledge) -> anyhow::Result<(Vec<Case>, usize)> {
                     .any(|f| f["service_call"]["method"] == "GetRide");
                 continue;
             }
-            let ride_frames: Vec<&Value> = t["frames"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|f| {
-                    f["service"]
-                        .as_str()
-                        .is_some_and(|s| s.starts_with("RideSharing"))
-                })
-                .collect();
+            let ride_frames = crate::agent::training::ride_frames(t);
             if ride_frames.is_empty() {
                 continue;
             }
