@@ -394,6 +394,34 @@ mod tests {
     use super::{signals, Lexicon};
     use crate::knowledge::Knowledge;
 
+    /// What a clone learns from is what ships: the counts `errand index`
+    /// reports come from `prompts/` alone, whatever `../shared/` holds.
+    #[test]
+    fn the_reader_learns_from_the_shipped_examples() {
+        use crate::agent::training::Source;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let k = Knowledge::load(&root.join("knowledge")).unwrap();
+        let prompts = root.join("prompts");
+        let examples = super::Router::examples(&prompts, &prompts.join("training"), &k).unwrap();
+        let count = |s: Source| examples.iter().filter(|e| e.source == s).count();
+        assert_eq!(
+            [
+                count(Source::Own),
+                count(Source::Phrases),
+                count(Source::Bitext),
+                count(Source::Sgd),
+                count(Source::Taskmaster4),
+                count(Source::Clinc150)
+            ],
+            [273, 520, 1951, 719, 712, 15100]
+        );
+        let learnt = examples
+            .iter()
+            .filter(|e| super::learnt(e, super::SETTINGS))
+            .count();
+        assert_eq!(learnt, 9196);
+    }
+
     #[test]
     fn cues_match_whole_words_and_phrases() {
         let t = super::normalise("Please, TAKE OUT the milk!");
