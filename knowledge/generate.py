@@ -838,8 +838,28 @@ def choice(cid, name, price=0, aliases=()):
     return out
 
 
+# What customers call a whole group when they ask what it holds ("what
+# syrups do you have?", "which crusts?").
+GROUP_ALIASES = {
+    "size": ["size", "sizes"],
+    "milk": ["milk", "milks"],
+    "shots": ["shots", "espresso shots"],
+    "caffeine": ["caffeine"],
+    "temperature": ["temperature"],
+    "addons": ["syrup", "syrups", "sweetener", "sweeteners", "flavour", "flavours", "flavor", "flavors",
+               "sauce", "sauces", "add ons", "addons", "extras"],
+    "toppings": ["topping", "toppings", "extras"],
+    "spice": ["spice", "spice level"],
+    "crust": ["crust", "crusts", "base", "bases"],
+    "portion": ["portion", "portions"],
+    "pieces": ["pieces"],
+}
+
+
 def group(gid, name, choices, default=None, min_=1, max_=1):
     out = {"id": gid, "name": name, "min": min_, "max": max_, "choices": choices}
+    if gid in GROUP_ALIASES:
+        out["aliases"] = GROUP_ALIASES[gid]
     if default:
         out["default"] = default
     return out
@@ -875,7 +895,7 @@ SHOTS = group("shots", "Espresso shots", [
 CAFFEINE = group("caffeine", "Caffeine", [
     choice("regular", "Regular", 0, ["caffeinated", "with caffeine", "regular caffeine"]),
     choice("decaf", "Decaf", 0, ["decaf", "decaff", "decaffeinated", "decafe", "unleaded", "non caffeinated",
-                                 "caffeine free", "no caffeine"])], ["regular"])
+                                 "caffeine free", "no caffeine", "without caffeine"])], ["regular"])
 TEMPERATURE = group("temperature", "Hot or iced", [
     choice("hot", "Hot", 0, ["hot", "warm"]), choice("iced", "Iced", 0, ["iced", "ice", "on ice", "over ice", "cold"])], ["hot"])
 ADDONS = group("addons", "Syrups and toppings", [

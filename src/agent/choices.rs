@@ -26,7 +26,7 @@ impl Said {
 }
 
 /// Words with hyphens split too: "quadruple-shot", "sugar-free".
-fn tokens(text: &str) -> Vec<String> {
+pub(super) fn tokens(text: &str) -> Vec<String> {
     words(&text.replace('-', " "))
 }
 
@@ -59,7 +59,7 @@ fn occurrences<'a>(t: &'a [String], phrase: &'a [String]) -> impl Iterator<Item 
 }
 
 /// Whether `w` is a word of the title, singular or plural ("mochas").
-fn in_title(title: &[String], w: &str) -> bool {
+pub(super) fn in_title(title: &[String], w: &str) -> bool {
     title
         .iter()
         .any(|x| x == w || x.trim_end_matches('s') == w.trim_end_matches('s'))

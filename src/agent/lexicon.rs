@@ -115,6 +115,23 @@ impl Lexicon {
         })
     }
 
+    /// Whether `word` is a kind of product ("pizza", "drinks").
+    pub fn is_kind(&self, word: &str) -> bool {
+        self.nouns.contains(&singular(word))
+    }
+
+    /// The products going by `name` (as [`Self::product_named`] gives it).
+    pub fn products_named<'k>(
+        &self,
+        k: &'k Knowledge,
+        name: &str,
+    ) -> impl Iterator<Item = &'k crate::knowledge::Product> + 'k {
+        let name = name.to_string();
+        k.products
+            .iter()
+            .filter(move |p| padded(&super::basket::name_words(k, p)) == name)
+    }
+
     /// The id of the store `text` names, if it names one.
     pub fn merchant_named(&self, text: &str) -> Option<&str> {
         let text = padded(text);

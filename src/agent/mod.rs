@@ -12,6 +12,7 @@
 //! # Ok(()) }
 //! ```
 
+mod acts;
 mod approval;
 mod assist;
 mod basket;
@@ -20,6 +21,7 @@ mod discover;
 mod handlers;
 mod intent_model;
 pub(crate) mod lexicon;
+mod lines;
 mod phrases;
 pub mod router;
 pub mod slots;
@@ -58,6 +60,9 @@ const OFF_TOPIC_SCORE: f32 = 0.5;
 /// At or above this, naming a product, store or place the knowledge knows
 /// is not enough to make a message Errand's.
 const SURE_OFF_TOPIC_SCORE: f32 = 0.97;
+/// How sure the act classifier must be that a turn accepts the proposal
+/// on screen for it to count as a yes.
+const AFFIRM_SCORE: f32 = 0.5;
 /// Below this probability a reading left to the classifier is unsure: a
 /// configured language model may revise the turn ("vrrm potato chps plz").
 const CONFIDENT_SCORE: f32 = 0.9;
@@ -627,16 +632,38 @@ impl Agent {
             // first" or "yes, but is it paid now?" is not one.
             // "Yes, that's correct. How much is it?" asks again about terms
             // already shown, and accepts them.
-            let hedged = slots::hedged(text) && !slots::yes_asking_terms(text);
+            // "That is correct, please proceed", "sounds good": acceptance
+            // as the act classifier reads it, as surely as a "yes".
+            let affirms = || self.router.affirms(text, vector) >= AFFIRM_SCORE;
+            // "That's right. How much will it cost?" asks again about terms
+            // already shown, and accepts them.
+            let hedged = slots::hedged(text)
+                && !slots::yes_asking_terms(text)
+                && !(slots::asks_terms(text) && affirms());
+            // "No, make it for 1 person" or "yes, and it's for two" changes
+            // the trip: quoted again below, and the proposal is dropped with
+            // it. Chatter read as a place ("to get here") changes nothing.
+            let pending = state.pending.as_ref().map(|p| &p.args["ride_type"]);
+            let corrects_trip = Trip::last(state).is_some_and(|t| {
+                slots.riders.is_some_and(|n| t.riders != Some(n))
+                    || slots
+                        .ride_type
+                        .as_ref()
+                        .is_some_and(|r| pending.is_none_or(|p| p != r.as_str()))
+                    || [&slots.from, &slots.to]
+                        .into_iter()
+                        .flatten()
+                        .any(|p| crate::commerce::resolve_place(env.knowledge, p).is_ok())
+            });
             if !negated
                 && !hedged
-                && (slots::listed(&slots::lexicon().yes, first) || confident("confirm"))
+                && !corrects_trip
+                && (slots::listed(&slots::lexicon().yes, first)
+                    || confident("confirm")
+                    || affirms())
             {
                 return Ok(("confirm".into(), true));
             }
-            // "No, make it for 1 person" corrects the trip: quoted again
-            // below, and the proposal is dropped with it.
-            let corrects_trip = Trip::last(state).is_some() && says_trip(slots);
             if (slots::listed(&slots::lexicon().no, first) || confident("deny")) && !corrects_trip {
                 return Ok(("deny".into(), true));
             }
@@ -662,8 +689,11 @@ impl Agent {
                 return Ok(("option_answer".into(), true));
             }
         }
-        if turns::edits_options(env.knowledge, text, state) {
-            return Ok(("options".into(), true));
+        match lines::line_edit(env.knowledge, self.lexicon(env.knowledge), text, state) {
+            Some(lines::LineEdit::Options) => return Ok(("options".into(), true)),
+            Some(lines::LineEdit::Choices) => return Ok(("option_choices".into(), true)),
+            Some(lines::LineEdit::Swap) => return Ok(("swap".into(), true)),
+            None => {}
         }
         // Not Errand's job ("cancel my seven am alarm", "remove everything
         // from the calendar", "what is one plus one"): the classifier's
@@ -748,7 +778,8 @@ impl Agent {
         // cheapest?" picks an option of the quote.
         if let Some(trip) = Trip::last(state) {
             if state.quote.is_some() && says(&d.quote_picks) {
-                return Ok(("ride_option".into(), true));
+                let intent = if books { "book_ride" } else { "ride_option" };
+                return Ok((intent.into(), true));
             }
             // "just 2 of us", "a pool ride for 1", "make that for 2": the
             // same trip quoted again for that party or ride.
@@ -1630,6 +1661,8 @@ impl TurnBuilder<'_> {
             "add" => self.add(text, slots, state, key).await,
             "option_answer" => self.answer_option(text, slots, state, key).await,
             "options" => self.edit_options(text, state, key).await,
+            "option_choices" => self.option_choices(text, state),
+            "swap" => self.swap(text, slots, state, key).await,
             "remove" | "set_quantity" => self.change(intent, text, slots, state, key).await,
             "view_cart" => match self.tool("view_cart", json!({}), key).await {
                 Ok(cart) => self.describe_cart(&cart),
@@ -1676,7 +1709,7 @@ impl TurnBuilder<'_> {
                 )
             }
             "ride_quote" => self.quote(text, slots, state, key).await,
-            "book_ride" => self.propose_booking(slots, state, key),
+            "book_ride" => self.propose_booking(text, slots, state, key),
             "ride_option" => self.ride_option(text, slots, state, key).await,
             "order_status" => self.status(slots, key).await,
             "change_order" => self.change_order(slots, key).await,

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
+use super::acts::{self, ActModel};
 use super::intent_model::{features, IntentModel};
 pub use super::intent_model::{Settings, Signals, SETTINGS};
 use super::lexicon::Lexicon;
@@ -21,6 +22,9 @@ pub struct Router {
     /// The examples labelled with a help article.
     examples: Vec<Learnt>,
     model: IntentModel,
+    /// Whether a turn accepts what was proposed; none when only the intent
+    /// classifier is measured.
+    acts: Option<ActModel>,
     /// Intent -> cue words or phrases, one of which the message must contain.
     cues: std::collections::BTreeMap<String, Vec<String>>,
 }
@@ -58,6 +62,7 @@ struct Cache {
     digest: String,
     vectors: Vec<Vec<f32>>,
     model: IntentModel,
+    acts: ActModel,
 }
 
 /// Which examples the classifier learns from: all but most CLINC150
@@ -75,6 +80,7 @@ pub struct Learning {
     pub examples: Vec<Example>,
     pub vectors: Vec<Vec<f32>>,
     pub model: IntentModel,
+    pub acts: ActModel,
 }
 
 impl Learning {
@@ -90,6 +96,7 @@ impl Learning {
         embedder: &Embedder,
     ) -> anyhow::Result<Learning> {
         let examples = Router::examples(prompts, training, knowledge)?;
+        let act_examples = acts::examples(training, &examples)?;
         let digest = {
             use sha2::Digest;
             let mut h = sha2::Sha256::new();
@@ -106,6 +113,12 @@ impl Learning {
                 h.update(e.text.as_bytes());
                 h.update([0]);
             }
+            for e in &act_examples {
+                h.update(e.act.as_bytes());
+                h.update([0]);
+                h.update(e.text.as_bytes());
+                h.update([0]);
+            }
             hex::encode(h.finalize())
         };
         let cached = std::fs::read(cache)
@@ -117,15 +130,36 @@ impl Learning {
                 examples,
                 vectors: c.vectors,
                 model: c.model,
+                acts: c.acts,
             });
         }
         let vectors = embed_all(embedder, &examples)?;
         let all = featured(&examples, &vectors, knowledge);
         let model = fit(&examples, &all, |_| true, SETTINGS)?;
+        // Turns that are not intent examples are embedded for the acts alone.
+        let fresh: Vec<String> = act_examples
+            .iter()
+            .filter(|a| a.example.is_none())
+            .map(|a| a.text.clone())
+            .collect();
+        let mut embedded = Vec::with_capacity(fresh.len());
+        for chunk in fresh.chunks(256) {
+            embedded.extend(embedder.embed_batch(chunk)?);
+        }
+        let mut embedded = embedded.into_iter();
+        let act_vectors: Vec<Vec<f32>> = act_examples
+            .iter()
+            .map(|a| match a.example {
+                Some(i) => vectors[i].clone(),
+                None => embedded.next().unwrap_or_default(),
+            })
+            .collect();
+        let acts = ActModel::fit(&act_examples, &act_vectors, SETTINGS)?;
         let c = Cache {
             digest,
             vectors,
             model,
+            acts,
         };
         if let Err(e) = std::fs::write(cache, serde_json::to_vec(&c)?) {
             tracing::warn!(error = %e, path = %cache.display(), "intent examples not cached");
@@ -134,6 +168,7 @@ impl Learning {
             examples,
             vectors: c.vectors,
             model: c.model,
+            acts: c.acts,
         })
     }
 }
@@ -164,6 +199,7 @@ impl Router {
         Ok(Router {
             examples,
             model: l.model,
+            acts: Some(l.acts),
             cues: Self::cues(prompts)?,
         })
     }
@@ -174,6 +210,7 @@ impl Router {
         Ok(Router {
             examples: Vec::new(),
             model,
+            acts: None,
             cues: Self::cues(prompts)?,
         })
     }
@@ -228,6 +265,12 @@ impl Router {
             .filter(|i| !i.cues.is_empty())
             .map(|i| (i.name, i.cues.iter().map(|c| normalise(c)).collect()))
             .collect())
+    }
+
+    /// The probability that `text` (embedded as `message`) accepts what
+    /// was proposed, when the act classifier is loaded.
+    pub fn affirms(&self, text: &str, message: &[f32]) -> f32 {
+        self.acts.as_ref().map_or(0.0, |a| a.affirms(text, message))
     }
 
     pub fn intents(&self) -> impl Iterator<Item = &str> {

@@ -402,6 +402,10 @@ pub(crate) struct Words {
     pub(crate) order_asks: Vec<String>,
     pub(crate) option_edits: Vec<String>,
     pub(crate) option_edit_filler: Vec<String>,
+    pub(crate) edit_cues: Vec<String>,
+    pub(crate) swap_cues: Vec<String>,
+    pub(crate) line_references: Vec<String>,
+    pub(crate) line_adds: Vec<String>,
     pub(crate) variant_marks: Vec<String>,
     pub(crate) option_talk: Vec<String>,
     pantry: Vec<String>,
@@ -548,22 +552,29 @@ pub fn hedged(text: &str) -> bool {
     is_question(text) || says_any(text, &lexicon().hedges)
 }
 
+/// A question about the terms on screen and nothing held back: "How much
+/// will it cost?", "when will it arrive" ("but first tell me the total" or
+/// "let me check" hold back).
+pub fn asks_terms(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    !says_any(&lower, &lexicon().hedges) && says_any(&lower, &lexicon().term_asks)
+}
+
 /// A yes, then a question about the terms on screen and nothing held back:
 /// "Yes, that is correct. How much will it cost?" ("yes?" alone, or "yes,
 /// but first tell me the total" are no such thing).
 pub fn yes_asking_terms(text: &str) -> bool {
-    let lower = text.to_lowercase();
-    let Some(cut) = lower.find(['.', ',', '!', ';']) else {
-        return false;
-    };
-    let (first, rest) = (&lower[..cut], &lower[cut + 1..]);
-    let yes = words(first)
-        .first()
-        .is_some_and(|w| listed(&lexicon().yes, w));
-    yes && !words(first).iter().any(|w| listed(&lexicon().no, w))
-        && !says_any(&lower, &lexicon().hedges)
-        && is_question(rest.trim())
-        && says_any(rest, &lexicon().term_asks)
+    let w = words(text);
+    let first_clause = text
+        .to_lowercase()
+        .split(['.', ',', '!', ';', '?'])
+        .next()
+        .map(words)
+        .unwrap_or_default();
+    w.first().is_some_and(|x| listed(&lexicon().yes, x))
+        && !first_clause.iter().any(|x| listed(&lexicon().no, x))
+        && is_question(text)
+        && asks_terms(text)
 }
 
 /// Someone else's words pasted in: quotation marks or "the customer said".

@@ -4,11 +4,11 @@
 use serde_json::{json, Value};
 
 use super::choices;
+use super::lines::Put;
 use super::slots::{self, Slots};
-use super::{Asking, DialogueState, Pending, TurnBuilder};
+use super::{DialogueState, Pending, TurnBuilder};
 use crate::commerce::money::format_inr;
-use crate::knowledge::options::resolve;
-use crate::knowledge::{Chosen, Knowledge, OptionError, Product, Selection};
+use crate::knowledge::{Product, Selection};
 use crate::triage::Class;
 
 pub(super) fn money(v: &Value) -> String {
@@ -467,28 +467,7 @@ impl TurnBuilder<'_> {
         state: &mut DialogueState,
         key: String,
     ) -> String {
-        // "the cheapest?" / "the fastest?": the option of the quote that is.
-        let w = super::slots::words(text);
-        let by = if w.iter().any(|x| x.starts_with("cheap")) {
-            Some("total_minor")
-        } else if w
-            .iter()
-            .any(|x| super::slots::listed(&super::slots::lexicon().fast_picks, x))
-        {
-            Some("minutes")
-        } else {
-            None
-        };
-        let best = by.and_then(|field| {
-            state.quote.as_ref().and_then(|q| {
-                q["options"]
-                    .as_array()?
-                    .iter()
-                    .min_by_key(|o| o[field].as_i64().unwrap_or(i64::MAX))?["ride_type"]
-                    .as_str()
-                    .map(str::to_string)
-            })
-        });
+        let best = state.quote.as_ref().and_then(|q| picked(q, text));
         let (Some(q), Some(kind)) = (state.quote.clone(), slots.ride_type.clone().or(best)) else {
             return self.say("ride_which", &[]);
         };
@@ -498,16 +477,14 @@ impl TurnBuilder<'_> {
             .flatten()
             .find(|o| o["ride_type"] == kind.as_str())
         {
-            Some(o) => self.say(
-                "ride_option",
-                &[
-                    ("type", kind.clone()),
-                    ("from", q["from"].as_str().unwrap_or_default().into()),
-                    ("to", q["to"].as_str().unwrap_or_default().into()),
-                    ("fare", money(&o["total_minor"])),
-                    ("minutes", o["minutes"].to_string()),
-                ],
-            ),
+            // The option shown is proposed: a yes books it.
+            Some(_) => {
+                let picked = Slots {
+                    ride_type: Some(kind),
+                    ..slots.clone()
+                };
+                self.propose_booking(text, &picked, state, key)
+            }
             None => {
                 let again = Slots {
                     from: q["from"].as_str().map(str::to_string),
@@ -570,7 +547,10 @@ impl TurnBuilder<'_> {
             turn: state.turns,
         });
         let Some(to) = &to else {
-            return self.say("ride_which", &[]);
+            return match &from {
+                Some(f) => self.say("ride_where_to", &[("from", f.clone())]),
+                None => self.say("ride_which", &[]),
+            };
         };
         let from = from.unwrap_or_else(|| "home".into());
         let mut args = json!({ "from": self.place(&from).await, "to": self.place(to).await });
@@ -687,8 +667,11 @@ impl TurnBuilder<'_> {
         }
     }
 
+    /// "book the cheapest one", "book the auto": proposes that option of
+    /// the quote shown (the one asked for, else the only or cheapest).
     pub(super) fn propose_booking(
         &mut self,
+        text: &str,
         slots: &Slots,
         state: &mut DialogueState,
         key: String,
@@ -697,7 +680,8 @@ impl TurnBuilder<'_> {
             return self.say("no_quote", &[]);
         };
         let options = q["options"].as_array().cloned().unwrap_or_default();
-        let chosen = offered(&options, slots.ride_type.as_deref());
+        let asked = slots.ride_type.clone().or_else(|| picked(&q, text));
+        let chosen = offered(&options, asked.as_deref());
         let Some(chosen) = chosen else {
             return self.say(
                 "not_allowed",
@@ -1496,260 +1480,23 @@ fn same_word(said: &str, title: &str) -> bool {
         || said.len() >= 6 && super::slots::near(said, title)
 }
 
-/// What putting one product in the cart came to.
-enum Put {
-    /// The reply line ("1 x Latte (Large, Oat milk) (Rs 279)") and the cart.
-    Added(String, Value),
-    /// An option must be chosen first: the question, asked once.
-    Asked(String),
-    /// Another product's question is waiting: this one is left for later.
-    Later,
-    Failed(String),
-}
-
-/// The product a change of options is about: one added in this dialogue
-/// that the message names, else the last one added.
-fn option_target<'k>(k: &'k Knowledge, text: &str, state: &DialogueState) -> Option<&'k Product> {
+/// The option of `quote` that "the cheapest" or "the fastest" in `text` picks.
+fn picked(quote: &Value, text: &str) -> Option<String> {
     let w = super::slots::words(text);
-    state
-        .added
-        .iter()
-        .rev()
-        .filter_map(|id| k.product(id))
-        .find(|p| {
-            super::slots::words(&p.title)
-                .iter()
-                .any(|t| t.len() >= 3 && w.iter().any(|x| x.trim_end_matches('s') == t))
-        })
-        .or_else(|| state.last_added.as_deref().and_then(|id| k.product(id)))
-        .filter(|p| !p.options.is_empty())
-}
-
-/// Whether `text` changes the options of something already added ("make
-/// the latte a medium", "actually oat milk", "no whipped cream") rather
-/// than asking for something new: it says an option of that product and
-/// either starts like an edit or says nothing else.
-pub(super) fn edits_options(k: &Knowledge, text: &str, state: &DialogueState) -> bool {
-    let Some(p) = option_target(k, text, state) else {
-        return false;
+    let lex = super::slots::lexicon();
+    let field = if w.iter().any(|x| super::slots::listed(&lex.cheap_picks, x)) {
+        "total_minor"
+    } else if w.iter().any(|x| super::slots::listed(&lex.fast_picks, x)) {
+        "minutes"
+    } else {
+        return None;
     };
-    let said = choices::said(text, p);
-    if said.is_empty() {
-        return false;
-    }
-    let w = super::slots::lexicon();
-    let first = super::slots::words(text)
-        .into_iter()
-        .next()
-        .unwrap_or_default();
-    let nothing_else = said.rest.iter().all(|x| {
-        super::slots::listed(&w.filler, x)
-            || super::slots::listed(&w.question_filler, x)
-            || super::slots::listed(&w.option_edit_filler, x)
-    });
-    super::slots::listed(&w.option_edits, &first) || nothing_else
-}
-
-impl TurnBuilder<'_> {
-    /// The name a line is shown by: its title, and what was chosen.
-    fn line_title(p: &Product, chosen: &Chosen) -> String {
-        match chosen.label() {
-            l if l.is_empty() => p.title.clone(),
-            l => format!("{} ({l})", p.title),
-        }
-    }
-
-    /// Adds `quantity` of `p` with `options`, or asks for the first option
-    /// that has no default ("What size would you like for the Margherita Pizza?").
-    async fn put(
-        &mut self,
-        p: &Product,
-        quantity: u32,
-        options: Selection,
-        state: &mut DialogueState,
-        key: &str,
-    ) -> Put {
-        let chosen = match resolve(p, &options) {
-            Ok(c) => c,
-            Err(OptionError::Required { group }) if state.asking.is_none() => {
-                let g = p.options.iter().find(|g| g.id == group);
-                let list: Vec<String> = g
-                    .map(|g| {
-                        g.choices
-                            .iter()
-                            .map(|c| {
-                                format!(
-                                    "{} ({})",
-                                    c.name,
-                                    format_inr(p.price_minor + c.price_minor)
-                                )
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let reply = self.say(
-                    "option_question",
-                    &[
-                        (
-                            "group",
-                            g.map(|g| g.name.to_lowercase()).unwrap_or_default(),
-                        ),
-                        ("title", p.title.clone()),
-                        ("choices", list.join(", ")),
-                    ],
-                );
-                state.shown.clear();
-                state.asking = Some(Asking {
-                    product_id: p.id.clone(),
-                    quantity,
-                    options,
-                    group,
-                });
-                return Put::Asked(reply);
-            }
-            // A second question waits for the first to be answered.
-            Err(OptionError::Required { .. }) => return Put::Later,
-            // A choice this product does not have: add it as it comes.
-            Err(_) => match resolve(p, &Selection::new()) {
-                Ok(c) => c,
-                Err(e) => return Put::Failed(e.to_string()),
-            },
-        };
-        let mut args = json!({ "product_id": p.id, "quantity": quantity });
-        if !p.options.is_empty() {
-            args["options"] = json!(chosen.selection());
-        }
-        match self.tool("add_to_cart", args, key.to_string()).await {
-            Ok(cart) => {
-                state.last_added = Some(p.id.clone());
-                state.added.retain(|id| id != &p.id);
-                state.added.push(p.id.clone());
-                let line = self.say(
-                    "added_line",
-                    &[
-                        ("quantity", quantity.to_string()),
-                        ("title", Self::line_title(p, &chosen)),
-                        (
-                            "price",
-                            format_inr(
-                                (p.price_minor + chosen.delta_minor()) * i64::from(quantity),
-                            ),
-                        ),
-                    ],
-                );
-                Put::Added(line, cart)
-            }
-            Err(e) => Put::Failed(e),
-        }
-    }
-
-    /// The answer to an option question: the product waiting for it goes in
-    /// the cart, or the next question is asked.
-    pub(super) async fn answer_option(
-        &mut self,
-        text: &str,
-        slots: &Slots,
-        state: &mut DialogueState,
-        key: String,
-    ) -> String {
-        let Some(a) = state.asking.take() else {
-            return self.say("clarify_shop", &[]);
-        };
-        let k = self.env.knowledge;
-        let Some(p) = k.product(&a.product_id) else {
-            return self.say("clarify_shop", &[]);
-        };
-        let mut options = a.options.clone();
-        let said = choices::said(text, p);
-        options.extend(said.chosen);
-        if !options.contains_key(&a.group) {
-            // "the second one": the choices in the order they were offered.
-            let g = p.options.iter().find(|g| g.id == a.group);
-            let pick = slots.ordinals.first().and_then(|&o| {
-                let cs = &g?.choices;
-                let i = if o == usize::MAX {
-                    cs.len().checked_sub(1)?
-                } else {
-                    o.checked_sub(1)?
-                };
-                cs.get(i).map(|c| c.id.clone())
-            });
-            if let Some(c) = pick {
-                options.insert(a.group.clone(), vec![c]);
-            }
-        }
-        match self.put(p, a.quantity, options, state, &key).await {
-            Put::Added(line, cart) => self.say(
-                "added_many",
-                &[("lines", line), ("total", money(&cart["total_minor"]))],
-            ),
-            Put::Asked(q) => q,
-            Put::Later => self.say("clarify_shop", &[]),
-            Put::Failed(e) => self.say("not_allowed", &[("reason", e)]),
-        }
-    }
-
-    /// "make the latte a medium", "no whipped cream": changes the options
-    /// of the latest cart line of the product meant.
-    pub(super) async fn edit_options(
-        &mut self,
-        text: &str,
-        state: &mut DialogueState,
-        key: String,
-    ) -> String {
-        let k = self.env.knowledge;
-        let Some(p) = option_target(k, text, state) else {
-            return self.say("options_not_in_cart", &[]);
-        };
-        let cart = match self.tool("view_cart", json!({}), key.clone()).await {
-            Ok(c) => c,
-            Err(e) => return self.say("error", &[("message", e)]),
-        };
-        let lines: Vec<Value> = cart["groups"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|g| g["items"].as_array().cloned().unwrap_or_default())
-            .filter(|i| i["product_id"] == p.id.as_str())
-            .collect();
-        let line = lines.last();
-        let Some(line) = line else {
-            return self.say("options_not_in_cart", &[]);
-        };
-        let current = crate::knowledge::options::parse_key(
-            line["line_id"]
-                .as_str()
-                .and_then(|l| l.split_once('~'))
-                .map_or("", |(_, o)| o),
-        );
-        let wanted = choices::apply(&current, &choices::said(text, p));
-        let mut after = current.clone();
-        after.extend(wanted.clone());
-        let canonical = |s: &Selection| resolve(p, s).map(|c| c.key()).unwrap_or_default();
-        if canonical(&after) == canonical(&current) {
-            return self.say("options_unchanged", &[("title", p.title.clone())]);
-        }
-        let args = json!({ "line_id": line["line_id"], "options": wanted });
-        match self.tool("set_cart_options", args, key).await {
-            Ok(cart) => {
-                let chosen = resolve(p, &after).unwrap_or_default();
-                let label = match chosen.label() {
-                    l if l.is_empty() => self.say("options_as_it_comes", &[]),
-                    l => l,
-                };
-                self.say(
-                    "options_changed",
-                    &[
-                        ("title", p.title.clone()),
-                        ("label", label),
-                        ("price", format_inr(p.price_minor + chosen.delta_minor())),
-                        ("total", money(&cart["total_minor"])),
-                    ],
-                )
-            }
-            Err(e) => self.say("not_allowed", &[("reason", e)]),
-        }
-    }
+    quote["options"]
+        .as_array()?
+        .iter()
+        .min_by_key(|o| o[field].as_i64().unwrap_or(i64::MAX))?["ride_type"]
+        .as_str()
+        .map(str::to_string)
 }
 
 /// The option of a quote a booking takes: the ride type named, else the

@@ -25,6 +25,10 @@ pub struct OptionGroup {
     #[serde(default)]
     pub default: Vec<String>,
     pub choices: Vec<OptionChoice>,
+    /// What customers call the whole group ("syrups", "sweeteners"), for
+    /// "what syrups do you have?".
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
