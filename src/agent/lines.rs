@@ -459,13 +459,33 @@ mod tests {
     #[test]
     fn options_said_of_the_line_in_focus_edit_it() {
         use LineEdit::Options;
-        check("Mocha", "Um, actually could we switch it to a decaf, please?", Some(Options));
-        check("Cortado", "Oh, no, actually, make that decaf.", Some(Options));
+        check(
+            "Mocha",
+            "Um, actually could we switch it to a decaf, please?",
+            Some(Options),
+        );
+        check(
+            "Cortado",
+            "Oh, no, actually, make that decaf.",
+            Some(Options),
+        );
         check("Latte", "remove the whip", Some(Options));
         check("Latte", "Give me the hazelnut.", Some(Options));
-        check("Latte", "I would like to add sugar free vanilla please.", Some(Options));
-        check("Cappuccino", "Could I get the Caramel Sauce too?", Some(Options));
-        check("Latte", "Actually can I get it without caffeine?", Some(Options));
+        check(
+            "Latte",
+            "I would like to add sugar free vanilla please.",
+            Some(Options),
+        );
+        check(
+            "Cappuccino",
+            "Could I get the Caramel Sauce too?",
+            Some(Options),
+        );
+        check(
+            "Latte",
+            "Actually can I get it without caffeine?",
+            Some(Options),
+        );
         // The line said again in a confirmation adds nothing.
         check("Latte", "Yes, I would like a latte to go.", Some(Options));
     }
@@ -480,10 +500,26 @@ mod tests {
 
     #[test]
     fn a_group_named_alone_asks_its_choices_and_another_drink_swaps() {
-        check("Latte", "What kind of syrup do you have?", Some(LineEdit::Choices));
-        check("Mocha", "What kinds of sweeteners do you offer?", Some(LineEdit::Choices));
-        check("Espresso", "change that to a tall iced latte", Some(LineEdit::Swap));
-        check("Latte", "actually make that a cappuccino", Some(LineEdit::Swap));
+        check(
+            "Latte",
+            "What kind of syrup do you have?",
+            Some(LineEdit::Choices),
+        );
+        check(
+            "Mocha",
+            "What kinds of sweeteners do you offer?",
+            Some(LineEdit::Choices),
+        );
+        check(
+            "Espresso",
+            "change that to a tall iced latte",
+            Some(LineEdit::Swap),
+        );
+        check(
+            "Latte",
+            "actually make that a cappuccino",
+            Some(LineEdit::Swap),
+        );
         check("Latte", "do you have maple syrup?", None);
     }
 }

@@ -436,6 +436,7 @@ pub(crate) struct Words {
     articles: Vec<String>,
     determiners: Vec<String>,
     pack_words: Vec<String>,
+    amount_words: Vec<String>,
     order_openers: Vec<String>,
     pub(crate) spice_words: Vec<String>,
     /// "something crunchy": vague, so read as a snack (the first of `snack_words`).
@@ -550,6 +551,17 @@ pub fn is_question(text: &str) -> bool {
 /// A yes held back: "ok wait, let me check first", "yes, but...", a question.
 pub fn hedged(text: &str) -> bool {
     is_question(text) || says_any(text, &lexicon().hedges)
+}
+
+/// Whether `w` says how much rather than what: a number, a count word, a
+/// unit or a pack ("2", "two", "kg", "dozen", "loaf").
+pub fn is_amount_word(w: &str) -> bool {
+    let l = lexicon();
+    w.parse::<f64>().is_ok()
+        || number(w).is_some()
+        || listed(&l.count_words, w)
+        || listed(&l.amount_words, w)
+        || l.units.contains_key(w)
 }
 
 /// A question about the terms on screen and nothing held back: "How much

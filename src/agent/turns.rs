@@ -128,6 +128,11 @@ impl TurnBuilder<'_> {
                 .into_iter()
                 .collect()
         } else {
+            // "add 6 eggs and a kilo of onions": an order naming products,
+            // read as one (amounts in packs, one count per item).
+            if let Some(reply) = self.order_named(text, slots, state, key.clone()).await {
+                return reply;
+            }
             // "add basmati rice": find it.
             let query = super::clean_query(text, slots);
             if query.is_empty() {
@@ -1280,6 +1285,10 @@ impl TurnBuilder<'_> {
         let mut asked: Option<String> = None;
         let mut others: Vec<(String, Vec<Value>)> = Vec::new();
         let mut total = Value::Null;
+        // A count said apart from any item ("make it 2: latte") counts the
+        // only item; with several, each takes only the count said with it
+        // ("two lattes and a butter croissant" is one croissant).
+        let single = parts.len() == 1;
         for (query, store, amount, whole) in parts.into_iter().take(6) {
             // "a large iced latte with oat milk" searches for the latte as
             // well as for all the words ("a litre of oat milk"); the product
@@ -1315,9 +1324,20 @@ impl TurnBuilder<'_> {
             let mut done = false;
             for n in self.named(&query, amount, hinted, &found) {
                 let Some(p) = k.product(&n.id) else { continue };
-                let qty = n
-                    .packs
-                    .max(slots.quantity.filter(|_| amount.is_none()).unwrap_or(1));
+                // "two lids", "3 teaspoons of sugar", "2 drinks" count
+                // something else than the product.
+                let plain = amount.is_some_and(|(_, unit)| unit.is_none());
+                let packs = if plain && !counts(&whole, p, lexicon) {
+                    1
+                } else {
+                    n.packs
+                };
+                let qty = packs.max(
+                    slots
+                        .quantity
+                        .filter(|_| amount.is_none() && single && counts(text, p, lexicon))
+                        .unwrap_or(1),
+                );
                 let mut failed = false;
                 for (n, options) in lines(qty, choices::split(&whole, p)) {
                     match self.put(p, n, options, state, &key).await {
@@ -1397,9 +1417,21 @@ impl TurnBuilder<'_> {
         found: &[Value],
     ) -> Vec<Named> {
         let k = self.env.knowledge;
-        let said: Vec<&str> = query.split_whitespace().filter(|w| w.len() >= 2).collect();
+        let said: Vec<&str> = query
+            .split_whitespace()
+            .filter(|w| w.len() >= 2 && !slots::is_amount_word(w))
+            .collect();
         let bare = choices::without_options(query, k);
-        let mut out: Vec<(usize, usize, std::cmp::Reverse<usize>, usize, Named)> = Vec::new();
+        #[allow(clippy::type_complexity)]
+        let mut out: Vec<(
+            usize,
+            usize,
+            (bool, usize),
+            u32,
+            std::cmp::Reverse<usize>,
+            usize,
+            Named,
+        )> = Vec::new();
         for (rank, hit) in found.iter().enumerate() {
             let Some(p) = hit["product_id"].as_str().and_then(|id| k.product(id)) else {
                 continue;
@@ -1422,9 +1454,25 @@ impl TurnBuilder<'_> {
                 let packs = amount
                     .and_then(|(n, unit)| super::basket::packs_for(n, unit, p))
                     .unwrap_or(1);
+                // Pieces over what was asked for: "6 eggs" is the 6-pack,
+                // not a pack of 30.
+                let over = match amount {
+                    Some((n, None)) if p.pack_unit == "pc" && p.pack_size > 1 => {
+                        (f64::from(packs * p.pack_size) - n).max(0.0) as usize
+                    }
+                    _ => 0,
+                };
+                // "eggs" said of a product whose kind is eggs, before an
+                // Egg Puff.
+                let kind = super::slots::words(&p.category)
+                    .last()
+                    .is_some_and(|c| said.iter().any(|s| same_word(s, c)));
                 out.push((
                     unsaid,
                     choices::said(query, p).rest.len(),
+                    (!kind, over),
+                    // "2 litres of milk" in two 1 l packs, not four of 500 ml.
+                    packs,
                     std::cmp::Reverse(words.len()),
                     rank,
                     Named {
@@ -1437,8 +1485,10 @@ impl TurnBuilder<'_> {
         // The product whose name and options account for the most of what
         // was said ("an oat milk latte" is a Latte, not Oat Milk), then the
         // longer name ("a decaf matcha latte" is the Matcha Latte).
-        out.sort_by_key(|(unsaid, rest, longer, rank, _)| (*unsaid, *rest, *longer, *rank));
-        out.into_iter().map(|(_, _, _, _, n)| n).collect()
+        out.sort_by_key(|(unsaid, rest, kind, packs, longer, rank, _)| {
+            (*unsaid, *rest, *kind, *packs, *longer, *rank)
+        });
+        out.into_iter().map(|(_, _, _, _, _, _, n)| n).collect()
     }
 }
 
@@ -1461,6 +1511,29 @@ fn lines(qty: u32, split: choices::Split) -> Vec<(u32, Selection)> {
     out
 }
 
+/// Whether the first count said in `text` counts `p`: reading on past the
+/// options said of it, the next word names it ("two large lattes", "2
+/// decaf cappucinos", "make it 2"), rather than another kind of thing or
+/// some plural noun ("two lids", "3 teaspoons of sugar", "2 drinks").
+fn counts(text: &str, p: &Product, lex: &super::lexicon::Lexicon) -> bool {
+    let w = slots::words(text);
+    let count_words = &slots::lexicon().count_words;
+    let Some(at) = w
+        .iter()
+        .position(|x| x.parse::<u32>().is_ok() || slots::listed(count_words, x))
+    else {
+        return true;
+    };
+    let title = slots::words(&p.title);
+    let next = w[at + 1..]
+        .iter()
+        .find(|x| choices::said(x, p).is_empty() && !slots::listed(&slots::lexicon().filler, x));
+    next.is_none_or(|x| {
+        title.iter().any(|t| same_word(x, t))
+            || !(lex.names_kind(x) || x.len() > 3 && x.ends_with('s'))
+    })
+}
+
 /// Whether a said word names a title word: the same word, singular or
 /// plural ("tomatoes", "tomato"), or one typo away in a longer word. Not a
 /// shared stem: "fried" does not name "Fries".
@@ -1477,7 +1550,7 @@ fn same_word(said: &str, title: &str) -> bool {
     a.iter()
         .flatten()
         .any(|x| b.iter().flatten().any(|y| x == y && x.len() >= 2))
-        || said.len() >= 6 && super::slots::near(said, title)
+        || said.len() >= 6 && a.iter().flatten().any(|x| super::slots::near(x, title))
 }
 
 /// The option of `quote` that "the cheapest" or "the fastest" in `text` picks.
@@ -1508,5 +1581,45 @@ fn offered<'q>(options: &'q [Value], ride_type: Option<&str>) -> Option<&'q Valu
         None => options
             .iter()
             .min_by_key(|o| o["total_minor"].as_i64().unwrap_or(i64::MAX)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counts;
+    use crate::agent::lexicon::Lexicon;
+    use crate::knowledge::shipped;
+
+    /// Whether the count in `text` counts the product titled `title`.
+    fn check(text: &str, title: &str, expect: bool) {
+        let k = shipped();
+        let p = k
+            .products
+            .iter()
+            .find(|p| p.title == title)
+            .unwrap_or_else(|| panic!("no product {title}"));
+        assert_eq!(
+            counts(text, p, &Lexicon::new(k)),
+            expect,
+            "{text} / {title}"
+        );
+    }
+
+    #[test]
+    fn a_count_counts_the_thing_it_is_said_of() {
+        check("two large lattes", "Latte", true);
+        check("2 decaf cappucinos", "Cappuccino", true);
+        check("make it 2", "Latte", true);
+        check(
+            "a cappuccino, and can I get it with two lids?",
+            "Cappuccino",
+            false,
+        );
+        check("a cortado with three teaspoons of sugar", "Cortado", false);
+        check(
+            "I need to order 2 drinks. One is a Cortado",
+            "Cortado",
+            false,
+        );
     }
 }

@@ -119,7 +119,10 @@ impl Server {
             base,
             data: data.to_path_buf(),
         };
-        let deadline = Instant::now() + Duration::from_secs(120);
+        // A knowledge change that writes new reader examples (a recipe
+        // title) makes the server embed them all and fit the reader again
+        // before it is ready: about 100 s on 2 busy cores.
+        let deadline = Instant::now() + Duration::from_secs(300);
         while server.get("/readyz", None).0 != 200 {
             assert!(Instant::now() < deadline, "server not ready in time");
             std::thread::sleep(Duration::from_millis(100));
