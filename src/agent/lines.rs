@@ -136,7 +136,10 @@ pub(super) fn line_edit(
     // "a large one too" is one more; "the caramel sauce too" is for the line.
     let one_more = said.rest.iter().any(|x| slots::listed(&w.line_adds, x))
         && (title_said || words.iter().any(|x| x == "one"));
-    if names_other || one_more {
+    // "how long from the airport to Central Mall?" is a trip, whatever
+    // option a word of it sounds like ("mall", "small").
+    let names_place = crate::commerce::spot_place(k, &text.to_lowercase()).is_some();
+    if names_other || one_more || names_place {
         return None;
     }
     if said.is_empty() {
@@ -157,7 +160,9 @@ pub(super) fn line_edit(
     let cue = slots::said_in(&words, &w.edit_cues) || slots::listed(&w.option_edits, first);
     let refers = slots::said_in(&words, &w.line_references);
     let again = slots::listed(&w.yes, first);
-    (cue || refers || again || !title_said || other.is_empty()).then_some(LineEdit::Options)
+    // Options said alone carry the message: a word or two besides them at most.
+    let alone = !title_said && other.len() <= 2;
+    (cue || refers || again || alone || other.is_empty()).then_some(LineEdit::Options)
 }
 
 impl TurnBuilder<'_> {
@@ -496,6 +501,11 @@ mod tests {
         check("Latte", "and a large one too", None);
         check("Latte", "two large pizzas", None);
         check("Latte", "a latte with oat milk as well", None);
+        check(
+            "Chai Latte",
+            "how long from the airport to Central Mall?",
+            None,
+        );
     }
 
     #[test]
