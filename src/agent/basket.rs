@@ -3,8 +3,10 @@
 
 use serde_json::{json, Value};
 
-use super::handlers::Ctx;
-use crate::knowledge::{Knowledge, Product};
+use serde::{Deserialize, Serialize};
+
+use super::handlers::{Ctx, Tool};
+use crate::knowledge::{Knowledge, Product, Recipe};
 use crate::retrieval::{Filters, Hit, Kind, Mode, SearchRequest};
 
 pub fn card(k: &Knowledge, p: &Product) -> Value {
@@ -219,7 +221,8 @@ pub(super) fn packs_for(amount: f64, unit: Option<&str>, p: &Product) -> Option<
         None if p.pack_unit == "pc" && p.pack_size > 1 => {
             Some(((amount / f64::from(p.pack_size)).ceil() as u32).clamp(1, 10))
         }
-        None => Some((amount.round() as u32).clamp(1, 20)),
+        // As many as asked, up to the most one line takes (tools/add_to_cart.json).
+        None => Some((amount.round() as u32).clamp(1, 50)),
     }
 }
 
@@ -364,33 +367,108 @@ fn is_excluded(ing: &str, product: Option<&Product>, exclude: &[String]) -> bool
     })
 }
 
-pub async fn recipe_basket(
-    ctx: &Ctx<'_>,
-    args: super::handlers::RecipeArgs,
-) -> anyhow::Result<Value> {
-    let k = ctx.knowledge;
-    let query = args.recipe.as_str();
-    let filters = Filters {
-        kind: Some(Kind::Recipe),
-        ..Default::default()
-    };
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecipeArgs {
+    recipe: String,
+    servings: Option<u32>,
+    /// What the customer already has.
+    #[serde(default)]
+    exclude: Vec<String>,
+}
+
+pub(super) struct RecipeBasket;
+impl Tool for RecipeBasket {
+    const NAME: &'static str = "recipe_basket";
+    type Args = RecipeArgs;
+    type Output = Value;
+    async fn run(ctx: &Ctx<'_>, a: RecipeArgs) -> anyhow::Result<Value> {
+        recipe_basket(ctx, a).await
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuggestArgs {
+    query: String,
+    #[serde(default = "five")]
+    limit: usize,
+}
+
+fn five() -> usize {
+    5
+}
+
+/// A recipe suggested: its title, tags and servings.
+#[derive(Serialize)]
+pub struct Suggestion {
+    recipe_id: String,
+    title: String,
+    tags: Vec<String>,
+    servings: Option<u32>,
+}
+
+#[derive(Serialize)]
+pub struct Suggestions {
+    recipes: Vec<Suggestion>,
+}
+
+/// "suggest a thai dinner", "got any good dinner ideas": recipes nearest
+/// the words (title, tags and ingredients), and nothing is added.
+pub(super) struct SuggestRecipes;
+impl Tool for SuggestRecipes {
+    const NAME: &'static str = "suggest_recipes";
+    type Args = SuggestArgs;
+    type Output = Suggestions;
+    async fn run(ctx: &Ctx<'_>, a: SuggestArgs) -> anyhow::Result<Suggestions> {
+        let recipes = recipes_near(ctx, &a.query, a.limit.clamp(1, 10))
+            .await?
+            .into_iter()
+            .map(|r| Suggestion {
+                recipe_id: r.id.clone(),
+                title: r.title.clone(),
+                tags: r.tags.clone(),
+                servings: r.servings,
+            })
+            .collect();
+        Ok(Suggestions { recipes })
+    }
+}
+
+/// The recipes hybrid search finds nearest `query`, best first.
+async fn recipes_near<'k>(
+    ctx: &Ctx<'k>,
+    query: &str,
+    limit: usize,
+) -> anyhow::Result<Vec<&'k Recipe>> {
     let hits = ctx
         .retriever
         .search(&SearchRequest {
             query: query.into(),
             mode: Mode::Hybrid,
-            filters,
-            limit: 3,
+            filters: Filters {
+                kind: Some(Kind::Recipe),
+                ..Default::default()
+            },
+            limit,
         })
         .await?;
-    // The recipe must be the dish asked for: "unicorn stew" is not any stew.
-    let Some(recipe) = hits
+    Ok(hits
         .iter()
         .filter_map(|h| {
-            k.recipes
-                .iter()
-                .find(|r| h.id.strip_prefix("recipe:") == Some(r.id.as_str()))
+            let id = h.id.strip_prefix("recipe:")?;
+            ctx.knowledge.recipes.iter().find(|r| r.id == id)
         })
+        .collect())
+}
+
+async fn recipe_basket(ctx: &Ctx<'_>, args: RecipeArgs) -> anyhow::Result<Value> {
+    let k = ctx.knowledge;
+    let query = args.recipe.as_str();
+    // The recipe must be the dish asked for: "unicorn stew" is not any stew.
+    let Some(recipe) = recipes_near(ctx, query, 3)
+        .await?
+        .into_iter()
         .find(|r| names_dish(&r.title, query))
     else {
         return Ok(json!({ "found": false }));

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::basket::{RecipeBasket, SuggestRecipes};
 use super::{Agent, Env};
 use crate::commerce::{
     ActionResult, Actor, BookRequest, CartView, CheckoutRequest, CheckoutResult, Commerce,
@@ -58,7 +59,7 @@ fn personalise(hits: &mut Vec<Hit>, bought: &HashMap<String, u32>) {
 
 /// One tool: the name of its schema in `tools/`, its arguments as a type
 /// (the schema has already been checked, so they parse), and what it answers.
-trait Tool {
+pub(super) trait Tool {
     const NAME: &'static str;
     type Args: DeserializeOwned;
     type Output: Serialize;
@@ -110,6 +111,7 @@ registry!(
     Recommend,
     CheckoutTool,
     RecipeBasket,
+    SuggestRecipes,
     QuoteRide,
     BookRide,
     RideStatus,
@@ -360,26 +362,6 @@ impl Tool for CheckoutTool {
             .commerce
             .checkout(ctx.customer, &ctx.idempotency_key, req)
             .await?)
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RecipeArgs {
-    pub(super) recipe: String,
-    pub(super) servings: Option<u32>,
-    /// What the customer already has.
-    #[serde(default)]
-    pub(super) exclude: Vec<String>,
-}
-
-struct RecipeBasket;
-impl Tool for RecipeBasket {
-    const NAME: &'static str = "recipe_basket";
-    type Args = RecipeArgs;
-    type Output = Value;
-    async fn run(ctx: &Ctx<'_>, a: RecipeArgs) -> anyhow::Result<Value> {
-        super::basket::recipe_basket(ctx, a).await
     }
 }
 

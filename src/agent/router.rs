@@ -308,9 +308,13 @@ impl Router {
                     .is_none_or(|cs| cs.iter().any(|c| text.contains(c.as_str())))
         };
         let candidates = self.model.classes().iter().zip(&p);
+        // Cues veto an intent but are no evidence for the others: the
+        // probability left by a vetoed intent is not handed to the rest
+        // ("about cancelling my order" is not surely help because
+        // "cancelling" is no cue of cancel_order).
         let total: f32 = candidates
             .clone()
-            .filter(|(c, _)| eligible(c))
+            .filter(|(c, _)| allowed(c))
             .map(|(_, p)| p)
             .sum();
         let best = candidates
@@ -456,13 +460,13 @@ mod tests {
                 count(Source::Taskmaster4),
                 count(Source::Clinc150)
             ],
-            [273, 520, 1951, 719, 712, 15100]
+            [281, 520, 1951, 719, 712, 15100]
         );
         let learnt = examples
             .iter()
             .filter(|e| super::learnt(e, super::SETTINGS))
             .count();
-        assert_eq!(learnt, 9196);
+        assert_eq!(learnt, 9204);
     }
 
     #[test]

@@ -49,13 +49,41 @@ pub struct Slots {
 /// Lower-case words, punctuation split off (ids like `o-00012` and `p-x-1`
 /// kept whole); "2%" reads as "2 percent", so a percentage is never a count.
 pub fn words(text: &str) -> Vec<String> {
-    text.to_lowercase()
+    let w = text
+        .to_lowercase()
         .replace('%', " percent ")
         .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '₹' || c == '.'))
         .map(|w| w.trim_matches(|c| c == '.' || c == '-'))
         .filter(|w| !w.is_empty())
         .map(str::to_string)
-        .collect()
+        .collect();
+    join_numbers(w)
+}
+
+/// "twenty five" and "twenty-five" are "25": a number said in words is one
+/// word, as it is in digits, so it counts whatever follows it.
+fn join_numbers(w: Vec<String>) -> Vec<String> {
+    let value = |x: &str| lexicon().number_words.get(x).copied();
+    let tens = |x: &str| value(x).filter(|n| n % 10 == 0 && (20..=90).contains(n));
+    let unit =
+        |x: &str| value(x).filter(|n| (1..=9).contains(n) && !listed(&lexicon().articles, x));
+    let compound = |a: &str, b: &str| Some(tens(a)? + unit(b)?);
+    let mut out: Vec<String> = Vec::with_capacity(w.len());
+    let mut i = 0;
+    while i < w.len() {
+        let hyphened = w[i].split_once('-').and_then(|(a, b)| compound(a, b));
+        let spaced = w.get(i + 1).and_then(|b| compound(&w[i], b));
+        match (hyphened, spaced) {
+            (Some(n), _) => out.push(n.to_string()),
+            (None, Some(n)) => {
+                out.push(n.to_string());
+                i += 1;
+            }
+            (None, None) => out.push(w[i].clone()),
+        }
+        i += 1;
+    }
+    out
 }
 
 /// Edit distance counting a swap of neighbours as one edit ("cancle"), for
@@ -496,6 +524,8 @@ pub(crate) struct Decide {
     pub(crate) policy_asks: Vec<String>,
     pub(crate) cancel_stems: Vec<String>,
     pub(crate) cancel_words: Vec<String>,
+    pub(crate) order_objects: Vec<String>,
+    pub(crate) cancel_filler: Vec<String>,
     pub(crate) status_asks: Vec<String>,
     pub(crate) sells_asks: Vec<String>,
     pub(crate) pantry_have: Vec<String>,
@@ -766,6 +796,19 @@ mod tests {
         // Ride words name the engine's own ride types.
         for t in lexicon().ride_words.values() {
             assert!(crate::commerce::RIDE_TYPES.contains(&t.as_str()), "{t}");
+        }
+    }
+
+    #[test]
+    fn numbers_in_words_are_one_word() {
+        for (text, want) in [
+            ("twenty five flat whites", "25 flat whites"),
+            ("twenty-one eggs", "21 eggs"),
+            ("thirty lattes", "thirty lattes"),
+            ("twenty a day", "twenty a day"),
+            ("one latte", "one latte"),
+        ] {
+            assert_eq!(words(text).join(" "), want, "{text}");
         }
     }
 

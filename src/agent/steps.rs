@@ -19,7 +19,8 @@
 //!
 //! A value is a path into a result (`recs.area`), into the turn's `slots`
 //! (`slots.order_id`) or the customer's `message`; `money(path)`,
-//! `list(path)` (products as a numbered list), `cut(path, n)` (at most n
+//! `list(path)` (products as a numbered list), `titles(path)` (the `title`s
+//! of a list, joined by commas), `cut(path, n)` (at most n
 //! characters) or `say(template)` (another template, filled from the same
 //! `with`). `check` refuses at start-up a flow that names an unknown tool,
 //! template or result. An empty value (`about = ""`) fills nothing in.
@@ -82,6 +83,7 @@ enum Expr<'a> {
     Path(&'a str),
     Money(&'a str),
     List(&'a str),
+    Titles(&'a str),
     Cut(&'a str, usize),
     Say(&'a str),
 }
@@ -96,6 +98,8 @@ fn parse(e: &str) -> Expr<'_> {
         Expr::Money(p)
     } else if let Some(p) = call("list") {
         Expr::List(p)
+    } else if let Some(p) = call("titles") {
+        Expr::Titles(p)
     } else if let Some(t) = call("say") {
         Expr::Say(t)
     } else if let Some((p, n)) = call("cut").and_then(|a| a.split_once(',')) {
@@ -142,7 +146,11 @@ pub(super) fn check(
             match parse(e) {
                 // Nothing: the placeholder is left empty.
                 Expr::Path("") => Ok(()),
-                Expr::Path(p) | Expr::Money(p) | Expr::List(p) | Expr::Cut(p, _) => path(p, named),
+                Expr::Path(p)
+                | Expr::Money(p)
+                | Expr::List(p)
+                | Expr::Titles(p)
+                | Expr::Cut(p, _) => path(p, named),
                 Expr::Say(t) => template(t),
             }
         };
@@ -351,6 +359,13 @@ impl TurnBuilder<'_> {
             Expr::Path(p) => text(lookup(results, p)),
             Expr::Money(p) => format_inr(lookup(results, p).as_i64().unwrap_or(0)),
             Expr::List(p) => self.list(&self.cards_of(lookup(results, p))),
+            Expr::Titles(p) => lookup(results, p)
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|i| i["title"].as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             Expr::Cut(p, n) => text(lookup(results, p)).chars().take(n).collect(),
             // Filled by the caller, with the step's other variables.
             Expr::Say(_) => String::new(),
