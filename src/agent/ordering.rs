@@ -119,6 +119,9 @@ impl TurnBuilder<'_> {
         // only item; with several, each takes only the count said with it
         // ("two lattes and a butter croissant" is one croissant).
         let single = parts.len() == 1;
+        // Why the product named could not go in ("only 5 of Flat White in
+        // stock, 25 requested"), said when nothing else could.
+        let mut refused: Option<String> = None;
         for (query, store, amount, whole) in parts.into_iter().take(6) {
             // "a large iced latte with oat milk" searches for the latte as
             // well as for all the words ("a litre of oat milk"); the product
@@ -182,7 +185,10 @@ impl TurnBuilder<'_> {
                             asked.get_or_insert(q);
                         }
                         Put::Later => {}
-                        Put::Failed(_) => failed = true,
+                        Put::Failed(why) => {
+                            refused.get_or_insert(why);
+                            failed = true;
+                        }
                     }
                 }
                 if !failed {
@@ -216,7 +222,7 @@ impl TurnBuilder<'_> {
             });
         }
         if added.is_empty() {
-            return None;
+            return refused.map(|why| self.say("not_allowed", &[("reason", why)]));
         }
         let mut reply = self.say(
             "added_many",
